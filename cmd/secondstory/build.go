@@ -1,0 +1,92 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/secondstory/secondstory/generator"
+)
+
+// siteFlags are the flags shared by build, serve and check.
+type siteFlags struct {
+	source, out, baseURL string
+	drafts, quiet        bool
+}
+
+func (f *siteFlags) register(fs *flag.FlagSet, withOut bool) {
+	fs.StringVar(&f.source, "source", ".", "the knowledge base `folder`")
+	if withOut {
+		fs.StringVar(&f.out, "out", "public", "the output `folder` (replaced only by a successful build)")
+		fs.StringVar(&f.baseURL, "base-url", "", "absolute `URL` of the site, for feeds and canonical links (overrides base_url)")
+		fs.BoolVar(&f.quiet, "quiet", false, "print only errors")
+	}
+	fs.BoolVar(&f.drafts, "drafts", false, "include postmortems with status: draft")
+}
+
+func (f *siteFlags) options(log io.Writer) generator.Options {
+	if f.quiet {
+		log = nil
+	}
+	return generator.Options{Source: f.source, Out: f.out, Drafts: f.drafts, BaseURL: f.baseURL, Log: log}
+}
+
+// newFlagSet makes a flag set whose -h prints a usage line and whose errors exit 2.
+func newFlagSet(name, args, about string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: secondstory %s %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses args; the second result is the exit code when the command should stop (help or a bad flag).
+func parseFlags(fs *flag.FlagSet, args []string) (bool, int) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(nil)
+			return false, exitOK
+		}
+		return false, exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "secondstory %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return false, exitUsage
+	}
+	return true, 0
+}
+
+func runBuild(args []string, stdout, stderr io.Writer) int {
+	var f siteFlags
+	fs := newFlagSet("build", "[--source DIR] [--out DIR] [--drafts] [--base-url URL]",
+		"Builds the static site into --out and the search index beside it (<out>.bleve). A failed build leaves the\nprevious site intact.", stderr)
+	f.register(fs, true)
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	res, err := generator.Build(f.options(stdout))
+	return report(res, err, stderr)
+}
+
+// report prints the diagnostics of a build and maps its error to an exit code.
+func report(res *generator.Result, err error, stderr io.Writer) int {
+	if res != nil {
+		for _, d := range res.Diagnostics {
+			fmt.Fprintln(stderr, d)
+		}
+	}
+	var ce *generator.ContentError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "build failed: %d errors; the previous site was left as it was\n", ce.Diagnostics.Errors())
+		return exitContent
+	default:
+		fmt.Fprintf(stderr, "secondstory: %v\n", err)
+		return exitUsage
+	}
+}

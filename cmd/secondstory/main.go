@@ -1,0 +1,71 @@
+// Command secondstory builds, serves and checks a knowledge base of blameless postmortems.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at link time (-ldflags "-X main.version=…"); "dev" for go run.
+var version = "dev"
+
+// Exit codes: the contract that CI scripts rely on.
+const (
+	exitOK      = 0
+	exitContent = 1 // the knowledge base has errors
+	exitUsage   = 2 // bad flags, or the environment is in the way (busy port, unsafe output folder)
+)
+
+type command struct {
+	name    string
+	summary string
+	run     func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"build", "build the static site and its search index", runBuild},
+		{"serve", "build, then serve the site with search (--watch: live preview)", runServe},
+		{"check", "validate a knowledge base (schema, links, blameless language) without writing", runCheck},
+		{"new", "scaffold a postmortem from the blameless template", runNew},
+		{"version", "print the version", func([]string, io.Writer, io.Writer) int { fmt.Println("secondstory", version); return exitOK }},
+	}
+}
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	switch args[0] {
+	case "help", "-h", "--help", "-help":
+		if len(args) > 1 {
+			return run([]string{args[1], "-h"}, stdout, stderr)
+		}
+		usage(stdout)
+		return exitOK
+	case "--version", "-version":
+		args[0] = "version"
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "secondstory: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "secondstory turns a folder of Markdown postmortems into a browsable, searchable knowledge base.")
+	fmt.Fprintln(w, "\nUsage: secondstory <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "  help     help for a command: secondstory help build")
+	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 content errors, 2 usage or environment.")
+}

@@ -1,0 +1,364 @@
+package generator
+
+import (
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/secondstory/secondstory/themes"
+	"github.com/yuin/goldmark"
+)
+
+// Options configure one build.
+type Options struct {
+	Source  string // the knowledge base folder
+	Out     string // the output folder; replaced only when the build succeeds
+	Drafts  bool   // include postmortems with status draft
+	BaseURL string // overrides the config's base_url
+	Now     time.Time
+	Log     io.Writer // progress and summary; nil for silence
+}
+
+// Stage is the time one pipeline stage took.
+type Stage struct {
+	Name     string
+	Duration time.Duration
+}
+
+// Result describes a build.
+type Result struct {
+	Site        *Site
+	Diagnostics Diagnostics // errors and warnings, sorted
+	Pages       int         // files written
+	Bytes       int64
+	Stages      []Stage
+	Duration    time.Duration
+}
+
+// Build runs the whole pipeline: load → parse → graph → render → write. On content errors it returns a
+// *ContentError carrying all of them and writes nothing; on an unsafe or unwritable output an *EnvError.
+func Build(opts Options) (*Result, error) {
+	start := time.Now()
+	res := &Result{}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	stage := func(name string, t0 time.Time) { res.Stages = append(res.Stages, Stage{name, time.Since(t0)}) }
+
+	t0 := time.Now()
+	content, err := Load(opts)
+	if err != nil {
+		return nil, err
+	}
+	res.Diagnostics = content.Diagnostics
+	stage("load+parse", t0)
+	if content.Diagnostics.Errors() > 0 {
+		return res, &ContentError{content.Diagnostics}
+	}
+	if err := CheckOutput(opts.Source, opts.Out); err != nil {
+		return res, err
+	}
+
+	t0 = time.Now()
+	site := buildGraph(content.Config, content.Listed, content.factorTerms, content.resolver)
+	site.BuildDate = opts.Now
+	res.Site = site
+	stage("graph", t0)
+
+	t0 = time.Now()
+	out, err := newOutput(opts.Out)
+	if err != nil {
+		return res, err
+	}
+	if err := writeSite(site, content, out); err != nil {
+		out.abort()
+		return res, err
+	}
+	stage("render+write", t0)
+
+	t0 = time.Now()
+	if err := out.commit(); err != nil {
+		out.abort()
+		return res, err
+	}
+	stage("commit", t0)
+	res.Pages, res.Bytes = out.files, out.bytes
+	res.Duration = time.Since(start)
+	if opts.Log != nil {
+		fmt.Fprintf(opts.Log, "built %s: %d pages, %d incidents, %d warnings in %s\n", opts.Out, res.Pages, len(site.Incidents),
+			res.Diagnostics.Warnings(), res.Duration.Round(time.Millisecond))
+	}
+	return res, nil
+}
+
+// Content is a loaded and validated knowledge base: what Load returns, before the graph stage.
+type Content struct {
+	Config      *Config
+	All         []*Postmortem // every valid postmortem, drafts included
+	Listed      []*Postmortem // those that get pages
+	Diagnostics Diagnostics
+	theme       fs.FS
+	inv         *inventory
+	factorTerms map[string]*Term
+	resolver    *resolver
+}
+
+// Load reads and validates the knowledge base without writing anything: the part of the pipeline `check` runs.
+// Content errors are returned in Content.Diagnostics; the error is for the environment (unreadable source).
+func Load(opts Options) (*Content, error) {
+	if st, err := os.Stat(opts.Source); err != nil || !st.IsDir() {
+		return nil, envErrorf("source folder %s: not a readable folder", opts.Source)
+	}
+	cfg, diags := LoadConfig(opts.Source)
+	if opts.BaseURL != "" {
+		cfg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/") + "/"
+	}
+	c := &Content{Config: cfg}
+	themeDir := ""
+	if cfg.Theme != "" {
+		themeDir = filepath.Join(opts.Source, cfg.Theme)
+		if filepath.IsAbs(cfg.Theme) {
+			themeDir = cfg.Theme
+		}
+		if st, err := os.Stat(themeDir); err != nil || !st.IsDir() {
+			diags.errorf(cfg.File, 0, 0, "config", "theme: folder %s does not exist", cfg.Theme)
+			themeDir = ""
+		}
+	}
+	c.theme = themes.Overlay(themeDir)
+
+	exclude := []string{}
+	for _, p := range []string{opts.Out, opts.Out + ".bleve", themeDir} {
+		if p != "" {
+			if abs, err := filepath.Abs(p); err == nil {
+				exclude = append(exclude, abs)
+			}
+		}
+	}
+	absSource, _ := filepath.Abs(opts.Source)
+	c.inv = scan(absSource, exclude, &diags)
+	sortFiles(c.inv.postmortems)
+	sortFiles(c.inv.factors)
+	readAll(c.inv.postmortems, &diags)
+	readAll(c.inv.factors, &diags)
+
+	c.All = parseAll(c.inv.postmortems, cfg, &diags)
+	c.factorTerms = parseFactorFiles(c.inv.factors, &diags)
+	c.resolver = newResolver(cfg, c.All, c.factorTerms, &diags)
+	for _, p := range c.All {
+		if p.Status != StatusDraft || opts.Drafts {
+			c.Listed = append(c.Listed, p)
+		}
+	}
+	checkRelated(c.All, c.resolver, &diags)
+	if cfg.StrictFactors {
+		checkStrictFactors(c.All, c.factorTerms, c.resolver, &diags)
+	}
+	renderBodies(c, &diags)
+	diags.Sort()
+	c.Diagnostics = diags
+	return c, nil
+}
+
+// parseAll decodes every postmortem concurrently; per-worker diagnostics keep the hot path lock-free.
+func parseAll(files []*sourceFile, cfg *Config, diags *Diagnostics) []*Postmortem {
+	out := make([]*Postmortem, len(files))
+	parallel(len(files), func(i int, d *Diagnostics) {
+		f := files[i]
+		if f.data == nil {
+			return
+		}
+		fm := parseFrontMatter(f.rel, f.data, d)
+		if fm == nil {
+			return
+		}
+		p := decodePostmortem(f.rel, fm, cfg, d)
+		if p == nil {
+			return
+		}
+		if path.Base(f.rel) == "index.md" {
+			p.Bundle = path.Dir(f.rel)
+		}
+		if p.Slug == "" {
+			if p.Bundle != "" {
+				p.Slug = path.Base(p.Bundle)
+			} else {
+				p.Slug = strings.TrimSuffix(path.Base(f.rel), path.Ext(f.rel))
+			}
+		}
+		if s := Slugify(p.Slug); s != p.Slug && s != "" && !strings.ContainsAny(p.Slug, " /?#") {
+			p.Slug = s
+		} else if s != p.Slug {
+			d.errorf(f.rel, fm.bodyLine, 0, "schema", "slug: %q cannot be a URL segment (try %q)", p.Slug, s)
+			return
+		}
+		out[i] = p
+		f.data = nil // the body is kept on the postmortem; drop the duplicate
+	}, diags)
+	var ps []*Postmortem
+	for _, p := range out {
+		if p != nil {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// parallel runs fn for 0..n-1 on every core, each worker with its own diagnostics, merged at the end.
+func parallel(n int, fn func(i int, d *Diagnostics), diags *Diagnostics) {
+	workers := min(runtime.GOMAXPROCS(0), max(n, 1))
+	per := make([]Diagnostics, workers)
+	var wg sync.WaitGroup
+	next := make(chan int, 64)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i, &per[w])
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, d := range per {
+		*diags = append(*diags, d...)
+	}
+}
+
+// parseFactorFiles reads the catalogue of contributing factors (factors/<slug>.md: title, aliases, description).
+func parseFactorFiles(files []*sourceFile, diags *Diagnostics) map[string]*Term {
+	terms := map[string]*Term{}
+	for _, f := range files {
+		if f.data == nil {
+			continue
+		}
+		fm := parseFrontMatter(f.rel, f.data, diags)
+		if fm == nil {
+			continue
+		}
+		slug := Slugify(strings.TrimSuffix(path.Base(f.rel), path.Ext(f.rel)))
+		t := &Term{Kind: "factors", Slug: slug, Source: f.rel, spellings: map[string]int{}}
+		var aliases []string
+		if fm.root != nil {
+			d := &decoder{path: f.rel, diags: diags}
+			for i := 0; i+1 < len(fm.root.Content); i += 2 {
+				switch k, v := fm.root.Content[i], fm.root.Content[i+1]; k.Value {
+				case "title":
+					t.Name = d.str(v, "title")
+				case "aliases":
+					aliases = d.strings(v, "aliases")
+				}
+			}
+		}
+		if t.Name == "" {
+			diags.errorf(f.rel, 1, 0, "schema", "title: missing (the factor's display name)")
+			continue
+		}
+		if other := terms[slug]; other != nil {
+			diags.errorf(f.rel, 1, 0, "duplicate", "factor %q is also described in %s", slug, other.Source)
+			continue
+		}
+		t.factorBody = fm.body
+		t.factorBodyLine = fm.bodyLine
+		t.aliases = aliases
+		terms[slug] = t
+	}
+	return terms
+}
+
+func newResolver(cfg *Config, all []*Postmortem, factorTerms map[string]*Term, diags *Diagnostics) *resolver {
+	r := &resolver{incidents: map[string]*Postmortem{}, bySource: map[string]*Postmortem{}, factors: map[string]bool{},
+		aliases: map[string]string{}, factorNames: map[string]string{}}
+	for from, to := range cfg.Aliases {
+		r.aliases[Slugify(from)] = Slugify(to)
+	}
+	for _, t := range sortedTerms(factorTerms) {
+		r.factors[t.Slug] = true
+		r.factorNames[t.Slug] = t.Name
+		for _, a := range t.aliases {
+			r.aliases[Slugify(a)] = t.Slug
+		}
+	}
+	for _, p := range all {
+		if other := r.incidents[p.Slug]; other != nil {
+			diags.errorf(p.Source, 1, 0, "duplicate", "slug %q is also used by %s", p.Slug, other.Source)
+			diags.errorf(other.Source, 1, 0, "duplicate", "slug %q is also used by %s", p.Slug, p.Source)
+			continue
+		}
+		r.incidents[p.Slug] = p
+		r.bySource[p.Source] = p
+		for _, f := range p.Factors {
+			r.factors[r.factorSlug(f.Name)] = true
+		}
+	}
+	return r
+}
+
+func sortedTerms(m map[string]*Term) []*Term {
+	out := make([]*Term, 0, len(m))
+	for _, t := range m {
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Slug < out[j].Slug })
+	return out
+}
+
+func checkRelated(all []*Postmortem, r *resolver, diags *Diagnostics) {
+	for _, p := range all {
+		for _, ref := range p.Related {
+			if r.incidents[ref.Slug] == nil {
+				diags.errorf(p.Source, ref.Line, ref.Col, "link", "related: no incident with slug %q", ref.Slug)
+			}
+		}
+	}
+}
+
+func checkStrictFactors(all []*Postmortem, files map[string]*Term, r *resolver, diags *Diagnostics) {
+	var known []string
+	for _, t := range sortedTerms(files) {
+		known = append(known, t.Name)
+	}
+	for _, p := range all {
+		for _, f := range p.Factors {
+			if files[r.factorSlug(f.Name)] != nil {
+				continue
+			}
+			msg := fmt.Sprintf("contributing_factors: %q has no description in factors/ (strict_factors is on)", f.Name)
+			if s := didYouMean(f.Name, known); s != "" {
+				msg += fmt.Sprintf("; did you mean %q?", s)
+			}
+			diags.errorf(p.Source, f.Line, f.Col, "factor", "%s", msg)
+		}
+	}
+}
+
+// renderBodies converts every listed body and every factor description to HTML, on every core.
+func renderBodies(c *Content, diags *Diagnostics) {
+	mds := make(chan goldmark.Markdown, runtime.GOMAXPROCS(0))
+	for range cap(mds) {
+		mds <- newMarkdown(c.Config.UnsafeHTML)
+	}
+	parallel(len(c.Listed), func(i int, d *Diagnostics) {
+		md := <-mds
+		*d = append(*d, renderMarkdown(md, c.Listed[i], c.resolver)...)
+		mds <- md
+	}, diags)
+	md := <-mds
+	for _, t := range sortedTerms(c.factorTerms) {
+		page := &Postmortem{Source: t.Source, Body: t.factorBody, BodyLine: t.factorBodyLine}
+		*diags = append(*diags, renderMarkdown(md, page, c.resolver)...)
+		t.Description = page.HTML
+	}
+}

@@ -1,0 +1,138 @@
+package generator
+
+import (
+	"io/fs"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// pageJob is one HTML page to render.
+type pageJob struct {
+	layout string
+	page   *Page
+}
+
+// Pages lists every HTML page of the site with the layout that renders it.
+func (s *Site) pages() []pageJob {
+	var jobs []pageJob
+	add := func(layout, p, title string, fill func(*Page)) {
+		pg := &Page{Site: s, Path: p, Root: rootFor(p), Title: title, Kind: layout, BuildDate: s.BuildDate}
+		if fill != nil {
+			fill(pg)
+		}
+		jobs = append(jobs, pageJob{layout, pg})
+	}
+	add("home", "", s.Config.Title, nil)
+	add("incidents", "incidents/", "All incidents", func(p *Page) { p.Groups = byYear(s.Incidents) })
+	for _, inc := range s.Incidents {
+		add("incident", inc.URL(), inc.Title, func(p *Page) { p.Incident = inc })
+	}
+	taxonomies := []struct {
+		kind, title string
+		terms       []*Term
+	}{
+		{"factors", "Contributing factors", s.Factors},
+		{"tags", "Tags", s.Tags},
+		{"services", "Services", s.Services},
+		{"severities", "Severities", s.Severities},
+		{"years", "Years", s.Years},
+	}
+	for _, tx := range taxonomies {
+		add("terms", tx.kind+"/", tx.title, func(p *Page) { p.Terms = tx.terms; p.Data = tx.kind })
+		for _, t := range tx.terms {
+			add("term", t.URL(), t.Name, func(p *Page) { p.Term = t; p.Groups = byYear(t.Incidents); p.Data = tx.kind })
+		}
+	}
+	add("search", "search/", "Search", nil)
+	// The 404 page is served at any depth, so relative links cannot work: it links from the site's root.
+	add("404", "404.html", "Page not found", func(p *Page) { p.Root = s.rootURL() })
+	return jobs
+}
+
+// writeSite renders every page and copies the assets into out, on every core.
+func writeSite(s *Site, c *Content, out *output) error {
+	tpl, err := loadTemplates(c.theme)
+	if err != nil {
+		return envErrorf("%v", err)
+	}
+	jobs := s.pages()
+	var firstErr error
+	var once sync.Once
+	fail := func(err error) { once.Do(func() { firstErr = err }) }
+	var ignored Diagnostics
+	parallel(len(jobs), func(i int, _ *Diagnostics) {
+		j := jobs[i]
+		buf, err := tpl.render(j.layout, j.page)
+		if err != nil {
+			fail(envErrorf("%v", err))
+			return
+		}
+		file := j.page.Path
+		if file == "" || strings.HasSuffix(file, "/") {
+			file += "index.html"
+		}
+		if err := out.write(file, buf.Bytes()); err != nil {
+			fail(err)
+		}
+		putBuffer(buf)
+	}, &ignored)
+	if firstErr != nil {
+		return firstErr
+	}
+	for name, data := range machineReadable(s) {
+		if err := out.write(name, data); err != nil {
+			return err
+		}
+	}
+	return copyAssets(s, c, out)
+}
+
+// copyAssets copies the theme's static files under assets/, the knowledge base's static/ to the site root, and each
+// bundle's files next to its page so relative references keep working.
+func copyAssets(s *Site, c *Content, out *output) error {
+	err := fs.WalkDir(c.theme, "static", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(c.theme, p)
+		if err != nil {
+			return err
+		}
+		return out.write("assets/"+strings.TrimPrefix(p, "static/"), data)
+	})
+	if err != nil {
+		return envErrorf("theme: %v", err)
+	}
+	src := c.inv
+	for _, rel := range src.static {
+		if err := out.copyFile(strings.TrimPrefix(rel, "static/"), c.abs(rel)); err != nil {
+			return err
+		}
+	}
+	for _, p := range s.Incidents {
+		if p.Bundle == "" {
+			continue
+		}
+		for _, rel := range src.assets[p.Bundle] {
+			if err := out.copyFile(p.URL()+strings.TrimPrefix(rel, p.Bundle+"/"), c.abs(rel)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *Content) abs(rel string) string { return filepath.Join(c.inv.root, filepath.FromSlash(rel)) }
+
+// rootURL is the absolute path of the site root: base_url's path, or "/".
+func (s *Site) rootURL() string {
+	if s.Config.BaseURL == "" {
+		return "/"
+	}
+	if u, err := url.Parse(s.Config.BaseURL); err == nil && u.Path != "" {
+		return u.Path
+	}
+	return "/"
+}

@@ -1,0 +1,238 @@
+package generator
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"math"
+	"path"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Page is what every template receives.
+type Page struct {
+	Site      *Site
+	Root      string // relative path from this page to the site root ("../../"), so the site works from any sub-path and file://
+	Path      string // this page's path relative to the root ("incidents/x/")
+	Title     string
+	Kind      string // home, incident, incidents, terms, term, search, 404, …
+	Incident  *Postmortem
+	Term      *Term
+	Terms     []*Term
+	Groups    []YearGroup
+	BuildDate time.Time
+	Data      any // page-specific extras
+}
+
+// URL returns the path to a site-relative target from this page.
+func (p *Page) URL(target string) string { return p.Root + target }
+
+// EditURL is the "edit this page" link for an incident, when the site configures one.
+func (p *Page) EditURL() string {
+	if p.Incident == nil || p.Site.Config.EditURL == "" {
+		return ""
+	}
+	return strings.ReplaceAll(p.Site.Config.EditURL, "{path}", p.Incident.Source)
+}
+
+// Canonical is the absolute URL of the page when base_url is set.
+func (p *Page) Canonical() string {
+	if p.Site.Config.BaseURL == "" {
+		return ""
+	}
+	return p.Site.Config.BaseURL + p.Path
+}
+
+// templates holds one parsed template set per page layout: base.html plus the page's own file, so every page
+// defines its "main" block without clashing with the others.
+type templates struct {
+	sets map[string]*template.Template
+}
+
+func loadTemplates(theme fs.FS) (*templates, error) {
+	base, err := fs.ReadFile(theme, "layouts/base.html")
+	if err != nil {
+		return nil, fmt.Errorf("theme: %w", err)
+	}
+	root := template.New("base.html").Funcs(funcs)
+	if _, err := root.Parse(string(base)); err != nil {
+		return nil, fmt.Errorf("theme: layouts/base.html: %w", err)
+	}
+	// Partials (files starting with "_") are shared by every page.
+	entries, err := fs.ReadDir(theme, "layouts")
+	if err != nil {
+		return nil, fmt.Errorf("theme: %w", err)
+	}
+	var pages []string
+	for _, e := range entries {
+		name := e.Name()
+		switch {
+		case !strings.HasSuffix(name, ".html") || name == "base.html":
+		case strings.HasPrefix(name, "_"):
+			data, err := fs.ReadFile(theme, "layouts/"+name)
+			if err != nil {
+				return nil, fmt.Errorf("theme: %w", err)
+			}
+			if _, err := root.New(name).Parse(string(data)); err != nil {
+				return nil, fmt.Errorf("theme: layouts/%s: %w", name, err)
+			}
+		default:
+			pages = append(pages, name)
+		}
+	}
+	t := &templates{sets: map[string]*template.Template{}}
+	for _, name := range pages {
+		data, err := fs.ReadFile(theme, "layouts/"+name)
+		if err != nil {
+			return nil, fmt.Errorf("theme: %w", err)
+		}
+		set, err := root.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := set.New(name).Parse(string(data)); err != nil {
+			return nil, fmt.Errorf("theme: layouts/%s: %w", name, err)
+		}
+		t.sets[strings.TrimSuffix(name, ".html")] = set
+	}
+	return t, nil
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// render executes layout for page; the caller returns the buffer with putBuffer.
+func (t *templates) render(layout string, page *Page) (*bytes.Buffer, error) {
+	set := t.sets[layout]
+	if set == nil {
+		return nil, fmt.Errorf("theme: no layouts/%s.html", layout)
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	if err := set.ExecuteTemplate(buf, "base.html", page); err != nil {
+		bufPool.Put(buf)
+		return nil, fmt.Errorf("rendering %s with layouts/%s.html: %w", page.Path, layout, err)
+	}
+	return buf, nil
+}
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() < 4<<20 {
+		bufPool.Put(b)
+	}
+}
+
+// rootFor returns the relative path from a page at p (e.g. "incidents/x/") to the site root.
+func rootFor(p string) string {
+	if p == "" {
+		return ""
+	}
+	return strings.Repeat("../", strings.Count(strings.TrimSuffix(p, "/"), "/")+1)
+}
+
+var funcs = template.FuncMap{
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2 Jan 2006")
+	},
+	"isodate": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	},
+	"clock": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("15:04")
+	},
+	"datetime": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.Format("2 Jan 2006 15:04 MST")
+	},
+	"rfc3339":  func(t time.Time) string { return t.Format(time.RFC3339) },
+	"duration": humanDuration,
+	"lower":    strings.ToLower,
+	"slug":     Slugify,
+	"join":     strings.Join,
+	"add":      func(a, b int) int { return a + b },
+	"pct": func(a, b int) int {
+		if b == 0 {
+			return 0
+		}
+		return int(math.Round(100 * float64(a) / float64(b)))
+	},
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return fmt.Sprintf("%d %s", n, one)
+		}
+		return fmt.Sprintf("%d %s", n, many)
+	},
+	"termURL": func(kind, name string) string { return kind + "/" + pathEscape(Slugify(name)) + "/" },
+	"sevclass": func(sev string) string {
+		if sev == "" {
+			return "sev-none"
+		}
+		return "sev-" + Slugify(sev)
+	},
+	"first": func(n int, ps []*Postmortem) []*Postmortem {
+		if len(ps) > n {
+			return ps[:n]
+		}
+		return ps
+	},
+	"firstTerms": func(n int, ts []*Term) []*Term {
+		if len(ts) > n {
+			return ts[:n]
+		}
+		return ts
+	},
+	"base": path.Base,
+	// dict passes several values to a partial: {{template "x" (dict "P" . "Root" $.Root)}}.
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, fmt.Errorf("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+}
+
+// humanDuration prints a duration the way people say it: "42 min", "3 h 5 min", "2 d 4 h".
+func humanDuration(d time.Duration) string {
+	if d <= 0 {
+		return ""
+	}
+	m := int(d.Round(time.Minute) / time.Minute)
+	switch {
+	case m < 1:
+		return "< 1 min"
+	case m < 60:
+		return fmt.Sprintf("%d min", m)
+	case m < 24*60:
+		if m%60 == 0 {
+			return fmt.Sprintf("%d h", m/60)
+		}
+		return fmt.Sprintf("%d h %d min", m/60, m%60)
+	default:
+		h := (m + 30) / 60
+		if h%24 == 0 {
+			return fmt.Sprintf("%d d", h/24)
+		}
+		return fmt.Sprintf("%d d %d h", h/24, h%24)
+	}
+}

@@ -1,0 +1,54 @@
+package generator
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/yuin/goldmark/ast"
+)
+
+// Slugify makes a stable URL segment from a name: lower case, letters and digits of any script kept (so
+// "Datenbank-Ausfall" and "Zeitachse für Ausfälle" stay readable), every other run of characters one dash.
+func Slugify(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// headingIDs implements goldmark's parser.IDs with Slugify, because goldmark's default drops non-ASCII letters.
+type headingIDs struct{ seen map[string]int }
+
+func newHeadingIDs() *headingIDs { return &headingIDs{seen: map[string]int{}} }
+
+func (ids *headingIDs) Generate(value []byte, _ ast.NodeKind) []byte {
+	return ids.generate(string(value))
+}
+
+func (ids *headingIDs) generate(value string) []byte {
+	id := Slugify(value)
+	if id == "" {
+		id = "section"
+	}
+	base := id
+	for n := ids.seen[base]; ids.seen[id] > 0; n++ {
+		id = base + "-" + strconv.Itoa(n)
+	}
+	ids.seen[base]++
+	ids.seen[id]++
+	return []byte(id)
+}
+
+func (ids *headingIDs) Put(value []byte) { ids.seen[string(value)]++ }

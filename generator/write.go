@@ -1,0 +1,154 @@
+package generator
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+)
+
+// MarkerFile marks an output folder as secondstory's own: only such a folder (or an empty one) is ever replaced.
+const MarkerFile = ".secondstory-site"
+
+// EnvError is a problem with the environment rather than the content (unsafe or unwritable output folder).
+type EnvError struct{ Err error }
+
+func (e *EnvError) Error() string { return e.Err.Error() }
+func (e *EnvError) Unwrap() error { return e.Err }
+
+func envErrorf(format string, args ...any) error { return &EnvError{fmt.Errorf(format, args...)} }
+
+// CheckOutput refuses output folders whose replacement could lose files we did not create: the source folder or a
+// parent of it, a file, and a non-empty folder without our marker.
+func CheckOutput(source, out string) error {
+	absOut, err := filepath.Abs(out)
+	if err != nil {
+		return envErrorf("output folder %s: %v", out, err)
+	}
+	absSrc, err := filepath.Abs(source)
+	if err != nil {
+		return envErrorf("source folder %s: %v", source, err)
+	}
+	if absOut == absSrc || strings.HasPrefix(absSrc, absOut+string(filepath.Separator)) || absOut == filepath.Dir(absOut) {
+		return envErrorf("refusing to use %s as the output folder: it contains the source folder %s", out, source)
+	}
+	return checkOwned(absOut, out, MarkerFile, "site")
+}
+
+// checkOwned allows a missing folder, an empty one, or one with our marker.
+func checkOwned(abs, shown, marker, what string) error {
+	info, err := os.Stat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return envErrorf("%s: %v", shown, err)
+	}
+	if !info.IsDir() {
+		return envErrorf("refusing to replace %s: it is a file, not a %s folder", shown, what)
+	}
+	if _, err := os.Stat(filepath.Join(abs, marker)); err == nil {
+		return nil
+	}
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return envErrorf("%s: %v", shown, err)
+	}
+	if len(entries) > 0 {
+		return envErrorf("refusing to replace %s: it has files that secondstory did not create (no %s marker); choose another --out or move them away", shown, marker)
+	}
+	return nil
+}
+
+// output writes a site into a fresh temporary folder beside the target; commit swaps it in.
+type output struct {
+	target string // absolute final folder
+	dir    string // the temporary folder being written
+	mu     sync.Mutex
+	made   map[string]bool
+	files  int
+	bytes  int64
+}
+
+func newOutput(target string) (*output, error) {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return nil, envErrorf("output folder %s: %v", target, err)
+	}
+	parent := filepath.Dir(abs)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, envErrorf("cannot create %s: %v", parent, err)
+	}
+	dir, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".tmp-")
+	if err != nil {
+		return nil, envErrorf("cannot write next to %s: %v", target, err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, envErrorf("%v", err)
+	}
+	return &output{target: abs, dir: dir, made: map[string]bool{dir: true}}, nil
+}
+
+// write stores one file; safe for concurrent use.
+func (o *output) write(rel string, data []byte) error {
+	p := filepath.Join(o.dir, filepath.FromSlash(rel))
+	d := filepath.Dir(p)
+	o.mu.Lock()
+	if !o.made[d] {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			o.mu.Unlock()
+			return envErrorf("%v", err)
+		}
+		o.made[d] = true
+	}
+	o.files++
+	o.bytes += int64(len(data))
+	o.mu.Unlock()
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		return envErrorf("%v", err)
+	}
+	return nil
+}
+
+// copyFile copies a source file (static file, bundle asset) into the site.
+func (o *output) copyFile(rel, from string) error {
+	data, err := os.ReadFile(from)
+	if err != nil {
+		return envErrorf("%v", err)
+	}
+	return o.write(rel, data)
+}
+
+// commit swaps the new site in: the old one is moved aside first and removed only once the new one is in place,
+// so a failure at any point leaves a complete site.
+func (o *output) commit() error {
+	if err := o.write(MarkerFile, []byte("This folder is written by secondstory build and replaced on every build.\n")); err != nil {
+		return err
+	}
+	old := ""
+	if _, err := os.Stat(o.target); err == nil {
+		if err := checkOwned(o.target, o.target, MarkerFile, "site"); err != nil {
+			return err
+		}
+		old = o.dir + ".old"
+		if err := os.Rename(o.target, old); err != nil {
+			return envErrorf("cannot replace %s: %v", o.target, err)
+		}
+	}
+	if err := os.Rename(o.dir, o.target); err != nil {
+		if old != "" {
+			_ = os.Rename(old, o.target)
+		}
+		return envErrorf("cannot replace %s: %v", o.target, err)
+	}
+	if old != "" {
+		return os.RemoveAll(old)
+	}
+	return nil
+}
+
+// abort removes the unfinished temporary folder; it is ours by construction.
+func (o *output) abort() { _ = os.RemoveAll(o.dir) }
