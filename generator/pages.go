@@ -45,6 +45,9 @@ func (s *Site) pages() []pageJob {
 			add("term", t.URL(), t.Name, func(p *Page) { p.Term = t; p.Groups = byYear(t.Incidents); p.Data = tx.kind })
 		}
 	}
+	add("actions", "actions/", "Action items", func(p *Page) { p.Data = s.actionsData() }) // actions.go
+	add("stats", "stats/", "Statistics", func(p *Page) { p.Data = s.statsData() })         // stats.go
+	add("learn", "learn/", "Start here", func(p *Page) { p.Data = s.learnData() })         // learnpage.go
 	add("search", "search/", "Search", nil)
 	// The 404 page is served at any depth, so relative links cannot work: it links from the site's root.
 	add("404", "404.html", "Page not found", func(p *Page) { p.Root = s.rootURL() })
