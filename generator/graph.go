@@ -33,8 +33,9 @@ type TermCount struct {
 	Count int
 }
 
-// URL is the term page's path relative to the site root.
-func (t *Term) URL() string { return t.Kind + "/" + pathEscape(t.Slug) + "/" }
+
+// URL is the term page's path relative to the site root; templates percent-encode it in links.
+func (t *Term) URL() string { return t.Kind + "/" + t.Slug + "/" }
 
 // Latest is the most recent incident of the term.
 func (t *Term) Latest() *Postmortem {

@@ -175,7 +175,7 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d %s", n, many)
 	},
-	"termURL": func(kind, name string) string { return kind + "/" + pathEscape(Slugify(name)) + "/" },
+	"termURL": func(kind, name string) string { return kind + "/" + Slugify(name) + "/" },
 	"sevclass": func(sev string) string {
 		if sev == "" {
 			return "sev-none"
