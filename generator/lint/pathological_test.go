@@ -1,0 +1,58 @@
+package lint
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/yuin/goldmark/text"
+)
+
+// TestPathological guards the linter against quadratic time on adversarial input: 4x the input must take well
+// under 16x the time. Both sizes are past the CPU caches, so cache effects do not pass for quadratic growth.
+// Goldmark's own parse is left out (it is slow and erratic on input like "[[[["), so the Markdown side is timed
+// through MarkdownAST on a parsed document.
+func TestPathological(t *testing.T) {
+	if testing.Short() {
+		t.Skip("timing test")
+	}
+	opts := Options{People: []string{"Dana"}}
+	for _, tc := range []struct{ name, unit string }{
+		{"wiki openers", "[["},
+		{"url schemes", "a://"},
+		{"www", "www."},
+		{"apostrophes", "'"},
+		{"phrases", "should have "},
+		{"backticks", "`"},
+		{"comments", "<!-- secondstory:ignore "},
+		{"emphasis", "*a "},
+		{"names", "Dana "},
+		{"parentheticals", "Dana, x, "},
+	} {
+		body := func(n int) []byte { return []byte(strings.Repeat(tc.unit, n/len(tc.unit))) }
+		start := time.Now()
+		Text(string(body(200_000)), 1, 1, opts)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: Text took %v for 200 kB", tc.name, d)
+		}
+		lint := func(n int) func() {
+			b := body(n)
+			doc := mdParser.Parse(text.NewReader(b))
+			return func() { MarkdownAST(doc, b, 1, opts) }
+		}
+		small, large := minTime(lint(40_000)), minTime(lint(160_000))
+		if large > 10*small && large > 50*time.Millisecond {
+			t.Errorf("%s: Markdown took %v for 40 kB but %v for 160 kB", tc.name, small, large)
+		}
+	}
+}
+
+func minTime(f func()) time.Duration {
+	best := time.Duration(1<<63 - 1)
+	for range 5 {
+		start := time.Now()
+		f()
+		best = min(best, time.Since(start))
+	}
+	return best
+}
