@@ -116,7 +116,7 @@ func (cfg *Config) applyDefaults(diags *Diagnostics) {
 		cfg.Title = "Incident library"
 	}
 	if len(cfg.Severities) == 0 {
-		cfg.Severities = defaultSeverities
+		cfg.Severities = append([]SeverityLevel(nil), defaultSeverities...) // a copy: the loop below writes into it
 	}
 	seen := map[string]bool{}
 	for i, s := range cfg.Severities {

@@ -39,6 +39,9 @@ type Postmortem struct {
 	Body     []byte
 	BodyLine int
 
+	// SummaryLine and SummaryCol locate the summary's first character, for lint findings (0: unknown).
+	SummaryLine, SummaryCol int
+
 	// Filled by the markdown stage.
 	HTML      template.HTML
 	PlainText string
@@ -66,7 +69,7 @@ type TimelineEntry struct {
 	HasAt  bool
 	Text   string
 	Actor  string
-	Line   int
+	Line   int // where Text starts (the entry's position when it has no text); Column 0 when unknown
 	Column int
 }
 
@@ -199,6 +202,9 @@ func decodePostmortem(path string, fm *frontMatter, cfg *Config, diags *Diagnost
 	}
 	p.Slug = d.str(get("slug"), "slug")
 	p.Summary = d.str(get("summary"), "summary")
+	if n := get("summary"); n != nil {
+		p.SummaryLine, p.SummaryCol = textStart(n)
+	}
 	if n := get("severity"); n != nil {
 		sev := d.str(n, "severity")
 		if sev != "" {
@@ -335,7 +341,7 @@ func (d *decoder) timeline(n *yaml.Node, p *Postmortem, loc *time.Location) []Ti
 		}
 		te := TimelineEntry{Text: d.str(m["text"], field+".text"), Actor: d.str(m["actor"], field+".actor"), Line: e.Line, Column: e.Column}
 		if t := m["text"]; t != nil {
-			te.Line, te.Column = t.Line, t.Column
+			te.Line, te.Column = textStart(t)
 		}
 		if at := m["at"]; at != nil {
 			te.At, te.HasAt = d.clock(at, field+".at", p, loc)
@@ -408,6 +414,21 @@ func (d *decoder) actionItems(n *yaml.Node, loc *time.Location) []ActionItem {
 		out = append(out, a)
 	}
 	return out
+}
+
+// textStart is where a scalar's text begins in the file, so that findings inside it point at the right
+// character: past the opening quote; on the next line for a block scalar (| or >), whose indentation the node
+// does not record (column 0: unknown). TOML-converted nodes have no column either.
+func textStart(n *yaml.Node) (line, col int) {
+	switch {
+	case n.Column == 0:
+		return n.Line, 0
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		return n.Line + 1, 0
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+		return n.Line, n.Column + 1
+	}
+	return n.Line, n.Column
 }
 
 // --- typed accessors: each reports a positioned error and returns the zero value on a wrong type.
