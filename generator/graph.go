@@ -33,7 +33,6 @@ type TermCount struct {
 	Count int
 }
 
-
 // URL is the term page's path relative to the site root; templates percent-encode it in links.
 func (t *Term) URL() string { return t.Kind + "/" + t.Slug + "/" }
 
@@ -305,73 +304,137 @@ func topCounts(m map[*Term]int, n int) []TermCount {
 // similar finds, for every incident, the incidents sharing the most contributing factors and services, each shared
 // term weighted by its rarity (inverse document frequency): sharing a rare factor says more than sharing a common one.
 // Services count half as much as factors: a shared latent condition teaches more than a shared component.
+// Scores accumulate in dense per-worker arrays rather than maps: with 10,000 incidents each one meets thousands of
+// candidates, and this loop would otherwise dominate the graph stage.
 func (s *Site) similar(limit int) {
-	n := float64(len(s.Incidents))
-	idf := func(t *Term) float64 { return math.Log(1 + n/float64(len(t.Incidents))) }
-	type acc struct {
-		score    float64
-		factors  []*Term
-		services []*Term
+	n := len(s.Incidents)
+	ord := make(map[*Postmortem]int32, n)
+	for i, p := range s.Incidents {
+		ord[p] = int32(i)
 	}
-	for _, p := range s.Incidents {
-		cands := map[*Postmortem]*acc{}
-		visit := func(t *Term, weight float64, isFactor bool) {
-			w := idf(t) * weight
-			for _, q := range t.Incidents {
-				if q == p {
-					continue
-				}
-				a := cands[q]
-				if a == nil {
-					a = &acc{}
-					cands[q] = a
-				}
-				a.score += w
-				if isFactor {
-					a.factors = append(a.factors, t)
-				} else {
-					a.services = append(a.services, t)
-				}
-			}
+	type weighted struct {
+		term   *Term
+		weight float64
+		factor bool
+		posts  []int32
+	}
+	postings := map[*Term]*weighted{}
+	posting := func(t *Term, factor bool) *weighted {
+		if w := postings[t]; w != nil {
+			return w
 		}
+		w := &weighted{term: t, factor: factor, weight: math.Log(1 + float64(n)/float64(len(t.Incidents)))}
+		if !factor {
+			w.weight *= 0.5
+		}
+		w.posts = make([]int32, len(t.Incidents))
+		for i, q := range t.Incidents {
+			w.posts[i] = ord[q]
+		}
+		postings[t] = w
+		return w
+	}
+	termsOf := make([][]*weighted, n)
+	for i, p := range s.Incidents {
 		seen := map[*Term]bool{}
 		for _, f := range p.Factors {
 			if t := s.factorIdx[f.Slug]; t != nil && !seen[t] {
 				seen[t] = true
-				visit(t, 1, true)
+				termsOf[i] = append(termsOf[i], posting(t, true))
 			}
 		}
 		for _, name := range p.Services {
 			if t := s.serviceIdx[Slugify(name)]; t != nil && !seen[t] {
 				seen[t] = true
-				visit(t, 0.5, false)
+				termsOf[i] = append(termsOf[i], posting(t, false))
 			}
 		}
-		list := make([]Similarity, 0, len(cands))
-		for q, a := range cands {
-			if len(a.factors) == 0 {
+	}
+	type scratch struct {
+		score   []float64
+		factors []int32
+		touched []int32
+	}
+	var ignored Diagnostics
+	pool := make(chan *scratch, 8)
+	parallel(n, func(i int, _ *Diagnostics) {
+		var sc *scratch
+		select {
+		case sc = <-pool:
+		default:
+			sc = &scratch{score: make([]float64, n), factors: make([]int32, n)}
+		}
+		for _, w := range termsOf[i] {
+			for _, q := range w.posts {
+				if int(q) == i {
+					continue
+				}
+				if sc.score[q] == 0 {
+					sc.touched = append(sc.touched, q)
+				}
+				sc.score[q] += w.weight
+				if w.factor {
+					sc.factors[q]++
+				}
+			}
+		}
+		top := make([]int32, 0, limit+1)
+		better := func(a, b int32) bool {
+			if sc.score[a] != sc.score[b] {
+				return sc.score[a] > sc.score[b]
+			}
+			pa, pb := s.Incidents[a], s.Incidents[b]
+			if !pa.Date.Equal(pb.Date) {
+				return pa.Date.After(pb.Date)
+			}
+			return pa.Slug < pb.Slug
+		}
+		for _, q := range sc.touched {
+			if sc.factors[q] == 0 {
 				continue // sharing only a service is not a shared lesson
 			}
-			list = append(list, Similarity{Incident: q, Score: a.score, Factors: a.factors, Services: a.services})
-		}
-		sort.Slice(list, func(i, j int) bool {
-			if list[i].Score != list[j].Score {
-				return list[i].Score > list[j].Score
+			if len(top) == limit && !better(q, top[limit-1]) {
+				continue
 			}
-			if !list[i].Incident.Date.Equal(list[j].Incident.Date) {
-				return list[i].Incident.Date.After(list[j].Incident.Date)
+			k := len(top)
+			top = append(top, q)
+			for k > 0 && better(q, top[k-1]) {
+				top[k] = top[k-1]
+				k--
 			}
-			return list[i].Incident.Slug < list[j].Incident.Slug
-		})
-		if len(list) > limit {
-			list = list[:limit]
+			top[k] = q
+			if len(top) > limit {
+				top = top[:limit]
+			}
 		}
-		for i := range list {
-			sortTerms(list[i].Factors)
-			sortTerms(list[i].Services)
+		list := make([]Similarity, 0, len(top))
+		for _, q := range top {
+			sim := Similarity{Incident: s.Incidents[q], Score: sc.score[q]}
+			for _, w := range termsOf[i] {
+				for _, v := range termsOf[q] {
+					if v == w {
+						if w.factor {
+							sim.Factors = append(sim.Factors, w.term)
+						} else {
+							sim.Services = append(sim.Services, w.term)
+						}
+					}
+				}
+			}
+			sortTerms(sim.Factors)
+			sortTerms(sim.Services)
+			list = append(list, sim)
 		}
-		p.Similar = list
-	}
+		s.Incidents[i].Similar = list
+		for _, q := range sc.touched {
+			sc.score[q], sc.factors[q] = 0, 0
+		}
+		sc.touched = sc.touched[:0]
+		select {
+		case pool <- sc:
+		default:
+		}
+	}, &ignored)
 }
 
 func sortTerms(ts []*Term) { sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name }) }
