@@ -8,6 +8,10 @@ import (
 	"sync"
 )
 
+// maxFullList is the longest incident list shown with summaries. /incidents/ stops there and links to the year
+// pages; other long lists drop the summaries, so no page becomes a multi-megabyte wall.
+const maxFullList = 500
+
 // pageJob is one HTML page to render.
 type pageJob struct {
 	layout string
@@ -25,7 +29,14 @@ func (s *Site) pages() []pageJob {
 		jobs = append(jobs, pageJob{layout, pg})
 	}
 	add("home", "", s.Config.Title, nil)
-	add("incidents", "incidents/", "All incidents", func(p *Page) { p.Groups = byYear(s.Incidents) })
+	add("incidents", "incidents/", "All incidents", func(p *Page) {
+		list := s.Incidents
+		if len(list) > maxFullList {
+			list = list[:maxFullList]
+			p.Data = struct{ Shown int }{maxFullList}
+		}
+		p.Groups = byYear(list)
+	})
 	for _, inc := range s.Incidents {
 		add("incident", inc.URL(), inc.Title, func(p *Page) { p.Incident = inc })
 	}
@@ -42,7 +53,10 @@ func (s *Site) pages() []pageJob {
 	for _, tx := range taxonomies {
 		add("terms", tx.kind+"/", tx.title, func(p *Page) { p.Terms = tx.terms; p.Data = tx.kind })
 		for _, t := range tx.terms {
-			add("term", t.URL(), t.Name, func(p *Page) { p.Term = t; p.Groups = byYear(t.Incidents); p.Data = tx.kind })
+			add("term", t.URL(), t.Name, func(p *Page) {
+				p.Term, p.Groups, p.Data = t, byYear(t.Incidents), tx.kind
+				p.Compact = len(t.Incidents) > maxFullList
+			})
 		}
 	}
 	add("actions", "actions/", "Action items", func(p *Page) { p.Data = s.actionsData() }) // actions.go

@@ -23,6 +23,7 @@ type Page struct {
 	Term      *Term
 	Terms     []*Term
 	Groups    []YearGroup
+	Compact   bool // a long list: rows without summaries, so the page stays light
 	BuildDate time.Time
 	Data      any // page-specific extras
 }
@@ -195,6 +196,8 @@ var funcs = template.FuncMap{
 		return ts
 	},
 	"base": path.Base,
+	// searchResults marks where the server puts its rendered results; html/template would strip a literal comment.
+	"searchResults": func() template.HTML { return "<!--ss:results-->" },
 	// dict passes several values to a partial: {{template "x" (dict "P" . "Root" $.Root)}}.
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
