@@ -1,0 +1,274 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Synthetic corpus for benchmarks. Everything derives from a fixed seed,
+// so runs are comparable.
+
+// benchVocab is ordered by how common a word should be: function words
+// first (as in real prose, where the analyzer drops them), then incident
+// vocabulary. Zipf sampling over this order gives realistic frequencies.
+var benchVocab = strings.Fields(`
+the a of to and in was were for on with after before during because while
+that this it we our at by from as is be not no but all were had have
+engineer team investigated noticed discovered confirmed restored reverted
+applied increased decreased dropped failed succeeded delayed queued stalled
+database replica primary failover latency timeout timeouts retry retries backoff
+jitter circuit breaker queue consumer producer lag partition broker topic
+cache eviction memory leak heap garbage collector pause cpu saturation throttling
+disk full volume inode log logging rotation alert alerts paging pager oncall
+runbook rollback deploy deployment release canary feature flag config configuration
+change migration schema index lock deadlock contention connection pool exhaustion
+dns resolver certificate tls handshake expiry load balancer ingress gateway proxy
+network packet loss region zone outage degradation incident customer
+checkout payment payments order orders invoice billing search recommendation
+authentication token session clock skew ntp kubernetes pod node scheduler
+autoscaling capacity quota limit rate limiter storage bucket object replication
+backup restore snapshot corruption consistency monitoring dashboard metric
+threshold error errors exception crash restart loop health check probe readiness
+traffic spike peak holiday batch job cron worker thread goroutine
+upstream downstream dependency vendor provider third party api endpoint response
+request client server p99 slo sla budget burn escalation mitigation
+root cause contributing factor detection recovery remediation follow action item
+`)
+
+var (
+	benchTags     = numbered("tag", 40)
+	benchFactors  = numbered("Factor", 60)
+	benchServices = numbered("svc", 30)
+	benchSevs     = []string{"SEV1", "SEV2", "SEV3", "SEV4"}
+)
+
+func numbered(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s-%02d", prefix, i)
+	}
+	return out
+}
+
+// syntheticDocs returns n documents of roughly bodyWords+150 words each
+// (titles, summary, timeline, actions add about 150).
+func syntheticDocs(n, bodyWords int) []Document {
+	r := rand.New(rand.NewPCG(1, 2))
+	// Zipf gives a realistic mix of very common and rare words.
+	z := rand.NewZipf(r, 1.1, 2, uint64(len(benchVocab)-1))
+	words := func(k int) string {
+		var sb strings.Builder
+		for i := 0; i < k; i++ {
+			if i > 0 {
+				sb.WriteByte(' ')
+			}
+			sb.WriteString(benchVocab[z.Uint64()])
+		}
+		return sb.String()
+	}
+	pick := func(from []string, lo, hi int) []string {
+		k := lo + r.IntN(hi-lo+1)
+		idx := r.Perm(len(from))[:k]
+		out := make([]string, k)
+		for i, j := range idx {
+			out[i] = from[j]
+		}
+		return out
+	}
+	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
+	days := int(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Sub(start).Hours() / 24)
+	docs := make([]Document, n)
+	for i := range docs {
+		id := fmt.Sprintf("incident-%05d", i)
+		docs[i] = Document{
+			ID: id, URL: "incidents/" + id + "/",
+			Title:    words(6),
+			Summary:  words(30),
+			Body:     words(bodyWords),
+			Timeline: words(80),
+			Actions:  words(30),
+			Tags:     pick(benchTags, 3, 3), Factors: pick(benchFactors, 2, 4), Services: pick(benchServices, 1, 3),
+			Severity: benchSevs[r.IntN(len(benchSevs))], Status: "published",
+			Date:            start.AddDate(0, 0, r.IntN(days+1)),
+			DurationMinutes: float64(r.IntN(600)),
+		}
+	}
+	return docs
+}
+
+func benchN(b *testing.B) int {
+	if s := os.Getenv("SECONDSTORY_BENCH_N"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("SECONDSTORY_BENCH_N=%q", s)
+		}
+		return n
+	}
+	return 1000
+}
+
+func dirSize(b *testing.B, dir string) int64 {
+	var total int64
+	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			fi, err := d.Info()
+			if err != nil {
+				return err
+			}
+			total += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return total
+}
+
+// benchIndex builds n synthetic docs once per benchmark and opens them.
+func benchIndex(b *testing.B, n int) *Index {
+	b.Helper()
+	dir := filepath.Join(b.TempDir(), "idx")
+	if err := Build(dir, syntheticDocs(n, 1000)); err != nil {
+		b.Fatal(err)
+	}
+	ix, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+// BenchmarkBuild builds a full index of SECONDSTORY_BENCH_N (default 1000)
+// documents of about 1,150 words each.
+func BenchmarkBuild(b *testing.B) {
+	n := benchN(b)
+	docs := syntheticDocs(n, 1000)
+	root := b.TempDir()
+	var size int64
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		dir := filepath.Join(root, strconv.Itoa(i))
+		if err := Build(dir, docs); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		size = dirSize(b, dir)
+		if err := os.RemoveAll(dir); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
+	b.ReportMetric(float64(size)/(1<<20), "MB-on-disk")
+}
+
+// BenchmarkQuery runs a broad two-word query with all facets, highlighting
+// and 10 hits, and reports latency percentiles.
+func BenchmarkQuery(b *testing.B) {
+	ix := benchIndex(b, benchN(b))
+	req := Request{Query: "database latency", Size: 10}
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		res, err := ix.Search(ctx, req)
+		lat = append(lat, time.Since(t0))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Hits) != 10 || len(res.Hits[0].Fragments) == 0 {
+			b.Fatalf("unexpected result: %d hits", len(res.Hits))
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+	reportPercentiles(b, lat)
+}
+
+// BenchmarkQueryFiltered adds two filters, which costs extra facet passes.
+func BenchmarkQueryFiltered(b *testing.B) {
+	ix := benchIndex(b, benchN(b))
+	req := Request{Query: "database latency", Size: 10,
+		Filters: map[string][]string{"tag": {"tag-01", "tag-02"}, "severity": {"SEV1"}}}
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := ix.Search(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+	reportPercentiles(b, lat)
+}
+
+func reportCPU(b *testing.B, since time.Duration) {
+	b.ReportMetric(float64((processCPU()-since).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+func reportPercentiles(b *testing.B, lat []time.Duration) {
+	slices.Sort(lat)
+	pct := func(p float64) float64 {
+		i := int(float64(len(lat)-1) * p)
+		return float64(lat[i].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.99), "p99-ms")
+}
+
+// BenchmarkAPIParallel drives the HTTP handler in-process from parallel
+// goroutines and reports requests per second.
+func BenchmarkAPIParallel(b *testing.B) {
+	ix := benchIndex(b, benchN(b))
+	h := APIHandler(NewService(ix))
+	queries := []string{
+		"/api/search?q=database+latency",
+		"/api/search?q=timeout&tag=tag-03",
+		"/api/search?q=%22connection+pool%22&page=2",
+		"/api/search?severity=SEV1&year=2020",
+		"/api/search?q=cache+eviction&size=20",
+	}
+	var next atomic.Uint64
+	cpu0 := processCPU()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			target := queries[next.Add(1)%uint64(len(queries))]
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+			if rec.Code != http.StatusOK {
+				b.Errorf("%s: %d %s", target, rec.Code, rec.Body.String())
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	reportCPU(b, cpu0)
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}

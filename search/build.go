@@ -1,0 +1,310 @@
+package search
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/blevesearch/bleve/v2"
+	bolt "go.etcd.io/bbolt"
+)
+
+const (
+	markerName = ".secondstory-index"
+	bleveDir   = "bleve"
+	// formatVersion changes whenever the mapping does, so an old index is
+	// rebuilt rather than queried with field names it does not have.
+	formatVersion = 1
+	// batchSize keeps bleve batches large: many tiny batches are very slow.
+	batchSize = 1000
+)
+
+type marker struct {
+	Format int       `json:"format"`
+	Docs   int       `json:"docs"`
+	Built  time.Time `json:"built"`
+}
+
+var (
+	// buildMu serialises the check-and-rename step of concurrent Builds.
+	buildMu sync.Mutex
+
+	// writers counts OpenWritable handles per absolute dir: replacing a
+	// directory under a live writer would let its background persister
+	// write into the new index.
+	writersMu sync.Mutex
+	writers   = map[string]int{}
+
+	// testHookBeforeSwap, when set, runs after the new index is complete and
+	// before it replaces dir; tests use it to simulate a crash there.
+	testHookBeforeSwap func(tmp string) error
+)
+
+// Build writes a complete new index at dir from docs. It builds into a
+// temporary sibling directory (same filesystem, so the final rename is
+// atomic) and swaps it in only when complete and verified. It refuses to
+// replace a dir that is not a secondstory index (an empty directory is
+// accepted) and only ever deletes its own temporary directory and the
+// previous index it replaces.
+func Build(dir string, docs []Document) (err error) {
+	if err := validateDocs(docs); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if filepath.Dir(abs) == abs {
+		return fmt.Errorf("search: refusing to build an index at %s", abs)
+	}
+	// Fail before the expensive part when dir is foreign or busy.
+	if _, err := replaceable(abs); err != nil {
+		return err
+	}
+	parent := filepath.Dir(abs)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".building-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(tmp) // ours, created above
+		}
+	}()
+
+	if err = writeBleve(filepath.Join(tmp, bleveDir), tmp, docs); err != nil {
+		return fmt.Errorf("search: build index: %w", err)
+	}
+	if err = verify(tmp, len(docs)); err != nil {
+		return err
+	}
+	if err = writeMarker(tmp, len(docs)); err != nil {
+		return err
+	}
+	if testHookBeforeSwap != nil {
+		if err = testHookBeforeSwap(tmp); err != nil {
+			return err
+		}
+	}
+
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	return swapIn(tmp, abs)
+}
+
+func validateDocs(docs []Document) error {
+	seen := make(map[string]bool, len(docs))
+	for i, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("search: document %d (%q) has no ID", i, d.Title)
+		}
+		if seen[d.ID] {
+			return fmt.Errorf("search: duplicate document ID %q", d.ID)
+		}
+		seen[d.ID] = true
+	}
+	return nil
+}
+
+func writeBleve(path, scratch string, docs []Document) error {
+	m, err := newMapping()
+	if err != nil {
+		return err
+	}
+	if len(docs) == 0 {
+		// The offline builder cannot write an empty index.
+		bi, err := bleve.New(path, m)
+		if err != nil {
+			return err
+		}
+		return bi.Close()
+	}
+	// The offline builder writes segments of batchSize documents and merges
+	// them into one, which is faster than online batches and leaves a
+	// single segment for fast queries.
+	b, err := bleve.NewBuilder(path, m, map[string]interface{}{
+		"batchSize":       batchSize,
+		"buildPathPrefix": scratch,
+	})
+	if err != nil {
+		return err
+	}
+	for _, d := range docs {
+		if err := b.Index(d.ID, fieldsOf(d)); err != nil {
+			return fmt.Errorf("index %s: %w", d.ID, err)
+		}
+	}
+	return b.Close()
+}
+
+// verify opens the new index the way a server would and checks the count.
+func verify(dir string, want int) error {
+	bi, err := bleve.OpenUsing(filepath.Join(dir, bleveDir), map[string]interface{}{
+		"read_only": true, "bolt_timeout": boltTimeout,
+	})
+	if err != nil {
+		return fmt.Errorf("search: verify new index: %w", err)
+	}
+	n, err := bi.DocCount()
+	if cerr := bi.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("search: verify new index: %w", err)
+	}
+	if n != uint64(want) {
+		return fmt.Errorf("search: new index holds %d documents, want %d", n, want)
+	}
+	return nil
+}
+
+func writeMarker(dir string, docs int) error {
+	b, err := json.Marshal(marker{Format: formatVersion, Docs: docs, Built: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, markerName), append(b, '\n'), 0o644)
+}
+
+func readMarker(dir string) (*marker, error) {
+	b, err := os.ReadFile(filepath.Join(dir, markerName))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s: %w (no %s)", dir, ErrNotIndex, markerName)
+		}
+		return nil, err
+	}
+	var m marker
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotIndex, markerName)
+	}
+	if m.Format != formatVersion {
+		return nil, fmt.Errorf("%s: index format %d, this version reads %d: rebuild it", dir, m.Format, formatVersion)
+	}
+	return &m, nil
+}
+
+type existing int
+
+const (
+	none existing = iota
+	emptyDir
+	ownIndex
+)
+
+// replaceable says what is at abs and whether Build may replace it.
+func replaceable(abs string) (existing, error) {
+	fi, err := os.Lstat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return none, nil
+	}
+	if err != nil {
+		return none, err
+	}
+	if !fi.IsDir() {
+		return none, fmt.Errorf("search: %s: %w (not a directory); refusing to replace it", abs, ErrNotIndex)
+	}
+	if _, merr := os.Stat(filepath.Join(abs, markerName)); merr == nil {
+		if isWriterOpen(abs) {
+			return none, fmt.Errorf("search: index %s is open for writing in this process; close it before rebuilding", abs)
+		}
+		if lockedByWriter(abs) {
+			return none, fmt.Errorf("search: index %s is open for writing by another process", abs)
+		}
+		return ownIndex, nil
+	}
+	entries, err := os.ReadDir(abs)
+	if err != nil {
+		return none, err
+	}
+	if len(entries) == 0 {
+		return emptyDir, nil
+	}
+	return none, fmt.Errorf("search: %s: %w; refusing to replace a directory with other files in it", abs, ErrNotIndex)
+}
+
+// lockedByWriter reports whether another process holds bolt's exclusive
+// lock on the index root, i.e. has it open for writing.
+func lockedByWriter(abs string) bool {
+	p := filepath.Join(abs, bleveDir, "store", "root.bolt")
+	if _, err := os.Stat(p); err != nil {
+		return false
+	}
+	db, err := bolt.Open(p, 0o600, &bolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		return errors.Is(err, bolt.ErrTimeout)
+	}
+	_ = db.Close()
+	return false
+}
+
+func swapIn(tmp, abs string) error {
+	kind, err := replaceable(abs)
+	if err != nil {
+		return err
+	}
+	switch kind {
+	case none:
+		return os.Rename(tmp, abs)
+	case emptyDir:
+		// os.Remove only removes an empty directory, so nothing is lost.
+		if err := os.Remove(abs); err != nil {
+			return err
+		}
+		return os.Rename(tmp, abs)
+	}
+	old, err := freeSibling(abs, ".old-")
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(abs, old); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, abs); err != nil {
+		if rerr := os.Rename(old, abs); rerr != nil {
+			return fmt.Errorf("search: swap failed (%v) and the old index is left at %s: %w", err, old, rerr)
+		}
+		return err
+	}
+	// Readers that still have the old index open keep working: their
+	// files stay alive until closed (POSIX unlink semantics).
+	_ = os.RemoveAll(old)
+	return nil
+}
+
+// freeSibling returns an unused path next to abs.
+func freeSibling(abs, infix string) (string, error) {
+	d, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+infix)
+	if err != nil {
+		return "", err
+	}
+	return d, os.Remove(d)
+}
+
+func registerWriter(abs string) {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	writers[abs]++
+}
+
+func unregisterWriter(abs string) {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	if writers[abs]--; writers[abs] <= 0 {
+		delete(writers, abs)
+	}
+}
+
+func isWriterOpen(abs string) bool {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	return writers[abs] > 0
+}
