@@ -24,8 +24,25 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-bench:
-	@echo "bench: see the performance issue"
+# Builds generated corpora of 1,000 and 10,000 postmortems and prints wall time, peak memory and per-stage times,
+# then a warm rebuild and a rebuild after one changed file; then the Go benchmarks of the hot functions.
+BENCH_DIR ?= /tmp/secondstory-bench
+BENCH_NS  ?= 1000 10000
+bench: build
+	$(GO) build -o bin/secondstory-gencorpus ./cmd/secondstory-gencorpus
+	@mkdir -p $(BENCH_DIR)
+	@for n in $(BENCH_NS); do \
+	  src=$(BENCH_DIR)/corpus-$$n; out=$(BENCH_DIR)/site-$$n; \
+	  ./bin/secondstory-gencorpus -n $$n -out $$src >/dev/null || exit 1; \
+	  echo "== $$n postmortems: full build"; \
+	  /usr/bin/time -f "   wall %e s, peak RSS %M KB" ./$(BIN) build --timings --source $$src --out $$out || exit 1; \
+	  echo "== $$n postmortems: rebuild, nothing changed"; \
+	  /usr/bin/time -f "   wall %e s, peak RSS %M KB" ./$(BIN) build --quiet --source $$src --out $$out || exit 1; \
+	  f=$$(find $$src/incidents -name '*.md' | sort | head -n 1); echo "" >> $$f; \
+	  echo "== $$n postmortems: rebuild, one file changed"; \
+	  /usr/bin/time -f "   wall %e s, peak RSS %M KB" ./$(BIN) build --quiet --source $$src --out $$out || exit 1; \
+	done
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
 
 clean:
 	rm -rf bin

@@ -15,6 +15,7 @@ import (
 
 	"github.com/secondstory/secondstory/themes"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 )
 
 // Options configure one build.
@@ -85,6 +86,13 @@ func Build(opts Options) (*Result, error) {
 	stage("render+write", t0)
 
 	t0 = time.Now()
+	if err := writeSearch(site, out, IndexDir(opts.Out)); err != nil {
+		out.abort()
+		return res, err
+	}
+	stage("search index", t0)
+
+	t0 = time.Now()
 	if err := out.commit(); err != nil {
 		out.abort()
 		return res, err
@@ -136,7 +144,7 @@ func Load(opts Options) (*Content, error) {
 	c.theme = themes.Overlay(themeDir)
 
 	exclude := []string{}
-	for _, p := range []string{opts.Out, opts.Out + ".bleve", themeDir} {
+	for _, p := range []string{opts.Out, IndexDir(opts.Out), themeDir} {
 		if p != "" {
 			if abs, err := filepath.Abs(p); err == nil {
 				exclude = append(exclude, abs)
@@ -162,6 +170,7 @@ func Load(opts Options) (*Content, error) {
 	if cfg.StrictFactors {
 		checkStrictFactors(c.All, c.factorTerms, c.resolver, &diags)
 	}
+	checkLearnConfig(cfg, c.resolver, &diags)
 	renderBodies(c, &diags)
 	diags.Sort()
 	c.Diagnostics = diags
@@ -325,6 +334,21 @@ func checkRelated(all []*Postmortem, r *resolver, diags *Diagnostics) {
 	}
 }
 
+// checkLearnConfig warns about learn.pin and learn.skip entries that name no incident: a typo there would silently
+// change the reading path.
+func checkLearnConfig(cfg *Config, r *resolver, diags *Diagnostics) {
+	for _, list := range []struct {
+		key   string
+		slugs []string
+	}{{"learn.pin", cfg.Learn.Pin}, {"learn.skip", cfg.Learn.Skip}} {
+		for _, slug := range list.slugs {
+			if r.incidents[slug] == nil {
+				diags.warnf(cfg.File, 0, 0, "config", "%s: no incident with slug %q", list.key, slug)
+			}
+		}
+	}
+}
+
 func checkStrictFactors(all []*Postmortem, files map[string]*Term, r *resolver, diags *Diagnostics) {
 	var known []string
 	for _, t := range sortedTerms(files) {
@@ -350,15 +374,20 @@ func renderBodies(c *Content, diags *Diagnostics) {
 	for range cap(mds) {
 		mds <- newMarkdown(c.Config.UnsafeHTML)
 	}
+	// The blameless-language lint (check.go) runs on the same parse, for the postmortems that get pages (`check`
+	// lists drafts too); its warnings reach Result.Diagnostics, so the watch preview shows them.
+	disable := lintDisabled(c.Config, diags)
 	parallel(len(c.Listed), func(i int, d *Diagnostics) {
 		md := <-mds
-		*d = append(*d, renderMarkdown(md, c.Listed[i], c.resolver)...)
+		p := c.Listed[i]
+		*d = append(*d, renderMarkdown(md, p, c.resolver, func(doc ast.Node) { lintPostmortem(p, doc, disable, d) })...)
+		p.Body = nil // rendered and linted: the HTML and plain text are what later stages use
 		mds <- md
 	}, diags)
 	md := <-mds
 	for _, t := range sortedTerms(c.factorTerms) {
 		page := &Postmortem{Source: t.Source, Body: t.factorBody, BodyLine: t.factorBodyLine}
-		*diags = append(*diags, renderMarkdown(md, page, c.resolver)...)
+		*diags = append(*diags, renderMarkdown(md, page, c.resolver, nil)...)
 		t.Description = page.HTML
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/secondstory/secondstory/generator/lint"
+	"github.com/yuin/goldmark/ast"
 )
 
 // LintRulePrefix starts the Rule of every blameless-language finding ("blameless/counterfactual"): it sets them
@@ -12,15 +13,11 @@ import (
 // and `<!-- secondstory:ignore … -->` comments take.
 const LintRulePrefix = "blameless/"
 
-// lintPostmortems adds a warning for every blameless-language finding in the postmortems' prose: the Markdown
-// body, the summary and the timeline texts. Only warnings: wording is the author's call, and must never fail a
-// build (`check --strict` is how a team makes it a gate).
-func lintPostmortems(ps []*Postmortem, cfg *Config, diags *Diagnostics) {
-	disable := lintDisabled(cfg, diags)
-	parallel(len(ps), func(i int, d *Diagnostics) { lintPostmortem(ps[i], disable, d) }, diags)
-}
-
-func lintPostmortem(p *Postmortem, disable []string, diags *Diagnostics) {
+// lintPostmortem adds a warning for every blameless-language finding in a postmortem's prose: the Markdown body
+// (doc, already parsed by the markdown stage, so a build parses each body once), the summary and the timeline
+// texts. Only warnings: wording is the author's call, and must never fail a build (`check --strict` is how a team
+// makes it a gate).
+func lintPostmortem(p *Postmortem, doc ast.Node, disable []string, diags *Diagnostics) {
 	opts := lint.Options{Disable: disable, People: people(p)}
 	report := func(fs []lint.Finding, knownCol bool) {
 		for _, f := range fs {
@@ -38,7 +35,7 @@ func lintPostmortem(p *Postmortem, disable []string, diags *Diagnostics) {
 			report(lint.Text(te.Text, te.Line, te.Column, opts), te.Column > 0)
 		}
 	}
-	report(lint.Markdown(p.Body, p.BodyLine, opts), true)
+	report(lint.MarkdownAST(doc, p.Body, p.BodyLine, opts), true)
 }
 
 // people are the names a named-subject finding looks for: the authors and the timeline's actors.

@@ -155,12 +155,15 @@ func blockOffset(n ast.Node, src []byte, dest string) int {
 }
 
 // renderMarkdown converts one body to HTML and gathers what later stages need: plain text for search, headings,
-// outgoing links and a word count.
-func renderMarkdown(md goldmark.Markdown, p *Postmortem, r *resolver) Diagnostics {
+// outgoing links and a word count. afterParse, when set, sees the parsed document (the lint uses it).
+func renderMarkdown(md goldmark.Markdown, p *Postmortem, r *resolver, afterParse func(ast.Node)) Diagnostics {
 	lc := &linkContext{page: p, resolver: r}
 	pc := parser.NewContext(parser.WithIDs(newHeadingIDs()))
 	pc.Set(linkContextKey, lc)
 	doc := md.Parser().Parse(text.NewReader(p.Body), parser.WithContext(pc))
+	if afterParse != nil {
+		afterParse(doc)
+	}
 	var buf bytes.Buffer
 	buf.Grow(len(p.Body) * 3 / 2)
 	if err := md.Renderer().Render(&buf, p.Body, doc); err != nil {

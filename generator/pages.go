@@ -94,6 +94,9 @@ func writeSite(s *Site, c *Content, out *output) error {
 			fail(err)
 		}
 		putBuffer(buf)
+		if j.layout == "incident" {
+			j.page.Incident.HTML = "" // written: large knowledge bases need the memory more than the copy
+		}
 	}, &ignored)
 	if firstErr != nil {
 		return firstErr

@@ -51,6 +51,32 @@ func (p *Page) Canonical() string {
 // defines its "main" block without clashing with the others.
 type templates struct {
 	sets map[string]*template.Template
+	root *template.Template // base + partials: what every set was cloned from
+	rows sync.Map           // rowKey -> template.HTML
+}
+
+// rowKey identifies one rendering of the "incident-row" partial: an incident appears on many list pages (each of
+// its factors, tags, services, its severity and year), almost always at the same depth, so it is rendered once.
+type rowKey struct {
+	p       *Postmortem
+	root    string
+	compact bool
+}
+
+// row renders the "incident-row" partial through a cache; lists of thousands of incidents spend most of their time
+// here otherwise.
+func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML, error) {
+	key := rowKey{p, root, compact}
+	if v, ok := t.rows.Load(key); ok {
+		return v.(template.HTML), nil
+	}
+	var b strings.Builder
+	if err := t.root.ExecuteTemplate(&b, "incident-row", map[string]any{"P": p, "Root": root, "Compact": compact}); err != nil {
+		return "", err
+	}
+	h := template.HTML(b.String())
+	t.rows.Store(key, h)
+	return h, nil
 }
 
 func loadTemplates(theme fs.FS) (*templates, error) {
@@ -58,7 +84,8 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
-	root := template.New("base.html").Funcs(funcs)
+	t := &templates{sets: map[string]*template.Template{}}
+	root := template.New("base.html").Funcs(funcs).Funcs(template.FuncMap{"row": t.row})
 	if _, err := root.Parse(string(base)); err != nil {
 		return nil, fmt.Errorf("theme: layouts/base.html: %w", err)
 	}
@@ -84,7 +111,6 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 			pages = append(pages, name)
 		}
 	}
-	t := &templates{sets: map[string]*template.Template{}}
 	for _, name := range pages {
 		data, err := fs.ReadFile(theme, "layouts/"+name)
 		if err != nil {
@@ -98,6 +124,10 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 			return nil, fmt.Errorf("theme: layouts/%s: %w", name, err)
 		}
 		t.sets[strings.TrimSuffix(name, ".html")] = set
+	}
+	// Rows execute on a clone: a set that has been executed cannot be cloned any more, and pages are cloned above.
+	if t.root, err = root.Clone(); err != nil {
+		return nil, err
 	}
 	return t, nil
 }

@@ -45,7 +45,7 @@ func TestNewPostmortemPassesCheckAndBuilds(t *testing.T) {
 			if config != "" && p.Severity != "P2" || config == "" && p.Severity != "SEV4" {
 				t.Errorf("severity placeholder %q, want the least severe level", p.Severity)
 			}
-			body := string(p.Body)
+			body := readFile(t, filepath.Join(dir, rel)) // the file as written: Load releases bodies once rendered
 			for _, h := range []string{"Summary", "Impact", "Timeline", "Why it made sense at the time", "Contributing factors",
 				"What went well", "Where we got lucky", "Why we were surprised", "Action items"} {
 				if !strings.Contains(body, "\n## "+h+"\n\n_") {

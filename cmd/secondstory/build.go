@@ -64,18 +64,30 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("build", "[--source DIR] [--out DIR] [--drafts] [--base-url URL]",
 		"Builds the static site into --out and the search index beside it (<out>.bleve). A failed build leaves the\nprevious site intact.", stderr)
 	f.register(fs, true)
+	timings := fs.Bool("timings", false, "print the time each pipeline stage took")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
 	res, err := generator.Build(f.options(stdout))
+	if *timings && res != nil {
+		for _, st := range res.Stages {
+			fmt.Fprintf(stdout, "  %-14s %8.0f ms\n", st.Name, float64(st.Duration.Microseconds())/1000)
+		}
+	}
 	return report(res, err, stderr)
 }
 
-// report prints the diagnostics of a build and maps its error to an exit code.
+// report prints the errors of a build and maps its error to an exit code. Warnings (the blameless-language lint)
+// are only counted: listing them on every build would bury the errors, and `check` lists them.
 func report(res *generator.Result, err error, stderr io.Writer) int {
 	if res != nil {
 		for _, d := range res.Diagnostics {
-			fmt.Fprintln(stderr, d)
+			if d.Severity == generator.SeverityError {
+				fmt.Fprintln(stderr, d)
+			}
+		}
+		if n := res.Diagnostics.Warnings(); n > 0 {
+			fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, "warning"))
 		}
 	}
 	var ce *generator.ContentError

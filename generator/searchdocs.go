@@ -1,0 +1,58 @@
+package generator
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/secondstory/secondstory/search"
+)
+
+// IndexDir is where the search index of a site written to out lives: beside the web root, not inside it, so a
+// copy of the site to a plain web server does not publish it.
+func IndexDir(out string) string { return strings.TrimRight(out, "/\\") + ".bleve" }
+
+// searchDocuments hands the listed incidents to the search package in its own small type: search never sees
+// generator's internals.
+func searchDocuments(s *Site) []search.Document {
+	docs := make([]search.Document, 0, len(s.Incidents))
+	for _, p := range s.Incidents {
+		d := search.Document{
+			ID: p.Slug, URL: p.URL(), Title: p.Title, Summary: p.Summary, Body: p.PlainText,
+			Tags: p.Tags, Services: p.Services, Severity: p.Severity, Status: p.Status, Date: p.Date,
+			DurationMinutes: p.Duration().Minutes(),
+		}
+		var tl, ac strings.Builder
+		for _, t := range p.Timeline {
+			tl.WriteString(t.Text)
+			tl.WriteByte('\n')
+		}
+		for _, a := range p.ActionItems {
+			ac.WriteString(a.Title)
+			ac.WriteByte('\n')
+		}
+		d.Timeline, d.Actions = tl.String(), ac.String()
+		for _, f := range p.Factors {
+			if t := s.factorIdx[f.Slug]; t != nil {
+				d.Factors = append(d.Factors, t.Name) // the catalogue's display name, so facets match the factor pages
+			}
+		}
+		docs = append(docs, d)
+	}
+	return docs
+}
+
+// writeSearch writes the client-side index into the site and builds the bleve index beside it.
+func writeSearch(s *Site, out *output, indexDir string) error {
+	docs := searchDocuments(s)
+	var buf bytes.Buffer
+	if err := search.WriteClientIndex(&buf, docs); err != nil {
+		return envErrorf("search: %v", err)
+	}
+	if err := out.write("search-index.json", buf.Bytes()); err != nil {
+		return err
+	}
+	if err := search.Build(indexDir, docs); err != nil {
+		return envErrorf("search index %s: %v", indexDir, err)
+	}
+	return nil
+}
