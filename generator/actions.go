@@ -23,10 +23,14 @@ type ActionRow struct {
 // Unfinished reports whether the item still needs work (open or in progress).
 func (r *ActionRow) Unfinished() bool { return r.Status == "open" || r.Status == "in-progress" }
 
-// ActionGroup is the items of one status.
+// maxClosedActions is how many done (and won't-fix) items /actions/ lists.
+const maxClosedActions = 300
+
+// ActionGroup is the action items of one status.
 type ActionGroup struct {
 	Status string
 	Label  string
+	Total  int // items with this status; Items may hold only the most recent of a closed status
 	Items  []*ActionRow
 }
 
@@ -194,7 +198,13 @@ func (s *Site) actionsData() any {
 			sort.SliceStable(items, func(i, j int) bool { return dueFirst(items[i], items[j]) })
 		}
 		// Done and won't fix keep the incidents' order (newest first): recent closures are what readers look for.
-		d.Groups = append(d.Groups, ActionGroup{Status: st, Label: statusLabels[st], Items: items})
+		// Only the most recent closed items are listed: a large library has tens of thousands, and the page is about
+		// what is still open. Every item stays on its incident's page and in incidents.json.
+		g := ActionGroup{Status: st, Label: statusLabels[st], Total: len(items), Items: items}
+		if (st == "done" || st == "wontfix") && len(items) > maxClosedActions {
+			g.Items = items[:maxClosedActions]
+		}
+		d.Groups = append(d.Groups, g)
 	}
 	for key, t := range owners {
 		t.Name = mostCommon(ownerSpellings[key])

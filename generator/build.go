@@ -79,18 +79,29 @@ func Build(opts Options) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := writeSite(site, content, out); err != nil {
-		out.abort()
-		return res, err
+	// The search index and the pages are independent, and bleve's builder leaves a core idle most of the time:
+	// index while rendering. Only environment failures (a full disk) can fail either after this point.
+	docs := searchDocuments(site)
+	indexed := make(chan Stage, 1)
+	var indexErr error
+	go func() {
+		t := time.Now()
+		indexErr = buildIndex(docs, IndexDir(opts.Out))
+		indexed <- Stage{"search index", time.Since(t)}
+	}()
+	err = writeSite(site, content, out)
+	if err == nil {
+		err = writeClientIndex(docs, out)
 	}
 	stage("render+write", t0)
-
-	t0 = time.Now()
-	if err := writeSearch(site, out, IndexDir(opts.Out)); err != nil {
+	res.Stages = append(res.Stages, <-indexed)
+	if err == nil {
+		err = indexErr
+	}
+	if err != nil {
 		out.abort()
 		return res, err
 	}
-	stage("search index", t0)
 
 	t0 = time.Now()
 	if err := out.commit(); err != nil {

@@ -41,18 +41,19 @@ func searchDocuments(s *Site) []search.Document {
 	return docs
 }
 
-// writeSearch writes the client-side index into the site and builds the bleve index beside it.
-func writeSearch(s *Site, out *output, indexDir string) error {
-	docs := searchDocuments(s)
+// writeClientIndex writes the compact index the search page falls back to on a plain web server.
+func writeClientIndex(docs []search.Document, out *output) error {
 	var buf bytes.Buffer
 	if err := search.WriteClientIndex(&buf, docs); err != nil {
 		return envErrorf("search: %v", err)
 	}
-	if err := out.write("search-index.json", buf.Bytes()); err != nil {
-		return err
-	}
-	if err := search.Build(indexDir, docs); err != nil {
-		return envErrorf("search index %s: %v", indexDir, err)
+	return out.write("search-index.json", buf.Bytes())
+}
+
+// buildIndex builds the bleve index beside the site.
+func buildIndex(docs []search.Document, dir string) error {
+	if err := search.Build(dir, docs); err != nil {
+		return envErrorf("search index %s: %v", dir, err)
 	}
 	return nil
 }
