@@ -79,6 +79,7 @@ func writeSite(s *Site, c *Content, out *output) error {
 	var once sync.Once
 	fail := func(err error) { once.Do(func() { firstErr = err }) }
 	var ignored Diagnostics
+	out.startWriters()
 	parallel(len(jobs), func(i int, _ *Diagnostics) {
 		j := jobs[i]
 		buf, err := tpl.render(j.layout, j.page)
@@ -90,14 +91,14 @@ func writeSite(s *Site, c *Content, out *output) error {
 		if file == "" || strings.HasSuffix(file, "/") {
 			file += "index.html"
 		}
-		if err := out.write(file, buf.Bytes()); err != nil {
-			fail(err)
-		}
-		putBuffer(buf)
+		out.writeAsync(file, buf.Bytes(), func() { putBuffer(buf) })
 		if j.layout == "incident" {
-			j.page.Incident.HTML = "" // written: large knowledge bases need the memory more than the copy
+			j.page.Incident.HTML = "" // rendered: large knowledge bases need the memory more than the copy
 		}
 	}, &ignored)
+	if err := out.flush(); err != nil {
+		fail(err)
+	}
 	if firstErr != nil {
 		return firstErr
 	}

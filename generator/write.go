@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +10,10 @@ import (
 	"strings"
 	"sync"
 )
+
+// ioWorkers is how many goroutines do file system calls at once: they wait on the kernel, not on a core, so more
+// of them than cores keeps both busy.
+const ioWorkers = 8
 
 // MarkerFile marks an output folder as secondstory's own: only such a folder (or an empty one) is ever replaced.
 const MarkerFile = ".secondstory-site"
@@ -71,6 +76,10 @@ type output struct {
 	made   map[string]bool
 	files  int
 	bytes  int64
+
+	jobs    chan writeJob
+	writers sync.WaitGroup
+	err     error // first error of the background writers
 }
 
 func newOutput(target string) (*output, error) {
@@ -113,6 +122,45 @@ func (o *output) write(rel string, data []byte) error {
 	return nil
 }
 
+// writeJob is a file handed to the background writers.
+type writeJob struct {
+	rel  string
+	data []byte
+	done func() // called once data is written (returns a pooled buffer)
+}
+
+// startWriters lets renderers hand files to ioWorkers goroutines, so a core never waits on the file system while
+// there are pages left to render. flush waits for them.
+func (o *output) startWriters() {
+	o.jobs = make(chan writeJob, 2*ioWorkers)
+	for range ioWorkers {
+		o.writers.Add(1)
+		go func() {
+			defer o.writers.Done()
+			for j := range o.jobs {
+				if err := o.write(j.rel, j.data); err != nil {
+					o.mu.Lock()
+					o.err = cmp.Or(o.err, err)
+					o.mu.Unlock()
+				}
+				if j.done != nil {
+					j.done()
+				}
+			}
+		}()
+	}
+}
+
+func (o *output) writeAsync(rel string, data []byte, done func()) {
+	o.jobs <- writeJob{rel, data, done}
+}
+
+func (o *output) flush() error {
+	close(o.jobs)
+	o.writers.Wait()
+	return o.err
+}
+
 // copyFile copies a source file (static file, bundle asset) into the site.
 func (o *output) copyFile(rel, from string) error {
 	data, err := os.ReadFile(from)
@@ -145,9 +193,59 @@ func (o *output) commit() error {
 		return envErrorf("cannot replace %s: %v", o.target, err)
 	}
 	if old != "" {
-		return os.RemoveAll(old)
+		return removeTree(old)
 	}
 	return nil
+}
+
+// removeTree removes a folder of ours with several workers: a large site is tens of thousands of small files, and
+// the time goes to per-file system calls, not to the disk.
+func removeTree(dir string) error {
+	var paths []string
+	top, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range top {
+		p := filepath.Join(dir, e.Name())
+		if !e.IsDir() {
+			paths = append(paths, p)
+			continue
+		}
+		sub, err := os.ReadDir(p)
+		if err != nil {
+			return err
+		}
+		for _, s := range sub {
+			paths = append(paths, filepath.Join(p, s.Name()))
+		}
+	}
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan string)
+	var wg sync.WaitGroup
+	for range ioWorkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				if err := os.RemoveAll(p); err != nil {
+					mu.Lock()
+					firstErr = cmp.Or(firstErr, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for _, p := range paths {
+		work <- p
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return os.RemoveAll(dir)
 }
 
 // abort removes the unfinished temporary folder; it is ours by construction.
