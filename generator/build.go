@@ -26,6 +26,7 @@ type Options struct {
 	BaseURL string // overrides the config's base_url
 	Now     time.Time
 	Log     io.Writer // progress and summary; nil for silence
+	Force   bool      // build even when the build cache says the output is up to date
 }
 
 // Stage is the time one pipeline stage took.
@@ -42,6 +43,7 @@ type Result struct {
 	Bytes       int64
 	Stages      []Stage
 	Duration    time.Duration
+	UpToDate    bool // nothing changed since the last build: nothing was written (Site is nil)
 }
 
 // Build runs the whole pipeline: load → parse → graph → render → write. On content errors it returns a
@@ -55,10 +57,21 @@ func Build(opts Options) (*Result, error) {
 	stage := func(name string, t0 time.Time) { res.Stages = append(res.Stages, Stage{name, time.Since(t0)}) }
 
 	t0 := time.Now()
-	content, err := Load(opts)
+	content, err := gather(opts)
 	if err != nil {
 		return nil, err
 	}
+	fp := content.fingerprint(opts, content.themeDir)
+	if diags, ok := upToDate(opts.Out, fp); ok && !opts.Force {
+		res.Diagnostics, res.UpToDate = diags, true
+		stage("load (unchanged)", t0)
+		res.Duration = time.Since(start)
+		if opts.Log != nil {
+			fmt.Fprintf(opts.Log, "%s is up to date (%d warnings) in %s\n", opts.Out, diags.Warnings(), res.Duration.Round(time.Millisecond))
+		}
+		return res, nil
+	}
+	content.parse(opts)
 	res.Diagnostics = content.Diagnostics
 	stage("load+parse", t0)
 	if content.Diagnostics.Errors() > 0 {
@@ -79,6 +92,7 @@ func Build(opts Options) (*Result, error) {
 	if err != nil {
 		return res, err
 	}
+	forgetCache(opts.Out)
 	// The search index and the pages are independent, and bleve's builder leaves a core idle most of the time:
 	// index while rendering. Only environment failures (a full disk) can fail either after this point.
 	docs := searchDocuments(site)
@@ -109,6 +123,7 @@ func Build(opts Options) (*Result, error) {
 		return res, err
 	}
 	stage("commit", t0)
+	saveCache(opts.Out, fp, res.Diagnostics)
 	res.Pages, res.Bytes = out.files, out.bytes
 	res.Duration = time.Since(start)
 	if opts.Log != nil {
@@ -125,6 +140,7 @@ type Content struct {
 	Listed      []*Postmortem // those that get pages
 	Diagnostics Diagnostics
 	theme       fs.FS
+	themeDir    string
 	inv         *inventory
 	factorTerms map[string]*Term
 	resolver    *resolver
@@ -133,6 +149,16 @@ type Content struct {
 // Load reads and validates the knowledge base without writing anything: the part of the pipeline `check` runs.
 // Content errors are returned in Content.Diagnostics; the error is for the environment (unreadable source).
 func Load(opts Options) (*Content, error) {
+	c, err := gather(opts)
+	if err != nil {
+		return nil, err
+	}
+	c.parse(opts)
+	return c, nil
+}
+
+// gather reads the configuration and every source file: the cheap part of Load, enough to fingerprint a build.
+func gather(opts Options) (*Content, error) {
 	if st, err := os.Stat(opts.Source); err != nil || !st.IsDir() {
 		return nil, envErrorf("source folder %s: not a readable folder", opts.Source)
 	}
@@ -141,21 +167,20 @@ func Load(opts Options) (*Content, error) {
 		cfg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/") + "/"
 	}
 	c := &Content{Config: cfg}
-	themeDir := ""
 	if cfg.Theme != "" {
-		themeDir = filepath.Join(opts.Source, cfg.Theme)
+		c.themeDir = filepath.Join(opts.Source, cfg.Theme)
 		if filepath.IsAbs(cfg.Theme) {
-			themeDir = cfg.Theme
+			c.themeDir = cfg.Theme
 		}
-		if st, err := os.Stat(themeDir); err != nil || !st.IsDir() {
+		if st, err := os.Stat(c.themeDir); err != nil || !st.IsDir() {
 			diags.errorf(cfg.File, 0, 0, "config", "theme: folder %s does not exist", cfg.Theme)
-			themeDir = ""
+			c.themeDir = ""
 		}
 	}
-	c.theme = themes.Overlay(themeDir)
+	c.theme = themes.Overlay(c.themeDir)
 
 	exclude := []string{}
-	for _, p := range []string{opts.Out, IndexDir(opts.Out), themeDir} {
+	for _, p := range []string{opts.Out, IndexDir(opts.Out), c.themeDir} {
 		if p != "" {
 			if abs, err := filepath.Abs(p); err == nil {
 				exclude = append(exclude, abs)
@@ -168,7 +193,13 @@ func Load(opts Options) (*Content, error) {
 	sortFiles(c.inv.factors)
 	readAll(c.inv.postmortems, &diags)
 	readAll(c.inv.factors, &diags)
+	c.Diagnostics = diags
+	return c, nil
+}
 
+// parse runs the rest of Load: decode, validate, resolve links, render Markdown, lint.
+func (c *Content) parse(opts Options) {
+	cfg, diags := c.Config, c.Diagnostics
 	c.All = parseAll(c.inv.postmortems, cfg, &diags)
 	c.factorTerms = parseFactorFiles(c.inv.factors, &diags)
 	c.resolver = newResolver(cfg, c.All, c.factorTerms, &diags)
@@ -185,7 +216,6 @@ func Load(opts Options) (*Content, error) {
 	renderBodies(c, &diags)
 	diags.Sort()
 	c.Diagnostics = diags
-	return c, nil
 }
 
 // parseAll decodes every postmortem concurrently; per-worker diagnostics keep the hot path lock-free.

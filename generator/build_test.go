@@ -261,7 +261,7 @@ func TestFailedBuildKeepsPreviousSite(t *testing.T) {
 		t.Error("the failed build changed the previous site")
 	}
 	entries, _ := os.ReadDir(filepath.Dir(out))
-	if len(entries) != 2 { // public and public.bleve, no temporary folders
+	if len(entries) != 3 { // public, public.bleve and .public.cache: no temporary folders
 		t.Errorf("leftovers beside the output folder: %v", entries)
 	}
 	// A successful rebuild replaces it, and removes pages whose source is gone.
@@ -307,10 +307,16 @@ func TestRefusesOutputItDidNotCreate(t *testing.T) {
 func TestOutputInsideSource(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, dir, map[string]string{"incidents/x.md": "---\ntitle: X\ndate: 2024-01-01\n---\n", "README.md": "# Not a postmortem\n"})
-	for range 2 {
+	for i := range 2 {
 		res, err := Build(Options{Source: dir, Out: filepath.Join(dir, "public")})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if i == 1 {
+			if !res.UpToDate {
+				t.Error("the second build of unchanged content rebuilt: the output folder was read as content?")
+			}
+			continue
 		}
 		if len(res.Site.Incidents) != 1 {
 			t.Fatalf("%d incidents", len(res.Site.Incidents))
