@@ -16,19 +16,25 @@ import (
 	"time"
 
 	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/search"
 )
 
 func runServe(args []string, stdout, stderr io.Writer) int {
 	var f siteFlags
 	var addr string
-	var noBuild bool
-	fs := newFlagSet("serve", "[--source DIR] [--out DIR] [--addr HOST:PORT] [--no-build] [--drafts]",
+	var noBuild, watch bool
+	fs := newFlagSet("serve", "[--source DIR] [--out DIR] [--addr HOST:PORT] [--watch] [--no-build] [--drafts]",
 		"Builds the site (unless --no-build) and serves it with full-text search. Binds 127.0.0.1 unless --addr says otherwise.", stderr)
 	f.register(fs, true)
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.BoolVar(&noBuild, "no-build", false, "serve an already built site and its index (the intranet deployment)")
+	fs.BoolVar(&watch, "watch", false, "rebuild on every change and reload the open pages (live preview)")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
+	}
+	// --watch: live preview, in watch.go.
+	if watch {
+		return serveWatch(f, addr, noBuild, stdout, stderr)
 	}
 	if !noBuild {
 		res, err := generator.Build(f.options(stdout))
@@ -44,11 +50,25 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "secondstory serve: cannot listen on %s: %v\n", addr, err)
 		return exitUsage
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", siteHandler{dir: f.out})
-	srv := newServer(mux)
+	ix, err := search.Open(generator.IndexDir(f.out))
+	if err != nil {
+		fmt.Fprintf(stderr, "secondstory serve: search index: %v\n", err)
+		return exitUsage
+	}
+	svc := search.NewService(ix)
+	defer func() { svc.Index().Close() }()
+	srv := newServer(siteMux(f.out, svc))
 	fmt.Fprintf(stdout, "serving %s at http://%s/ (Ctrl-C to stop)\n", f.out, ln.Addr())
 	return serveUntilSignal(srv, ln, stderr)
+}
+
+// siteMux routes the built site, the search API and the server-rendered search page.
+func siteMux(out string, svc *search.Service) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.Handle("/", siteHandler{dir: out})
+	mux.Handle("/api/search", search.APIHandler(svc))
+	mux.Handle("/search/", search.PageHandler(svc, out))
+	return mux
 }
 
 // newServer sets timeouts so that slow or stalled clients cannot hold the server's resources.

@@ -1,0 +1,542 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	goruntime "runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/secondstory/secondstory/generator"
+)
+
+// syncBuffer is an io.Writer the server goroutines and the test can share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// watchServer is `serve --watch` running in-process on a free loopback port.
+type watchServer struct {
+	addr, src, out string
+	stdout, stderr syncBuffer
+	stop           func() int // cancels, as Ctrl-C does, and returns the exit code
+}
+
+func startWatchServer(t testing.TB, src string) *watchServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &watchServer{addr: ln.Addr().String(), src: src, out: filepath.Join(t.TempDir(), "public")}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- runWatch(ctx, ln, generator.Options{Source: src, Out: s.out}, generator.WatchOptions{}, &s.stdout, &s.stderr)
+	}()
+	s.stop = sync.OnceValue(func() int {
+		cancel()
+		select {
+		case code := <-done:
+			return code
+		case <-time.After(60 * time.Second):
+			t.Error("serve --watch did not stop within 60s of the interrupt")
+			return -1
+		}
+	})
+	t.Cleanup(func() { s.stop() })
+	return s
+}
+
+// stateStream is one open live-reload event stream, as a browser holds it.
+type stateStream struct {
+	states chan reloadState // closed when the server ends the stream
+	cancel func()
+	last   reloadState // the last state waitState returned
+}
+
+func (s *watchServer) events(t testing.TB, client *http.Client) *stateStream {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.addr+eventsPath, nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("events: Content-Type %q", ct)
+	}
+	st := &stateStream{states: make(chan reloadState, 100), cancel: cancel}
+	go func() {
+		defer close(st.states)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var rs reloadState
+				if json.Unmarshal([]byte(data), &rs) == nil {
+					st.states <- rs
+				}
+			}
+		}
+	}()
+	t.Cleanup(cancel)
+	return st
+}
+
+// waitState reads states until one satisfies ok.
+func (st *stateStream) waitState(t testing.TB, what string, ok func(reloadState) bool) reloadState {
+	t.Helper()
+	timeout := time.After(60 * time.Second)
+	for {
+		select {
+		case rs, open := <-st.states:
+			if !open {
+				t.Fatalf("event stream closed while waiting for %s", what)
+			}
+			if ok(rs) {
+				st.last = rs
+				return rs
+			}
+		case <-timeout:
+			t.Fatalf("no state with %s within 60s", what)
+		}
+	}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func incidentMD(title string) string {
+	return "---\ntitle: " + title + "\ndate: 2024-03-05\nseverity: SEV2\n---\nWhy each step made sense at the time.\n"
+}
+
+func newKB(t testing.TB) string {
+	t.Helper()
+	src := t.TempDir()
+	writeFile(t, filepath.Join(src, "secondstory.yaml"), "title: Watch Library\n")
+	writeFile(t, filepath.Join(src, "incidents/alpha.md"), incidentMD("Alpha outage"))
+	writeFile(t, filepath.Join(src, "incidents/beta.md"), incidentMD("Beta outage"))
+	return src
+}
+
+// TestWatchShutdown: an interrupt stops the server with exit 0, ends the open event streams (Shutdown would
+// otherwise wait for them), and leaves no goroutine behind.
+func TestWatchShutdown(t *testing.T) {
+	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	before := goruntime.NumGoroutine()
+	s := startWatchServer(t, newKB(t))
+	st := s.events(t, client)
+	st.waitState(t, "the initial build", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
+	st2 := s.events(t, client)
+	st2.waitState(t, "the current state on connect", func(rs reloadState) bool { return rs.Gen == 1 })
+
+	start := time.Now()
+	if code := s.stop(); code != exitOK {
+		t.Errorf("exit code %d, want 0", code)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("shutdown took %s: the event streams held it up", d)
+	}
+	for _, stream := range []*stateStream{st, st2} {
+		select {
+		case _, open := <-stream.states:
+			for open {
+				_, open = <-stream.states
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("event stream still open after shutdown")
+		}
+	}
+	if !strings.Contains(s.stdout.String(), "serving ") {
+		t.Errorf("stdout: %s", s.stdout.String())
+	}
+	client.CloseIdleConnections()
+	deadline := time.Now().Add(10 * time.Second)
+	for goruntime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := goruntime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		t.Errorf("%d goroutines before, %d after shutdown:\n%s", before, n, buf[:goruntime.Stack(buf, true)])
+	}
+}
+
+// TestWatchBusyPort: a port in use is a usage error (exit 2) with a clear message, before any build.
+func TestWatchBusyPort(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"serve", "--watch", "--source", newKB(t), "--out", filepath.Join(t.TempDir(), "public"), "--addr", ln.Addr().String()}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "cannot listen on "+ln.Addr().String()) {
+		t.Errorf("exit %d, stderr %q; want 2 and a cannot-listen message", code, stderr.String())
+	}
+	if strings.Contains(stdout.String(), "build") {
+		t.Errorf("built before finding the port busy: %s", stdout.String())
+	}
+}
+
+// TestWatchUnsafeOutput: an output folder secondstory must not replace is an environment error a save cannot
+// fix, so watch mode stops with exit 2 instead of serving errors forever.
+func TestWatchUnsafeOutput(t *testing.T) {
+	out := t.TempDir()
+	writeFile(t, filepath.Join(out, "thesis.docx"), "not ours")
+	var stdout, stderr syncBuffer
+	code := run([]string{"serve", "--watch", "--source", newKB(t), "--out", out, "--addr", "127.0.0.1:0"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "refusing to replace") {
+		t.Errorf("exit %d, stderr %q; want 2 and a refusal", code, stderr.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "thesis.docx")); err != nil {
+		t.Error("the foreign file is gone")
+	}
+}
+
+// TestWatchStateAndPages follows one edit cycle through the event stream and the pages served: the stamp on the
+// page, the rename map, the overlay errors, the recovery and the 404.
+func TestWatchStateAndPages(t *testing.T) {
+	src := newKB(t)
+	s := startWatchServer(t, src)
+	st := s.events(t, http.DefaultClient)
+	st.waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
+	status, body := fetch("http://" + s.addr + "/incidents/alpha/")
+	if status != 200 || !strings.Contains(body, `<script src="/_secondstory/livereload.js" data-gen="1"></script></body>`) {
+		t.Fatalf("page: %d, script not injected before </body>:\n%s", status, tail(body))
+	}
+	if b, _ := os.ReadFile(filepath.Join(s.out, "incidents/alpha/index.html")); bytes.Contains(b, []byte("_secondstory")) {
+		t.Error("the built file contains the live-reload script")
+	}
+	if status, js := fetch("http://" + s.addr + scriptPath); status != 200 || !strings.Contains(js, "EventSource") {
+		t.Errorf("script: %d", status)
+	}
+
+	if err := os.Rename(filepath.Join(src, "incidents/alpha.md"), filepath.Join(src, "incidents/alpha-renamed.md")); err != nil {
+		t.Fatal(err)
+	}
+	rs := st.waitState(t, "gen 2", func(rs reloadState) bool { return rs.Gen == 2 })
+	if want := map[string]string{"/incidents/alpha/": "/incidents/alpha-renamed/"}; !rs.OK || !reflect.DeepEqual(rs.Moved, want) {
+		t.Errorf("state after rename: %+v, want moved %v", rs, want)
+	}
+
+	writeFile(t, filepath.Join(src, "incidents/beta.md"), "---\ntitle: Beta\ndate: 2024-03-05\nseverity: SEV9\n---\nx\n")
+	rs = st.waitState(t, "the failed build", func(rs reloadState) bool { return !rs.OK })
+	if rs.Gen != 2 || len(rs.Errors) != 1 || !strings.HasPrefix(rs.Errors[0], "incidents/beta.md:4:") || !strings.Contains(rs.Errors[0], "SEV9") {
+		t.Errorf("failed state %+v", rs)
+	}
+	if _, body := fetch("http://" + s.addr + "/incidents/beta/"); !strings.Contains(body, "Beta outage") {
+		t.Error("the last good page is not served while the source is broken")
+	}
+	// A page opened now learns of the errors on connect.
+	late := s.events(t, http.DefaultClient)
+	late.waitState(t, "errors on connect", func(rs reloadState) bool { return !rs.OK && len(rs.Errors) == 1 })
+
+	writeFile(t, filepath.Join(src, "incidents/beta.md"), incidentMD("Beta, fixed"))
+	st.waitState(t, "recovery", func(rs reloadState) bool { return rs.OK && rs.Gen == 3 })
+	if _, body := fetch("http://" + s.addr + "/incidents/beta/"); !strings.Contains(body, "Beta, fixed") {
+		t.Error("fixed page not served")
+	}
+
+	if err := os.Remove(filepath.Join(src, "incidents/beta.md")); err != nil {
+		t.Fatal(err)
+	}
+	st.waitState(t, "gen 4", func(rs reloadState) bool { return rs.OK && rs.Gen == 4 })
+	if status, body := fetch("http://" + s.addr + "/incidents/beta/"); status != 404 || !strings.Contains(body, "livereload.js") {
+		t.Errorf("deleted incident: status %d (want 404 with the live-reload script)", status)
+	}
+
+	log := s.stdout.String()
+	for _, want := range []string{"initial build: rebuilt", "changed incidents/alpha-renamed.md, incidents/alpha.md: rebuilt",
+		"changed incidents/beta.md: build failed in", "1 error (still serving the last good site)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("terminal log lacks %q:\n%s", want, log)
+		}
+	}
+	if !strings.Contains(s.stderr.String(), "incidents/beta.md:4:") {
+		t.Errorf("stderr lacks the diagnostic: %s", s.stderr.String())
+	}
+}
+
+// TestInject pins the response rewriting: HTML gets the script before </body> and an exact Content-Length,
+// other types pass through untouched, HEAD has no body, and nothing is cached.
+func TestInject(t *testing.T) {
+	lr := newLiveReload()
+	lr.publish(reloadState{Gen: 7, OK: true})
+	site := http.NewServeMux()
+	site.HandleFunc("/page/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", "40")
+		io.WriteString(w, "<html><BODY><p>hi</p></BODY></html>\n\n\n\n")
+	})
+	site.HandleFunc("/style.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css")
+		io.WriteString(w, "body{}</body>")
+	})
+	h := lr.inject(site)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/page/", nil))
+	want := `<html><BODY><p>hi</p><script src="/_secondstory/livereload.js" data-gen="7"></script></BODY></html>` + "\n\n\n\n"
+	if rec.Body.String() != want || rec.Header().Get("Content-Length") != fmt.Sprint(len(want)) {
+		t.Errorf("html: %q (Content-Length %s)", rec.Body.String(), rec.Header().Get("Content-Length"))
+	}
+	if rec.Header().Get("Cache-Control") != "no-store" {
+		t.Error("html response may be cached")
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/style.css", nil))
+	if rec.Body.String() != "body{}</body>" {
+		t.Errorf("css rewritten: %q", rec.Body.String())
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("HEAD", "/page/", nil))
+	if rec.Body.Len() != 0 || rec.Code != 200 {
+		t.Errorf("HEAD: %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// TestStateOf: errors as positioned lines, moved pages as server paths, and the warnings of each page's file.
+func TestStateOf(t *testing.T) {
+	warn := generator.Diagnostic{Path: "incidents/a.md", Line: 3, Col: 1, Severity: generator.SeverityWarning, Rule: "blame", Message: "names a person"}
+	other := generator.Diagnostic{Path: "factors/x.md", Line: 1, Severity: generator.SeverityWarning, Rule: "r", Message: "m"}
+	site := &generator.Site{Incidents: []*generator.Postmortem{{Source: "incidents/a.md", Slug: "a"}, {Source: "incidents/b.md", Slug: "b"}}}
+	rb := &generator.Rebuild{Result: &generator.Result{Site: site, Diagnostics: generator.Diagnostics{other, warn}},
+		Moved: map[string]string{"incidents/old/": "incidents/b/"}}
+	got := stateOf(4, rb)
+	want := reloadState{Gen: 4, OK: true, Moved: map[string]string{"/incidents/old/": "/incidents/b/"},
+		Warnings: map[string][]string{"/incidents/a/": {warn.String()}}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ok state:\n got %+v\nwant %+v", got, want)
+	}
+
+	bad := generator.Diagnostic{Path: "incidents/a.md", Line: 2, Col: 11, Severity: generator.SeverityError, Rule: "schema", Message: "severity: unknown"}
+	rb = &generator.Rebuild{Err: &generator.ContentError{Diagnostics: generator.Diagnostics{bad, warn}}}
+	if got := stateOf(4, rb); got.OK || got.Gen != 4 || !slices.Equal(got.Errors, []string{bad.String()}) {
+		t.Errorf("failed state %+v", got)
+	}
+	rb = &generator.Rebuild{Err: errors.New("cannot replace public: permission denied")}
+	if got := stateOf(4, rb); got.OK || !slices.Equal(got.Errors, []string{"cannot replace public: permission denied"}) {
+		t.Errorf("environment failure state %+v", got)
+	}
+}
+
+// TestBrowserWatchReload is the author's view: an incident page open in Chromium reloads by itself after a save,
+// shows the errors of a broken save in #ss-overlay (keeping the last good content), drops the overlay when the
+// file is fixed, and follows the incident to its new URL when the file is renamed.
+func TestBrowserWatchReload(t *testing.T) {
+	ctx := browser(t)
+	src := newKB(t)
+	s := startWatchServer(t, src)
+	st := s.events(t, http.DefaultClient)
+	st.waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
+	pw := watchPage(ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+s.addr+"/incidents/alpha/")); err != nil {
+		t.Fatal(err)
+	}
+	const h1 = `(document.querySelector("article.postmortem h1") || {}).textContent || ""`
+	if got := do(t, ctx, chromedp.Evaluate[string](h1)); !strings.Contains(got, "Alpha outage") {
+		t.Fatalf("h1 %q", got)
+	}
+	// No need to wait for the event stream to open: a page whose stream connects after the rebuild learns of the
+	// newer generation on connect.
+	do(t, ctx, chromedp.Evaluate[chromedp.Void](`window.ssMarker = "before"`))
+
+	writeFile(t, filepath.Join(src, "incidents/alpha.md"), incidentMD("Alpha, retitled"))
+	pollBrowser(t, ctx, h1, "Alpha, retitled")
+	if m := do(t, ctx, chromedp.Evaluate[*string](`window.ssMarker`)); m != nil {
+		t.Error("the title changed without a reload")
+	}
+
+	writeFile(t, filepath.Join(src, "incidents/alpha.md"), "---\ntitle: [Alpha half written\ndate: 2024-03-05\n---\n")
+	pollBrowser(t, ctx, `(document.querySelector("#ss-overlay pre") || {}).textContent || ""`, "incidents/alpha.md:")
+	if h := do(t, ctx, chromedp.Text("#ss-overlay h2")); !strings.Contains(h, "Build failed") {
+		t.Errorf("overlay heading %q", h)
+	}
+	if got := do(t, ctx, chromedp.Evaluate[string](h1)); !strings.Contains(got, "Alpha, retitled") {
+		t.Errorf("while broken the page shows %q, want the last good content", got)
+	}
+
+	// A page loaded while the site is broken shows the overlay too.
+	if err := chromedp.Do(ctx, chromedp.Navigate("http://"+s.addr+"/incidents/beta/")); err != nil {
+		t.Fatal(err)
+	}
+	pollBrowser(t, ctx, `document.getElementById("ss-overlay") ? "shown" : ""`, "shown")
+
+	writeFile(t, filepath.Join(src, "incidents/beta.md"), incidentMD("Beta, retitled"))
+	writeFile(t, filepath.Join(src, "incidents/alpha.md"), incidentMD("Alpha, fixed"))
+	pollBrowser(t, ctx, h1, "Beta, retitled")
+	pollBrowser(t, ctx, `document.getElementById("ss-overlay") ? "" : "gone"`, "gone")
+
+	if err := os.Rename(filepath.Join(src, "incidents/beta.md"), filepath.Join(src, "incidents/beta-renamed.md")); err != nil {
+		t.Fatal(err)
+	}
+	pollBrowser(t, ctx, `location.pathname`, "/incidents/beta-renamed/")
+	pollBrowser(t, ctx, h1, "Beta, retitled")
+
+	// Lint warnings of the page's own file show in a closed box, not as an error.
+	writeFile(t, filepath.Join(src, "incidents/beta-renamed.md"), incidentMD("Beta, linted")+"In hindsight the operator should have staged it.\n")
+	pollBrowser(t, ctx, h1, "Beta, linted")
+	pollBrowser(t, ctx, `(document.querySelector("details#ss-warnings:not([open]) summary") || {}).textContent || ""`, "warning")
+	if got := do(t, ctx, chromedp.Evaluate[string](`document.querySelector("#ss-warnings pre").textContent`)); !strings.Contains(got, "incidents/beta-renamed.md:") {
+		t.Errorf("warnings box: %q", got)
+	}
+	if n := do(t, ctx, chromedp.Evaluate[int](`document.querySelectorAll("#ss-overlay").length`)); n != 0 {
+		t.Error("a warning raised the error overlay")
+	}
+	pw.check(t, s.addr)
+}
+
+// pollBrowser evaluates expr in the page until its value contains want. Errors are retried: the page may be in
+// the middle of reloading.
+func pollBrowser(t *testing.T, ctx context.Context, expr, want string) {
+	t.Helper()
+	var got string
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(25 * time.Millisecond) {
+		got, err = chromedp.Run(ctx, chromedp.Evaluate[string](expr))
+		if err == nil && strings.Contains(got, want) {
+			return
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	t.Fatalf("%s: %q (err %v), want %q", expr, got, err, want)
+}
+
+// BenchmarkWatchReload measures what the author waits for: from a one-file save to the live-reload message of
+// the rebuilt site, on a generated corpus (debounce included). Run with a fixed count, e.g.
+//
+//	go test -run '^$' -bench WatchReload -benchtime 20x ./cmd/secondstory/
+//
+// SECONDSTORY_BENCH_10K=1 adds the 10,000-postmortem corpus (select it alone with -bench 'WatchReload/n=10000').
+func BenchmarkWatchReload(b *testing.B) {
+	sizes := []int{1000}
+	if os.Getenv("SECONDSTORY_BENCH_10K") != "" {
+		sizes = append(sizes, 10000)
+	}
+	for _, n := range sizes {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			src, theme := benchCorpus(b, n)
+			s := startWatchServer(b, src)
+			st := s.events(b, http.DefaultClient)
+			st.waitState(b, "the initial build", func(rs reloadState) bool { return rs.Gen == 1 })
+			target := firstIncident(b, src)
+			orig, err := os.ReadFile(target)
+			if err != nil {
+				b.Fatal(err)
+			}
+			edit := 0
+			b.Run("save", func(b *testing.B) {
+				measureReloads(b, st, func() {
+					edit++
+					content := bytes.Replace(orig, []byte("\ntitle: "), []byte(fmt.Sprintf("\ntitle: Edit %d, ", edit)), 1)
+					if err := os.WriteFile(target, content, 0o644); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+			b.Run("theme", func(b *testing.B) {
+				measureReloads(b, st, func() {
+					edit++
+					if err := os.WriteFile(filepath.Join(theme, "static/bench.css"), []byte(fmt.Sprintf("/* %d */", edit)), 0o644); err != nil {
+						b.Fatal(err)
+					}
+				})
+			})
+		})
+	}
+}
+
+// measureReloads times save → reload message b.N times and reports the median and the 99th percentile.
+func measureReloads(b *testing.B, st *stateStream, save func()) {
+	lat := make([]time.Duration, 0, b.N)
+	gen := st.last.Gen
+	b.ResetTimer()
+	for range b.N {
+		t0 := time.Now()
+		save()
+		rs := st.waitState(b, "the rebuild", func(rs reloadState) bool { return rs.Gen > gen })
+		lat = append(lat, time.Since(t0))
+		gen = rs.Gen
+		if !rs.OK {
+			b.Fatalf("rebuild failed: %v", rs.Errors)
+		}
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Milliseconds()), "p50-ms")
+	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Milliseconds()), "p99-ms")
+}
+
+// benchCorpus generates n postmortems with cmd/secondstory-gencorpus and gives the corpus a custom theme folder.
+func benchCorpus(b *testing.B, n int) (src, theme string) {
+	b.Helper()
+	dir := b.TempDir()
+	src, theme = filepath.Join(dir, "kb"), filepath.Join(dir, "theme")
+	cmd := exec.Command("go", "run", "./cmd/secondstory-gencorpus", "-n", fmt.Sprint(n), "-out", src)
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Skipf("cannot generate a corpus (%v): %s", err, out)
+	}
+	writeFile(b, filepath.Join(theme, "static/bench.css"), "/* 0 */")
+	f, err := os.OpenFile(filepath.Join(src, "secondstory.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintf(f, "theme: %s\n", theme)
+	f.Close()
+	return src, theme
+}
+
+func firstIncident(b *testing.B, src string) string {
+	var found string
+	filepath.WalkDir(filepath.Join(src, "incidents"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && found == "" && !d.IsDir() && strings.HasSuffix(p, ".md") {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		b.Fatal("corpus has no incidents")
+	}
+	return found
+}

@@ -1,0 +1,460 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// WatchOptions configure a Watcher.
+type WatchOptions struct {
+	// Debounce is the quiet period after the last file event before a rebuild starts (default 100 ms): one save,
+	// or a `git checkout` of hundreds of files, is one rebuild.
+	Debounce time.Duration
+	// MaxDelay bounds how long a steady stream of events can postpone a rebuild (default 2 s).
+	MaxDelay time.Duration
+	// SkipInitial starts without a build (serve --no-build): the first rebuild waits for a change.
+	SkipInitial bool
+}
+
+// Rebuild reports one build of the watch loop.
+type Rebuild struct {
+	Initial  bool     // the build at start, not caused by a change
+	Changed  []string // changed paths relative to the source folder, forward slashes, sorted
+	Result   *Result  // as returned by Build (nil on an environment error before loading)
+	Err      error    // as returned by Build
+	Duration time.Duration
+	// Moved maps the site-relative URL of each incident page whose URL changed to its new URL, so that a
+	// browser showing the old page can follow it.
+	Moved map[string]string
+	// Problems are watcher errors since the last rebuild (e.g. the inotify watch limit); the rebuild still ran.
+	Problems []error
+}
+
+// OK reports whether the rebuild succeeded and its site was swapped in.
+func (r *Rebuild) OK() bool { return r.Err == nil }
+
+// overflowChange stands for "anything may have changed": the kernel's event queue overflowed.
+const overflowChange = "(all files: the event queue overflowed)"
+
+// Watcher rebuilds a knowledge base whenever its files change. It runs the one Build function per debounced
+// change set: it has no pipeline of its own. fsnotify is not recursive and loses a watched file on rename-save,
+// so the watcher watches every folder (adding new ones as they appear) and never individual files.
+type Watcher struct {
+	opts     Options
+	wo       WatchOptions
+	fsw      *fsnotify.Watcher
+	source   string          // absolute source folder
+	exclude  []string        // absolute: the output folder and the search index
+	themeDir string          // absolute custom theme folder, "" for none
+	dirs     map[string]bool // watched folders (absolute); touched only by Run's goroutine after NewWatcher
+	problems []error
+	last     *Site // the last good site, for Moved; touched only by the build goroutine
+}
+
+// NewWatcher starts watching the source folder, its config file and the custom theme folder. Changes made
+// between NewWatcher and Run are not lost: they wait in the kernel's queue.
+func NewWatcher(opts Options, wo WatchOptions) (*Watcher, error) {
+	if wo.Debounce <= 0 {
+		wo.Debounce = 100 * time.Millisecond
+	}
+	if wo.MaxDelay <= 0 {
+		wo.MaxDelay = 2 * time.Second
+	}
+	src, err := filepath.Abs(opts.Source)
+	if err != nil {
+		return nil, envErrorf("source folder %s: %v", opts.Source, err)
+	}
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		return nil, envErrorf("source folder %s: not a readable folder", opts.Source)
+	}
+	w := &Watcher{opts: opts, wo: wo, source: src, dirs: map[string]bool{}}
+	for _, p := range []string{opts.Out, IndexDir(opts.Out)} {
+		if abs, err := filepath.Abs(p); err == nil {
+			w.exclude = append(w.exclude, abs)
+		}
+	}
+	if w.fsw, err = fsnotify.NewBufferedWatcher(1024); err != nil {
+		return nil, envErrorf("cannot watch files: %v", err)
+	}
+	if err := w.addTree(src, nil); err != nil {
+		w.fsw.Close()
+		return nil, envErrorf("cannot watch %s: %v", opts.Source, err)
+	}
+	w.updateTheme()
+	return w, nil
+}
+
+// Close stops watching; Run closes the watcher itself when it returns, so Close is for a Watcher never run.
+func (w *Watcher) Close() error { return w.fsw.Close() }
+
+// Run builds (unless SkipInitial), then rebuilds after every debounced change set, calling fn after each
+// build, one at a time, from one goroutine. Events that arrive during a build make the next change set. Run
+// returns nil when ctx is done, after the build in progress has finished (so no temporary folder is left
+// behind) and the file watcher is closed; an error if the file watcher stopped by itself.
+func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
+	defer w.fsw.Close()
+	pending := map[string]change{}
+	var first time.Time // when the oldest pending change arrived
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	done := make(chan struct{})
+	building, due := false, false
+	start := func(changed []string, initial bool) {
+		building = true
+		problems := w.problems
+		w.problems = nil
+		go func() {
+			rb := w.rebuild(changed, initial)
+			rb.Problems = problems
+			fn(rb)
+			done <- struct{}{}
+		}()
+	}
+	// drain takes the change set. A file that appeared and is gone again within it (sed -i's temporary file, a
+	// JetBrains ___jb_tmp___ of another name) changed nothing: it is left out, and a set of only such files
+	// makes no rebuild.
+	drain := func() []string {
+		out := make([]string, 0, len(pending))
+		for rel, c := range pending {
+			if c.created && c.abs != "" {
+				if _, err := os.Lstat(c.abs); errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+			}
+			out = append(out, rel)
+		}
+		sort.Strings(out)
+		clear(pending)
+		return out
+	}
+	startPending := func() {
+		first = time.Time{}
+		if changed := drain(); len(changed) > 0 {
+			start(changed, false)
+		}
+	}
+	arm := func() {
+		now := time.Now()
+		if first.IsZero() {
+			first = now
+		}
+		delay := min(w.wo.Debounce, max(0, first.Add(w.wo.MaxDelay).Sub(now)))
+		timer.Reset(delay)
+	}
+	if !w.wo.SkipInitial {
+		start(nil, true)
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return waitBuild(building, done, nil)
+		case ev, ok := <-w.fsw.Events:
+			if !ok {
+				return waitBuild(building, done, errors.New("the file watcher was closed"))
+			}
+			if w.handle(ev, pending) {
+				arm()
+			}
+		case err, ok := <-w.fsw.Errors:
+			if !ok {
+				return waitBuild(building, done, errors.New("the file watcher was closed"))
+			}
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// Events were dropped: pick up folders we missed and rebuild everything.
+				_ = w.addTree(w.source, nil)
+				if w.themeDir != "" {
+					_ = w.addTree(w.themeDir, nil)
+				}
+				pending[overflowChange] = change{}
+				arm()
+			} else {
+				w.problems = append(w.problems, err)
+			}
+		case <-timer.C:
+			if building {
+				due = true
+			} else if len(pending) > 0 {
+				startPending()
+			}
+		case <-done:
+			building = false
+			if due && len(pending) > 0 {
+				startPending()
+			}
+			due = false
+		}
+	}
+}
+
+// waitBuild lets the build in progress finish (and report) before Run returns err.
+func waitBuild(building bool, done <-chan struct{}, err error) error {
+	if building {
+		<-done
+	}
+	return err
+}
+
+// rebuild runs the one build function and works out which incident pages moved.
+func (w *Watcher) rebuild(changed []string, initial bool) Rebuild {
+	t0 := time.Now()
+	opts := w.opts
+	// The first build always runs in full, even when the build cache says the output is current: the preview needs
+	// the site's model (for renamed pages and per-page warnings), which an up-to-date build does not produce.
+	opts.Force = initial
+	res, err := Build(opts)
+	rb := Rebuild{Initial: initial, Changed: changed, Result: res, Err: err, Duration: time.Since(t0)}
+	if err == nil && res != nil && res.Site != nil {
+		if w.last != nil {
+			rb.Moved = MovedPages(w.last, res.Site)
+		}
+		w.last = res.Site
+	}
+	return rb
+}
+
+// change is one pending path: created says the change set's first event for it was its creation.
+type change struct {
+	abs     string
+	created bool
+}
+
+// handle adds what an event changed to pending; false when the event does not concern the site.
+func (w *Watcher) handle(ev fsnotify.Event, pending map[string]change) bool {
+	if ev.Op == fsnotify.Chmod || ev.Name == "" {
+		return false // touch, permission changes, indexers: the content did not change
+	}
+	name := filepath.Clean(ev.Name)
+	if w.ignored(name) {
+		return false
+	}
+	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+		// A folder that went away takes its watches with it; drop ours so that a folder moved back gets fresh ones.
+		w.removeTree(name)
+	}
+	rel := w.rel(name)
+	if ev.Has(fsnotify.Create) {
+		if st, err := os.Stat(name); err == nil && st.IsDir() {
+			// `mkdir -p a/b` and `mv` of a whole folder: files may already be inside before the watch exists,
+			// so walk it and count what is there. An empty new folder changes nothing.
+			found := 0
+			_ = w.addTree(name, func(file string) {
+				if r := w.rel(file); pending[r].abs == "" {
+					pending[r] = change{abs: file, created: true}
+				}
+				found++
+			})
+			return found > 0
+		}
+	}
+	if _, seen := pending[rel]; !seen {
+		pending[rel] = change{abs: name, created: ev.Has(fsnotify.Create)}
+	}
+	if !strings.Contains(rel, "/") && isConfigFile(rel) {
+		w.updateTheme()
+	}
+	return true
+}
+
+func isConfigFile(name string) bool {
+	for _, c := range ConfigFiles {
+		if name == c {
+			return true
+		}
+	}
+	return false
+}
+
+// rel names a path for the change list: relative to the source folder (a theme elsewhere gives "../theme/…").
+func (w *Watcher) rel(p string) string {
+	if r, err := filepath.Rel(w.source, p); err == nil {
+		return filepath.ToSlash(r)
+	}
+	return filepath.ToSlash(p)
+}
+
+// ignored reports whether a path cannot affect the site: the output folder and search index (which the build
+// itself writes), dot-folders and dot-files, the folders the build never reads, and editor temporary files.
+func (w *Watcher) ignored(p string) bool {
+	if ignoredName(filepath.Base(p)) {
+		return true
+	}
+	for _, e := range w.exclude {
+		if p == e || strings.HasPrefix(p, e+string(filepath.Separator)) {
+			return true
+		}
+	}
+	if w.themeDir != "" && (p == w.themeDir || strings.HasPrefix(p, w.themeDir+string(filepath.Separator))) {
+		return hasDotComponent(p[len(w.themeDir):])
+	}
+	rel, err := filepath.Rel(w.source, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return true
+	}
+	rel = filepath.ToSlash(rel)
+	top, _, _ := strings.Cut(rel, "/")
+	return hasDotComponent(rel) || skipDirs[top]
+}
+
+func hasDotComponent(rel string) bool {
+	for _, c := range strings.Split(filepath.ToSlash(rel), "/") {
+		if strings.HasPrefix(c, ".") && c != "." && c != ".." {
+			return true
+		}
+	}
+	return false
+}
+
+// ignoredName matches the temporary and backup files editors write while saving: vim (.x.swp, .x.swx, x~, the
+// 4913 probe file), Emacs (.#x lock files, #x# autosaves), JetBrains safe write (x___jb_tmp___,
+// x___jb_old___) and GNOME's .goutputstream-*. Dot-files are never content either.
+func ignoredName(base string) bool {
+	switch {
+	case base == "" || strings.HasPrefix(base, "."),
+		strings.HasSuffix(base, "~"),
+		base == "4913",
+		strings.HasSuffix(base, "___jb_tmp___"), strings.HasSuffix(base, "___jb_old___"),
+		strings.HasPrefix(base, "#") && strings.HasSuffix(base, "#"),
+		strings.HasSuffix(base, ".swp"), strings.HasSuffix(base, ".swx"):
+		return true
+	}
+	return false
+}
+
+// addTree watches dir and every folder below it that is not ignored; onFile, if set, is told of every file found.
+func (w *Watcher) addTree(dir string, onFile func(string)) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == dir {
+				return err
+			}
+			return nil // vanished while we walked: its removal has its own event
+		}
+		if p != dir && w.ignored(p) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			if onFile != nil {
+				onFile(p)
+			}
+			return nil
+		}
+		if w.dirs[p] {
+			return nil
+		}
+		if err := w.fsw.Add(p); err != nil {
+			if p == dir && len(w.dirs) == 0 {
+				return err
+			}
+			w.problems = append(w.problems, fmt.Errorf("cannot watch %s: %w", p, err))
+			return nil
+		}
+		w.dirs[p] = true
+		return nil
+	})
+}
+
+// removeTree forgets the watches of p and the folders below it.
+func (w *Watcher) removeTree(p string) {
+	prefix := p + string(filepath.Separator)
+	for d := range w.dirs {
+		if d == p || strings.HasPrefix(d, prefix) {
+			_ = w.fsw.Remove(d) // already gone with the folder, usually
+			delete(w.dirs, d)
+		}
+	}
+}
+
+// updateTheme follows the config's theme folder: watched (recursively) when it is set, also when it lies outside
+// the source folder.
+func (w *Watcher) updateTheme() {
+	cfg, _ := LoadConfig(w.source)
+	dir := ""
+	if cfg.Theme != "" {
+		dir = filepath.Clean(filepath.Join(w.source, cfg.Theme))
+		if filepath.IsAbs(cfg.Theme) {
+			dir = filepath.Clean(cfg.Theme)
+		}
+	}
+	if dir == w.themeDir {
+		return
+	}
+	if old := w.themeDir; old != "" {
+		w.themeDir = ""
+		if w.ignored(old) { // outside the source tree: nobody else needs those watches
+			w.removeTree(old)
+		}
+	}
+	w.themeDir = dir
+	if dir != "" {
+		if st, err := os.Stat(dir); err == nil && st.IsDir() {
+			_ = w.addTree(dir, nil)
+		}
+	}
+}
+
+// MovedPages maps the URL of every incident page of old whose URL is different in new: its slug changed, or its
+// file was renamed (a file gone and a file added with the same title, or exactly one of each).
+func MovedPages(old, new *Site) map[string]string {
+	if old == nil || new == nil {
+		return nil
+	}
+	before := map[string]*Postmortem{}
+	for _, p := range old.Incidents {
+		before[p.Source] = p
+	}
+	after := map[string]*Postmortem{}
+	for _, p := range new.Incidents {
+		after[p.Source] = p
+	}
+	moved := map[string]string{}
+	var gone, added []*Postmortem
+	for src, p := range before {
+		if q := after[src]; q == nil {
+			gone = append(gone, p)
+		} else if p.URL() != q.URL() {
+			moved[p.URL()] = q.URL()
+		}
+	}
+	for src, q := range after {
+		if before[src] == nil {
+			added = append(added, q)
+		}
+	}
+	switch {
+	case len(gone) == 1 && len(added) == 1:
+		moved[gone[0].URL()] = added[0].URL()
+	case len(gone) > 0 && len(added) > 0:
+		byTitle := map[string][]*Postmortem{}
+		for _, q := range added {
+			byTitle[q.Title] = append(byTitle[q.Title], q)
+		}
+		for _, p := range gone {
+			if qs := byTitle[p.Title]; len(qs) == 1 {
+				moved[p.URL()] = qs[0].URL()
+			}
+		}
+	}
+	for from, to := range moved {
+		if from == to || new.Incident(path.Base(strings.TrimSuffix(from, "/"))) != nil {
+			delete(moved, from) // the old URL still has a page: nothing to follow
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	return moved
+}
