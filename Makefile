@@ -34,13 +34,14 @@ bench: build
 	@for n in $(BENCH_NS); do \
 	  src=$(BENCH_DIR)/corpus-$$n; out=$(BENCH_DIR)/site-$$n; \
 	  ./bin/secondstory-gencorpus -n $$n -out $$src >/dev/null || exit 1; \
+	  rm -rf $$out $$out.bleve $(BENCH_DIR)/.site-$$n.cache; \
 	  echo "== $$n postmortems: full build"; \
-	  /usr/bin/time -f "   wall %e s, peak RSS %M KB" ./$(BIN) build --timings --source $$src --out $$out || exit 1; \
+	  ./$(BIN) build --quiet --timings --source $$src --out $$out || exit 1; \
 	  echo "== $$n postmortems: rebuild, nothing changed"; \
-	  /usr/bin/time -f "   wall %e s, peak RSS %M KB" ./$(BIN) build --quiet --source $$src --out $$out || exit 1; \
+	  ./$(BIN) build --quiet --timings --source $$src --out $$out || exit 1; \
 	  f=$$(find $$src/incidents -name '*.md' | sort | head -n 1); echo "" >> $$f; \
 	  echo "== $$n postmortems: rebuild, one file changed"; \
-	  /usr/bin/time -f "   wall %e s, peak RSS %M KB" ./$(BIN) build --quiet --source $$src --out $$out || exit 1; \
+	  ./$(BIN) build --quiet --timings --source $$src --out $$out || exit 1; \
 	done
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"syscall"
 
 	"github.com/secondstory/secondstory/generator"
 )
@@ -71,7 +72,11 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	res, err := generator.Build(f.options(stdout))
 	if *timings && res != nil {
 		for _, st := range res.Stages {
-			fmt.Fprintf(stdout, "  %-14s %8.0f ms\n", st.Name, float64(st.Duration.Microseconds())/1000)
+			fmt.Fprintf(stdout, "  %-16s %8.0f ms\n", st.Name, float64(st.Duration.Microseconds())/1000)
+		}
+		fmt.Fprintf(stdout, "  %-16s %8.0f ms\n", "total", float64(res.Duration.Microseconds())/1000)
+		if kb := peakRSSKB(); kb > 0 {
+			fmt.Fprintf(stdout, "  %-16s %8d MB\n", "peak memory", kb/1024)
 		}
 	}
 	return report(res, err, stderr)
@@ -101,4 +106,13 @@ func report(res *generator.Result, err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "secondstory: %v\n", err)
 		return exitUsage
 	}
+}
+
+// peakRSSKB is the process's peak resident memory, for --timings (0 where the system does not say).
+func peakRSSKB() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return int64(ru.Maxrss) // kilobytes on Linux
 }
