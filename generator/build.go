@@ -2,12 +2,14 @@ package generator
 
 import (
 	"fmt"
+	"hash/crc64"
 	"io"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,6 +29,7 @@ type Options struct {
 	Now     time.Time
 	Log     io.Writer // progress and summary; nil for silence
 	Force   bool      // build even when the build cache says the output is up to date
+	Cache   *MemCache // kept by a long-running process between builds (serve --watch); nil for one-off builds
 }
 
 // Stage is the time one pipeline stage took.
@@ -141,6 +144,7 @@ type Content struct {
 	Diagnostics Diagnostics
 	theme       fs.FS
 	themeDir    string
+	cache       *MemCache
 	inv         *inventory
 	factorTerms map[string]*Term
 	resolver    *resolver
@@ -200,7 +204,14 @@ func gather(opts Options) (*Content, error) {
 // parse runs the rest of Load: decode, validate, resolve links, render Markdown, lint.
 func (c *Content) parse(opts Options) {
 	cfg, diags := c.Config, c.Diagnostics
-	c.All = parseAll(c.inv.postmortems, cfg, &diags)
+	if c.cache = opts.Cache; c.cache != nil {
+		var configBytes []byte
+		if cfg.File != "" {
+			configBytes, _ = os.ReadFile(filepath.Join(opts.Source, cfg.File))
+		}
+		c.cache.begin(configSignature(opts, configBytes), c.inv.postmortems)
+	}
+	c.All = parseAll(c.inv.postmortems, cfg, c.cache, &diags)
 	c.factorTerms = parseFactorFiles(c.inv.factors, &diags)
 	c.resolver = newResolver(cfg, c.All, c.factorTerms, &diags)
 	for _, p := range c.All {
@@ -219,12 +230,21 @@ func (c *Content) parse(opts Options) {
 }
 
 // parseAll decodes every postmortem concurrently; per-worker diagnostics keep the hot path lock-free.
-func parseAll(files []*sourceFile, cfg *Config, diags *Diagnostics) []*Postmortem {
+func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnostics) []*Postmortem {
 	out := make([]*Postmortem, len(files))
 	parallel(len(files), func(i int, d *Diagnostics) {
 		f := files[i]
 		if f.data == nil {
 			return
+		}
+		var sum uint64
+		if cache != nil {
+			sum = crc64.Checksum(f.data, crcTable)
+			if e := cache.entry(f.rel); e != nil && e.sum == sum {
+				out[i] = e.fresh()
+				f.data = nil
+				return
+			}
 		}
 		fm := parseFrontMatter(f.rel, f.data, d)
 		if fm == nil {
@@ -252,6 +272,12 @@ func parseAll(files []*sourceFile, cfg *Config, diags *Diagnostics) []*Postmorte
 		}
 		out[i] = p
 		f.data = nil // the body is kept on the postmortem; drop the duplicate
+		if cache != nil {
+			e := &memEntry{sum: sum, pm: *p}
+			e.pm.Factors = slices.Clone(p.Factors)
+			cache.store(f.rel, e)
+			cache.count(1, 0)
+		}
 	}, diags)
 	var ps []*Postmortem
 	for _, p := range out {
@@ -418,12 +444,32 @@ func renderBodies(c *Content, diags *Diagnostics) {
 	// The blameless-language lint (check.go) runs on the same parse, for the postmortems that get pages (`check`
 	// lists drafts too); its warnings reach Result.Diagnostics, so the watch preview shows them.
 	disable := lintDisabled(c.Config, diags)
+	cache := c.cache
+	var links uint64
+	if cache != nil {
+		links = c.resolver.linkSignature()
+	}
 	parallel(len(c.Listed), func(i int, d *Diagnostics) {
-		md := <-mds
 		p := c.Listed[i]
-		*d = append(*d, renderMarkdown(md, p, c.resolver, func(doc ast.Node) { lintPostmortem(p, doc, disable, d) })...)
-		p.Body = nil // rendered and linted: the HTML and plain text are what later stages use
+		var e *memEntry
+		if cache != nil {
+			if e = cache.entry(p.Source); e != nil && e.links == links {
+				p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words = e.html, e.plain, e.headings, e.outlinks, e.words
+				*d = append(*d, e.diags...)
+				p.Body = nil
+				return
+			}
+		}
+		md := <-mds
+		var pd Diagnostics
+		pd = append(pd, renderMarkdown(md, p, c.resolver, func(doc ast.Node) { lintPostmortem(p, doc, disable, &pd) })...)
 		mds <- md
+		*d = append(*d, pd...)
+		if e != nil {
+			e.links, e.html, e.plain, e.headings, e.outlinks, e.words, e.diags = links, p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words, pd
+			cache.count(0, 1)
+		}
+		p.Body = nil // rendered and linted: the HTML and plain text are what later stages use
 	}, diags)
 	md := <-mds
 	for _, t := range sortedTerms(c.factorTerms) {

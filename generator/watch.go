@@ -77,6 +77,9 @@ func NewWatcher(opts Options, wo WatchOptions) (*Watcher, error) {
 	if st, err := os.Stat(src); err != nil || !st.IsDir() {
 		return nil, envErrorf("source folder %s: not a readable folder", opts.Source)
 	}
+	if opts.Cache == nil {
+		opts.Cache = &MemCache{} // a save re-decodes and re-renders only the files it touched
+	}
 	w := &Watcher{opts: opts, wo: wo, source: src, dirs: map[string]bool{}}
 	for _, p := range []string{opts.Out, IndexDir(opts.Out)} {
 		if abs, err := filepath.Abs(p); err == nil {
