@@ -91,7 +91,12 @@ func Build(opts Options) (*Result, error) {
 	stage("graph", t0)
 
 	t0 = time.Now()
-	out, err := newOutput(opts.Out)
+	var out *output
+	if prev := opts.Cache.manifestFor(opts.Out); prev != nil {
+		out, err = newOutputInPlace(opts.Out, prev)
+	} else if out, err = newOutput(opts.Out); err == nil && opts.Cache != nil {
+		out.cur = map[string]uint64{} // record what is written, so the next preview build can update in place
+	}
 	if err != nil {
 		return res, err
 	}
@@ -126,6 +131,7 @@ func Build(opts Options) (*Result, error) {
 		return res, err
 	}
 	stage("commit", t0)
+	opts.Cache.setManifest(opts.Out, out.cur)
 	saveCache(opts.Out, fp, res.Diagnostics)
 	res.Pages, res.Bytes = out.files, out.bytes
 	res.Duration = time.Since(start)

@@ -3,6 +3,8 @@ package generator
 import (
 	"hash/crc64"
 	"html/template"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -20,6 +22,10 @@ type MemCache struct {
 	mu      sync.Mutex
 	config  uint64
 	entries map[string]*memEntry // by source path
+
+	// The files the last build wrote to out, with their checksums: the next build updates that folder in place.
+	out      string
+	manifest map[string]uint64
 
 	// Decoded and Rendered count the files decoded and bodies rendered by the last build, for tests and the log.
 	Decoded, Rendered int
@@ -115,4 +121,30 @@ func (r *resolver) linkSignature() uint64 {
 		h.Write([]byte(k + "\x00"))
 	}
 	return h.Sum64()
+}
+
+// manifestFor returns what the last build of this process wrote to out, when that folder is still its own.
+func (mc *MemCache) manifestFor(out string) map[string]uint64 {
+	if mc == nil {
+		return nil
+	}
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.manifest == nil || mc.out != out {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(out, MarkerFile)); err != nil {
+		return nil
+	}
+	return mc.manifest
+}
+
+// setManifest records what a build wrote; a fresh-folder build records nothing (cur is nil) until the next one.
+func (mc *MemCache) setManifest(out string, files map[string]uint64) {
+	if mc == nil {
+		return
+	}
+	mc.mu.Lock()
+	mc.out, mc.manifest = out, files
+	mc.mu.Unlock()
 }

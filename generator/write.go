@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"hash/crc64"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -80,6 +81,12 @@ type output struct {
 	jobs    chan writeJob
 	writers sync.WaitGroup
 	err     error // first error of the background writers
+
+	// In place (serve --watch): files are written into the live folder, each through a rename, and only when
+	// their content differs from the previous build's (prev: path -> checksum); cur records this build's.
+	inPlace bool
+	prev    map[string]uint64
+	cur     map[string]uint64
 }
 
 func newOutput(target string) (*output, error) {
@@ -102,9 +109,48 @@ func newOutput(target string) (*output, error) {
 }
 
 // write stores one file; safe for concurrent use.
+// newOutputInPlace updates the site at target, which the previous build of this process wrote with the files in
+// prev. A preview rebuild then writes only the pages that changed, instead of the whole site.
+func newOutputInPlace(target string, prev map[string]uint64) (*output, error) {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return nil, envErrorf("output folder %s: %v", target, err)
+	}
+	return &output{target: abs, dir: abs, made: map[string]bool{abs: true}, inPlace: true, prev: prev,
+		cur: make(map[string]uint64, len(prev))}, nil
+}
+
 func (o *output) write(rel string, data []byte) error {
 	p := filepath.Join(o.dir, filepath.FromSlash(rel))
 	d := filepath.Dir(p)
+	if o.inPlace {
+		sum := crc64.Checksum(data, crcTable)
+		o.mu.Lock()
+		o.cur[rel] = sum
+		o.files++
+		o.bytes += int64(len(data))
+		same := o.prev[rel] == sum
+		o.mu.Unlock()
+		if same {
+			return nil
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return envErrorf("%v", err)
+		}
+		// Through a rename, so the server never sends a half-written page.
+		tmp := p + ".secondstory-tmp"
+		if err := os.WriteFile(tmp, data, 0o644); err != nil {
+			return envErrorf("%v", err)
+		}
+		if err := os.Rename(tmp, p); err != nil {
+			return envErrorf("%v", err)
+		}
+		return nil
+	}
+	var sum uint64
+	if o.cur != nil {
+		sum = crc64.Checksum(data, crcTable)
+	}
 	o.mu.Lock()
 	if !o.made[d] {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -115,6 +161,9 @@ func (o *output) write(rel string, data []byte) error {
 	}
 	o.files++
 	o.bytes += int64(len(data))
+	if o.cur != nil {
+		o.cur[rel] = sum
+	}
 	o.mu.Unlock()
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		return envErrorf("%v", err)
@@ -175,6 +224,9 @@ func (o *output) copyFile(rel, from string) error {
 func (o *output) commit() error {
 	if err := o.write(MarkerFile, []byte("This folder is written by secondstory build and replaced on every build.\n")); err != nil {
 		return err
+	}
+	if o.inPlace {
+		return o.removeStale()
 	}
 	old := ""
 	if _, err := os.Stat(o.target); err == nil {
@@ -248,5 +300,29 @@ func removeTree(dir string) error {
 	return os.RemoveAll(dir)
 }
 
-// abort removes the unfinished temporary folder; it is ours by construction.
-func (o *output) abort() { _ = os.RemoveAll(o.dir) }
+// removeStale deletes, after an in-place build, the files the previous build wrote and this one did not (a deleted
+// or renamed incident), and the folders that leaves empty. Only files of our own previous build are touched.
+func (o *output) removeStale() error {
+	for rel := range o.prev {
+		if _, ok := o.cur[rel]; ok {
+			continue
+		}
+		p := filepath.Join(o.dir, filepath.FromSlash(rel))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return envErrorf("%v", err)
+		}
+		for d := filepath.Dir(p); d != o.dir && strings.HasPrefix(d, o.dir); d = filepath.Dir(d) {
+			if os.Remove(d) != nil { // not empty: something of this build lives there
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// abort removes the unfinished temporary folder; it is ours by construction. An in-place build has none.
+func (o *output) abort() {
+	if !o.inPlace {
+		_ = os.RemoveAll(o.dir)
+	}
+}
