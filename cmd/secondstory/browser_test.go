@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -18,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/search"
 )
 
 // browser starts headless Chromium for a test. Outside CI a machine without Chromium skips; in CI (CI=true) a
@@ -93,7 +93,7 @@ func (w *pageWatch) check(t *testing.T, host string) {
 	}
 }
 
-// serveSite builds dir and serves it on a free loopback port with the production handler.
+// serveSite builds dir and serves it, with its search index, on a free loopback port with the production routes.
 func serveSite(t *testing.T, dir string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "public")
@@ -104,11 +104,14 @@ func serveSite(t *testing.T, dir string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/", siteHandler{dir: out})
-	srv := newServer(mux)
+	ix, err := search.Open(generator.IndexDir(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := search.NewService(ix)
+	srv := newServer(siteMux(out, svc))
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
+	t.Cleanup(func() { srv.Close(); svc.Index().Close() })
 	return ln.Addr().String()
 }
 
