@@ -282,7 +282,7 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 			e := &memEntry{sum: sum, pm: *p}
 			e.pm.Factors = slices.Clone(p.Factors)
 			cache.store(f.rel, e)
-			cache.count(1, 0)
+			cache.count(1, 0, 0)
 		}
 	}, diags)
 	var ps []*Postmortem
@@ -473,7 +473,7 @@ func renderBodies(c *Content, diags *Diagnostics) {
 		*d = append(*d, pd...)
 		if e != nil {
 			e.links, e.html, e.plain, e.headings, e.outlinks, e.words, e.diags = links, p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words, pd
-			cache.count(0, 1)
+			cache.count(0, 1, 0)
 		}
 		p.Body = nil // rendered and linted: the HTML and plain text are what later stages use
 	}, diags)

@@ -27,8 +27,9 @@ type MemCache struct {
 	out      string
 	manifest map[string]uint64
 
-	// Decoded and Rendered count the files decoded and bodies rendered by the last build, for tests and the log.
-	Decoded, Rendered int
+	// Decoded, Rendered and Pages count the files decoded, bodies rendered and incident pages rendered by the last
+	// build, for tests and the log.
+	Decoded, Rendered, Pages int
 }
 
 type memEntry struct {
@@ -42,6 +43,40 @@ type memEntry struct {
 	outlinks []Ref
 	words    int
 	diags    Diagnostics // rendering and lint findings
+
+	page uint64 // the inputs of the incident page last written for this file (pageKey); 0 when none
+}
+
+// pageKey hashes everything the default incident layout shows beyond the file itself (covered by sum and links):
+// the site's incident count, and the title, date and shared terms of the related, similar and linking incidents.
+func (e *memEntry) pageKey(p *Postmortem, siteKey uint64) uint64 {
+	h := crc64.New(crcTable)
+	w := func(parts ...string) {
+		for _, s := range parts {
+			h.Write([]byte(s))
+			h.Write([]byte{0})
+		}
+	}
+	w(strconv.FormatUint(e.sum, 16), strconv.FormatUint(e.links, 16), strconv.FormatUint(siteKey, 16))
+	for _, list := range [][]*Postmortem{p.RelatedTo, p.Backlinks} {
+		w("list")
+		for _, q := range list {
+			w(q.Slug, q.Title, q.Date.String())
+		}
+	}
+	for _, sim := range p.Similar {
+		w("sim", sim.Incident.Slug, sim.Incident.Title)
+		for _, t := range sim.Factors {
+			w(t.Name)
+		}
+		for _, t := range sim.Services {
+			w(t.Name)
+		}
+	}
+	if k := h.Sum64(); k != 0 {
+		return k
+	}
+	return 1
 }
 
 func (mc *MemCache) entry(path string) *memEntry {
@@ -74,13 +109,14 @@ func (mc *MemCache) begin(config uint64, files []*sourceFile) {
 			delete(mc.entries, p)
 		}
 	}
-	mc.Decoded, mc.Rendered = 0, 0
+	mc.Decoded, mc.Rendered, mc.Pages = 0, 0, 0
 }
 
-func (mc *MemCache) count(decoded, rendered int) {
+func (mc *MemCache) count(decoded, rendered, pages int) {
 	mc.mu.Lock()
 	mc.Decoded += decoded
 	mc.Rendered += rendered
+	mc.Pages += pages
 	mc.mu.Unlock()
 }
 

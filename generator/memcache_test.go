@@ -39,16 +39,19 @@ func TestMemCacheMatchesCleanBuild(t *testing.T) {
 		files             map[string]string
 		remove            string
 		decoded, rendered int
+		pages             int // incident pages rendered; -1: not checked
 		wantErr           bool
 	}{
-		{name: "edit one body", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nPlain, edited.\n"}, decoded: 1, rendered: 1},
-		{name: "nothing changed", decoded: 0, rendered: 0},
-		{name: "retitle a linked incident", files: map[string]string{"incidents/b.md": "---\ntitle: B renamed\ndate: 2024-02-01\ncontributing_factors: [Config drift, Retry storm]\n---\nThe team simply restarted it.\n"}, decoded: 1, rendered: 3},
-		{name: "broken file", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\n"}, wantErr: true},
-		{name: "fixed", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nFixed.\n"}, decoded: 1, rendered: 3},
-		{name: "new file", files: map[string]string{"incidents/d.md": "---\ntitle: D\ndate: 2025-01-01\ncontributing_factors: [Clock skew]\n---\nNew, see [[a]].\n"}, decoded: 1, rendered: 4},
-		{name: "delete a file", remove: "incidents/d.md", decoded: 0, rendered: 3},
-		{name: "config change", files: map[string]string{"secondstory.yaml": "title: Renamed library\n"}, decoded: 3, rendered: 3},
+		{name: "edit one body", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nPlain, edited.\n"}, decoded: 1, rendered: 1, pages: 3},
+		{name: "nothing changed", decoded: 0, rendered: 0, pages: 0},
+		{name: "edit one body again", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nPlain, edited twice.\n"}, decoded: 1, rendered: 1, pages: 1},
+		{name: "change a factor", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm, Config drift]\n---\nPlain, edited twice.\n"}, decoded: 1, rendered: 1, pages: -1},
+		{name: "retitle a linked incident", pages: -1, files: map[string]string{"incidents/b.md": "---\ntitle: B renamed\ndate: 2024-02-01\ncontributing_factors: [Config drift, Retry storm]\n---\nThe team simply restarted it.\n"}, decoded: 1, rendered: 3},
+		{name: "broken file", pages: -1, files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\n"}, wantErr: true},
+		{name: "fixed", pages: -1, files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nFixed.\n"}, decoded: 1, rendered: 3},
+		{name: "new file", pages: 4, files: map[string]string{"incidents/d.md": "---\ntitle: D\ndate: 2025-01-01\ncontributing_factors: [Clock skew]\n---\nNew, see [[a]].\n"}, decoded: 1, rendered: 4},
+		{name: "delete a file", pages: 3, remove: "incidents/d.md", decoded: 0, rendered: 3},
+		{name: "config change", pages: -1, files: map[string]string{"secondstory.yaml": "title: Renamed library\n"}, decoded: 3, rendered: 3},
 	}
 	for _, st := range steps {
 		writeTree(t, dir, st.files)
@@ -69,6 +72,9 @@ func TestMemCacheMatchesCleanBuild(t *testing.T) {
 		}
 		if cache.Decoded != st.decoded || cache.Rendered != st.rendered {
 			t.Errorf("%s: decoded %d, rendered %d; want %d, %d", st.name, cache.Decoded, cache.Rendered, st.decoded, st.rendered)
+		}
+		if st.pages >= 0 && cache.Pages != st.pages {
+			t.Errorf("%s: %d incident pages rendered, want %d", st.name, cache.Pages, st.pages)
 		}
 		clean := filepath.Join(t.TempDir(), "public")
 		build(Options{Out: clean})

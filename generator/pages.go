@@ -80,16 +80,35 @@ func writeSite(s *Site, c *Content, out *output) error {
 	fail := func(err error) { once.Do(func() { firstErr = err }) }
 	var ignored Diagnostics
 	out.startWriters()
+	// In a preview rebuild, an incident page whose inputs are all unchanged is not rendered again: it is already on
+	// disk. Only with the default theme, whose incident layout reads nothing else of the site.
+	memo := c.cache != nil && out.inPlace && c.themeDir == ""
+	siteKey := uint64(len(s.Incidents))
 	parallel(len(jobs), func(i int, _ *Diagnostics) {
 		j := jobs[i]
+		file := j.page.Path
+		if file == "" || strings.HasSuffix(file, "/") {
+			file += "index.html"
+		}
+		var e *memEntry
+		var key uint64
+		if memo && j.layout == "incident" {
+			if e = c.cache.entry(j.page.Incident.Source); e != nil {
+				key = e.pageKey(j.page.Incident, siteKey)
+				if e.page == key && out.keep(file) {
+					j.page.Incident.HTML = ""
+					return
+				}
+			}
+		}
 		buf, err := tpl.render(j.layout, j.page)
 		if err != nil {
 			fail(envErrorf("%v", err))
 			return
 		}
-		file := j.page.Path
-		if file == "" || strings.HasSuffix(file, "/") {
-			file += "index.html"
+		if e != nil {
+			e.page = key
+			c.cache.count(0, 0, 1)
 		}
 		out.writeAsync(file, buf.Bytes(), func() { putBuffer(buf) })
 		if j.layout == "incident" {

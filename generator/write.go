@@ -300,6 +300,18 @@ func removeTree(dir string) error {
 	return os.RemoveAll(dir)
 }
 
+// keep carries a file of the previous in-place build over unchanged, without rendering it again.
+func (o *output) keep(rel string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	sum, ok := o.prev[rel]
+	if ok {
+		o.cur[rel] = sum
+		o.files++
+	}
+	return ok
+}
+
 // removeStale deletes, after an in-place build, the files the previous build wrote and this one did not (a deleted
 // or renamed incident), and the folders that leaves empty. Only files of our own previous build are touched.
 func (o *output) removeStale() error {
