@@ -30,6 +30,17 @@ type Options struct {
 	Log     io.Writer // progress and summary; nil for silence
 	Force   bool      // build even when the build cache says the output is up to date
 	Cache   *MemCache // kept by a long-running process between builds (serve --watch); nil for one-off builds
+
+	// Progress, when set, gets a line as each stage ends, so a long build is visibly moving (the CLI sets it on
+	// a terminal).
+	Progress io.Writer
+}
+
+func (opts Options) progress(st Stage, counts ...any) {
+	if opts.Progress == nil {
+		return
+	}
+	fmt.Fprintf(opts.Progress, "  %-14s %7.2f s  %s\n", st.Name, st.Duration.Seconds(), strings.TrimSpace(fmt.Sprintln(counts...)))
 }
 
 // Stage is the time one pipeline stage took.
@@ -57,7 +68,11 @@ func Build(opts Options) (*Result, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	stage := func(name string, t0 time.Time) { res.Stages = append(res.Stages, Stage{name, time.Since(t0)}) }
+	stage := func(name string, t0 time.Time, counts ...any) {
+		st := Stage{name, time.Since(t0)}
+		res.Stages = append(res.Stages, st)
+		opts.progress(st, counts...)
+	}
 
 	t0 := time.Now()
 	content, err := gather(opts)
@@ -76,7 +91,7 @@ func Build(opts Options) (*Result, error) {
 	}
 	content.parse(opts)
 	res.Diagnostics = content.Diagnostics
-	stage("load+parse", t0)
+	stage("load+parse", t0, len(content.inv.postmortems)+len(content.inv.factors), "files")
 	if content.Diagnostics.Errors() > 0 {
 		return res, &ContentError{content.Diagnostics}
 	}
@@ -88,7 +103,7 @@ func Build(opts Options) (*Result, error) {
 	site := buildGraph(content.Config, content.Listed, content.factorTerms, content.resolver)
 	site.BuildDate = opts.Now
 	res.Site = site
-	stage("graph", t0)
+	stage("graph", t0, len(site.Incidents), "incidents,", len(site.Factors), "factors")
 
 	t0 = time.Now()
 	var out *output
@@ -115,8 +130,10 @@ func Build(opts Options) (*Result, error) {
 	if err == nil {
 		err = writeClientIndex(docs, out)
 	}
-	stage("render+write", t0)
-	res.Stages = append(res.Stages, <-indexed)
+	stage("render+write", t0, out.files, "files")
+	ist := <-indexed
+	res.Stages = append(res.Stages, ist)
+	opts.progress(ist, len(docs), "documents")
 	if err == nil {
 		err = indexErr
 	}

@@ -349,3 +349,16 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 		}
 	}
 }
+
+func TestProgressLines(t *testing.T) {
+	var progress strings.Builder
+	buildFixture(t, "testdata/kb", Options{Progress: &progress})
+	for _, stage := range []string{"load+parse", "graph", "render+write", "search index", "commit"} {
+		if !strings.Contains(progress.String(), "  "+stage+" ") {
+			t.Errorf("no progress line for %s in:\n%s", stage, progress.String())
+		}
+	}
+	if !strings.Contains(progress.String(), "3 incidents,") {
+		t.Errorf("progress lines carry no counts:\n%s", progress.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"syscall"
 
 	"github.com/secondstory/secondstory/generator"
@@ -30,7 +31,17 @@ func (f *siteFlags) options(log io.Writer) generator.Options {
 	if f.quiet {
 		log = nil
 	}
-	return generator.Options{Source: f.source, Out: f.out, Drafts: f.drafts, BaseURL: f.baseURL, Log: log}
+	opts := generator.Options{Source: f.source, Out: f.out, Drafts: f.drafts, BaseURL: f.baseURL, Log: log}
+	if !f.quiet && isTerminal(os.Stderr) {
+		opts.Progress = os.Stderr
+	}
+	return opts
+}
+
+// isTerminal reports whether f is a terminal: progress lines are for people watching, not for logs and pipes.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // newFlagSet makes a flag set whose -h prints a usage line and whose errors exit 2.
