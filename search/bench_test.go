@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,12 +157,17 @@ func benchIndex(b *testing.B, n int) *Index {
 }
 
 // BenchmarkBuild builds a full index of SECONDSTORY_BENCH_N (default 1000)
-// documents of about 1,150 words each.
+// documents of about 1,150 words each. ns/op is wall time; cpu-ms/op is
+// the process's CPU time, which shows how well both cores are used;
+// peak-heap-MB is the most heap in use during the build, documents
+// included (sampled every 10 ms).
 func BenchmarkBuild(b *testing.B) {
 	n := benchN(b)
 	docs := syntheticDocs(n, 1000)
 	root := b.TempDir()
 	var size int64
+	runtime.GC()
+	peak := sampleHeap()
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -178,8 +184,64 @@ func BenchmarkBuild(b *testing.B) {
 	}
 	b.StopTimer()
 	reportCPU(b, cpu0)
+	b.ReportMetric(float64(peak()>>20), "peak-heap-MB")
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
 	b.ReportMetric(float64(size)/(1<<20), "MB-on-disk")
+}
+
+// sampleHeap samples the heap in use until the returned function is
+// called, which returns the peak.
+func sampleHeap() func() uint64 {
+	var peak atomic.Uint64
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		var ms runtime.MemStats
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			if ms.HeapAlloc > peak.Load() {
+				peak.Store(ms.HeapAlloc)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(stop)
+		<-done
+		return peak.Load()
+	}
+}
+
+// BenchmarkSync changes one document's body in an index of
+// SECONDSTORY_BENCH_N documents and syncs it: a save in watch mode.
+func BenchmarkSync(b *testing.B) {
+	n := benchN(b)
+	docs := syntheticDocs(n, 1000)
+	dir := filepath.Join(b.TempDir(), "idx")
+	if err := Build(dir, docs); err != nil {
+		b.Fatal(err)
+	}
+	body := docs[n/2].Body
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
+		st, err := Sync(dir, docs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Updated != 1 || st.Rebuilt {
+			b.Fatalf("stats %+v", st)
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
 }
 
 // BenchmarkQuery runs a broad two-word query with all facets, highlighting
@@ -201,6 +263,28 @@ func BenchmarkQuery(b *testing.B) {
 		if len(res.Hits) != 10 || len(res.Hits[0].Fragments) == 0 {
 			b.Fatalf("unexpected result: %d hits", len(res.Hits))
 		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+	reportPercentiles(b, lat)
+}
+
+// BenchmarkQueryPhrase runs a phrase of two common words: bleve finds the
+// documents with both words, and each one's stored body is checked for
+// the phrase (phrase.go), the slowest kind of query.
+func BenchmarkQueryPhrase(b *testing.B) {
+	ix := benchIndex(b, benchN(b))
+	req := Request{Query: `"circuit breaker"`, Size: 10}
+	ctx := context.Background()
+	lat := make([]time.Duration, 0, b.N)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		if _, err := ix.Search(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
 	reportCPU(b, cpu0)

@@ -19,7 +19,7 @@ const (
 	bleveDir   = "bleve"
 	// formatVersion changes whenever the mapping does, so an old index is
 	// rebuilt rather than queried with field names it does not have.
-	formatVersion = 1
+	formatVersion = 2
 	// batchSize keeps bleve batches large: many tiny batches are very slow.
 	batchSize = 1000
 )
@@ -37,8 +37,9 @@ var (
 	// writers counts OpenWritable handles per absolute dir: replacing a
 	// directory under a live writer would let its background persister
 	// write into the new index.
-	writersMu sync.Mutex
-	writers   = map[string]int{}
+	writersMu   sync.Mutex
+	writers     = map[string]int{}
+	writerIndex = map[string]*Index{}
 
 	// testHookBeforeSwap, when set, runs after the new index is complete and
 	// before it replaces dir; tests use it to simulate a crash there.
@@ -119,30 +120,20 @@ func writeBleve(path, scratch string, docs []Document) error {
 	if err != nil {
 		return err
 	}
+	hashes := encodeHashes(hashDocs(docs))
 	if len(docs) == 0 {
 		// The offline builder cannot write an empty index.
 		bi, err := bleve.New(path, m)
 		if err != nil {
 			return err
 		}
+		if err := bi.SetInternal([]byte(hashesKey), hashes); err != nil {
+			_ = bi.Close()
+			return err
+		}
 		return bi.Close()
 	}
-	// The offline builder writes segments of batchSize documents and merges
-	// them into one, which is faster than online batches and leaves a
-	// single segment for fast queries.
-	b, err := bleve.NewBuilder(path, m, map[string]interface{}{
-		"batchSize":       batchSize,
-		"buildPathPrefix": scratch,
-	})
-	if err != nil {
-		return err
-	}
-	for _, d := range docs {
-		if err := b.Index(d.ID, fieldsOf(d)); err != nil {
-			return fmt.Errorf("index %s: %w", d.ID, err)
-		}
-	}
-	return b.Close()
+	return buildOffline(path, scratch, m, docs, map[string][]byte{hashesKey: hashes})
 }
 
 // verify opens the new index the way a server would and checks the count.
@@ -295,12 +286,29 @@ func registerWriter(abs string) {
 	writers[abs]++
 }
 
-func unregisterWriter(abs string) {
+// setWriterIndex records the open writable Index of abs, which Sync(dir)
+// then updates through (bolt's lock admits no second opener).
+func setWriterIndex(abs string, ix *Index) {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	writerIndex[abs] = ix
+}
+
+func unregisterWriter(abs string, ix *Index) {
 	writersMu.Lock()
 	defer writersMu.Unlock()
 	if writers[abs]--; writers[abs] <= 0 {
 		delete(writers, abs)
 	}
+	if ix != nil && writerIndex[abs] == ix {
+		delete(writerIndex, abs)
+	}
+}
+
+func openWriter(abs string) *Index {
+	writersMu.Lock()
+	defer writersMu.Unlock()
+	return writerIndex[abs]
 }
 
 func isWriterOpen(abs string) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +25,9 @@ const boltTimeout = "2s"
 type Index struct {
 	// mu is held shared by every Search and exclusively by Close, so Close
 	// waits for in-flight searches instead of failing them.
-	mu       sync.RWMutex
+	mu sync.RWMutex
+	// syncMu serialises Syncs, which read and then replace the hashes.
+	syncMu   sync.Mutex
 	closed   bool
 	bi       bleve.Index
 	dir      string
@@ -43,6 +46,11 @@ func OpenWritable(dir string) (*Index, error) {
 }
 
 func open(dir string, writable bool) (*Index, error) {
+	return openWait(dir, writable, boltTimeout)
+}
+
+// openWait opens dir, waiting up to timeout for bolt's file lock.
+func openWait(dir string, writable bool, timeout string) (*Index, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -50,7 +58,7 @@ func open(dir string, writable bool) (*Index, error) {
 	if _, err := readMarker(abs); err != nil {
 		return nil, err
 	}
-	cfg := map[string]interface{}{"bolt_timeout": boltTimeout}
+	cfg := map[string]interface{}{"bolt_timeout": timeout}
 	if writable {
 		registerWriter(abs)
 	} else {
@@ -59,11 +67,15 @@ func open(dir string, writable bool) (*Index, error) {
 	bi, err := bleve.OpenUsing(filepath.Join(abs, bleveDir), cfg)
 	if err != nil {
 		if writable {
-			unregisterWriter(abs)
+			unregisterWriter(abs, nil)
 		}
 		return nil, fmt.Errorf("open search index %s: %w", dir, err)
 	}
-	return &Index{bi: bi, dir: abs, writable: writable}, nil
+	ix := &Index{bi: bi, dir: abs, writable: writable}
+	if writable {
+		setWriterIndex(abs, ix)
+	}
+	return ix, nil
 }
 
 // Close releases the index after in-flight searches finish. Calling it
@@ -77,7 +89,7 @@ func (ix *Index) Close() error {
 	ix.closed = true
 	err := ix.bi.Close()
 	if ix.writable {
-		unregisterWriter(ix.dir)
+		unregisterWriter(ix.dir, ix)
 	}
 	return err
 }
@@ -92,12 +104,17 @@ func (ix *Index) DocCount() (uint64, error) {
 	return ix.bi.DocCount()
 }
 
-// Update applies upserts and deletes in place (watch mode). Documents are
-// sent in batches of batchSize; a batch is durable when Update returns.
+// Update applies upserts and deletes in place (watch mode), keeping the
+// content hashes Sync relies on. Documents are sent in batches of
+// batchSize; a batch is durable when Update returns. Unlike Sync, it does
+// not merge segments, so scores may drift slightly from a fresh Build's
+// until bleve's background merger catches up.
 func (ix *Index) Update(upserts []Document, deletes []string) error {
 	if err := validateDocs(upserts); err != nil {
 		return err
 	}
+	ix.syncMu.Lock()
+	defer ix.syncMu.Unlock()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.closed {
@@ -106,37 +123,25 @@ func (ix *Index) Update(upserts []Document, deletes []string) error {
 	if !ix.writable {
 		return errors.New("search: index was opened read-only; use OpenWritable")
 	}
-	b := ix.bi.NewBatch()
-	flush := func() error {
-		if b.Size() == 0 {
-			return nil
-		}
-		err := ix.bi.Batch(b)
-		b.Reset()
+	prev, err := ix.hashes()
+	if err != nil {
 		return err
 	}
+	next := make(map[string]docHash, len(prev)+len(upserts))
+	for id, h := range prev {
+		next[id] = h
+	}
+	var dels []string
 	for _, id := range deletes {
-		if id == "" {
-			continue
-		}
-		b.Delete(id)
-		if b.Size() >= batchSize {
-			if err := flush(); err != nil {
-				return err
-			}
+		if id != "" {
+			delete(next, id)
+			dels = append(dels, id)
 		}
 	}
-	for _, d := range upserts {
-		if err := b.Index(d.ID, fieldsOf(d)); err != nil {
-			return fmt.Errorf("index %s: %w", d.ID, err)
-		}
-		if b.Size() >= batchSize {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+	for id, h := range hashDocs(upserts) {
+		next[id] = h
 	}
-	return flush()
+	return ix.apply(upserts, dels, prev, next)
 }
 
 // Search runs one request. Errors caused by the request wrap ErrBadQuery.
@@ -199,7 +204,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 			// A document deleted between the passes (watch mode) is
 			// dropped rather than shown blank.
 			if d, ok := details[h.ID]; ok {
-				out.Hits = append(out.Hits, toHit(d.Fields, d.Fragments, h.Score))
+				out.Hits = append(out.Hits, toHit(d.fields, d.fragments, h.Score))
 			}
 		}
 	}
@@ -229,30 +234,39 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	return out, nil
 }
 
-// hitDetails loads stored fields and, for text queries, highlights for the
-// given hits by re-running the query restricted to their IDs.
-func (ix *Index) hitDetails(ctx context.Context, user query.Query, hits bsearch.DocumentMatchCollection) (map[string]*bsearch.DocumentMatch, error) {
+type hitDetail struct {
+	fields    map[string]interface{}
+	fragments []string
+}
+
+// hitDetails loads the stored fields of the given hits and, for text
+// queries, their fragments (highlight.go).
+func (ix *Index) hitDetails(ctx context.Context, user query.Query, hits bsearch.DocumentMatchCollection) (map[string]hitDetail, error) {
 	ids := make([]string, len(hits))
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	var q query.Query = query.NewDocIDQuery(ids)
-	if user != nil {
-		q = query.NewConjunctionQuery([]query.Query{user, q})
-	}
-	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = storedFields
+	var matchers map[string]*fieldMatcher
+	m := ix.bi.Mapping()
 	if user != nil {
-		req.Highlight = bleve.NewHighlightWithStyle("html")
-		req.Highlight.Fields = fragmentFields
+		matchers = queryMatchers(user, m)
+		if len(matchers) > 0 {
+			req.Fields = append(slices.Clip(req.Fields), fTimeline, fBody)
+		}
 	}
 	res, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
+	out := make(map[string]hitDetail, len(res.Hits))
 	for _, h := range res.Hits {
-		out[h.ID] = h
+		d := hitDetail{fields: h.Fields}
+		if len(matchers) > 0 {
+			d.fragments = fragmentsFor(matchers, m, h.Fields)
+		}
+		out[h.ID] = d
 	}
 	return out, nil
 }
@@ -272,7 +286,7 @@ func (ix *Index) searchErr(ctx context.Context, p *plan, err error) error {
 	return fmt.Errorf("search: %w", err)
 }
 
-func toHit(fields map[string]interface{}, frags map[string][]string, score float64) Hit {
+func toHit(fields map[string]interface{}, frags []string, score float64) Hit {
 	str := func(k string) string { s, _ := fields[k].(string); return s }
 	h := Hit{
 		URL: str(fURL), Title: str(fTitle), Date: dayOf(fields[fDate]),
@@ -283,13 +297,11 @@ func toHit(fields map[string]interface{}, frags map[string][]string, score float
 	if math.IsNaN(h.Score) || math.IsInf(h.Score, 0) {
 		h.Score = 0 // JSON cannot carry these
 	}
-	for _, f := range fragmentFields {
-		for _, fr := range frags[f] {
-			// Without a match the highlighter returns the field's opening
-			// text; the summary is shown anyway, so skip those.
-			if strings.Contains(fr, "<mark>") && len(h.Fragments) < 3 {
-				h.Fragments = append(h.Fragments, fr)
-			}
+	for _, fr := range frags {
+		// Fields without a match yield no fragment; the summary is
+		// shown anyway.
+		if strings.Contains(fr, "<mark>") && len(h.Fragments) < 3 {
+			h.Fragments = append(h.Fragments, fr)
 		}
 	}
 	return h

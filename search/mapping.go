@@ -7,7 +7,6 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
-	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -57,16 +56,9 @@ var textFields = []struct {
 }
 
 // fragmentFields are highlighted, in the order their fragments are shown.
-// Highlighting needs the stored text, so each of these is stored; see
-// storeBodyText for why body is among them.
+// Each is stored; fragments are computed from the stored text
+// (highlight.go), which needs no term vectors.
 var fragmentFields = []string{fSummary, fTimeline, fBody}
-
-// storeBodyText decides whether body and timeline text is stored for
-// highlighting. Measured on 10,000 synthetic ~1,150-word incidents
-// (bench_test.go): 42 MB on disk without, 70 MB with; query time does not
-// change, since only the 10 hits shown are highlighted. Without it, hits
-// found through the body (most of them) get no snippet, so it is kept.
-const storeBodyText = true
 
 // facetKeys are the filter/facet names of the public API, mapped to the
 // field that filters on them (case-insensitive) and the field whose exact
@@ -108,7 +100,7 @@ func newMapping() (mapping.IndexMapping, error) {
 	// BM25 saturates term frequency, so a long body repeating a word does
 	// not drown a short title that names it.
 	im.ScoringModel = index.BM25Scoring
-	im.DefaultAnalyzer = en.AnalyzerName
+	im.DefaultAnalyzer = textAnalyzer
 	im.StoreDynamic = false
 	im.IndexDynamic = false
 	im.DocValuesDynamic = false
@@ -122,8 +114,9 @@ func newMapping() (mapping.IndexMapping, error) {
 
 	text := func(store bool) *mapping.FieldMapping {
 		return &mapping.FieldMapping{
-			Type: "text", Analyzer: en.AnalyzerName, Index: true, Store: store,
-			// Positions for phrase queries, offsets for highlighting.
+			Type: "text", Analyzer: textAnalyzer, Index: true, Store: store,
+			// bleve's phrase search needs term positions; these fields
+			// are short, so they are cheap.
 			IncludeTermVectors: true,
 		}
 	}
@@ -141,8 +134,10 @@ func newMapping() (mapping.IndexMapping, error) {
 	}
 	add(fTitle, text(true))
 	add(fSummary, text(true))
-	add(fBody, text(storeBodyText))
-	add(fTimeline, text(storeBodyText))
+	// The body, most of the text, has no term vectors (phrase.go says
+	// how phrases on it are found) and is stored for fragments and phrases.
+	add(fBody, &mapping.FieldMapping{Type: "text", Analyzer: textAnalyzer, Index: true, Store: true})
+	add(fTimeline, text(true))
 	add(fActions, text(false))
 	add(fURL, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true})
 	add(fDate, &mapping.FieldMapping{Type: "datetime", Index: true, Store: true, DocValues: true})
@@ -157,6 +152,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	add(fFactorFacet, exact(false))
 	add(fServiceFacet, exact(false))
 	add(fSeverityFacet, exact(true)) // stored: hits display it
+	// Every field is left out of _all (queries name their fields), so it
+	// would be an empty composite field costing time in every document.
+	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	im.DefaultMapping = dm
 	if err := im.Validate(); err != nil {
 		return nil, err

@@ -272,7 +272,7 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 				c := *q
 				c.MatchPhrase, c.FieldVal = q.FieldVal+" "+q.MatchPhrase, f
 				c.SetBoost(b)
-				return &c
+				return phraseOn(&c)
 			})
 		}
 		if keywordFields[field] {
@@ -285,13 +285,13 @@ func (rw *rewriter) rewrite(q query.Query) query.Query {
 		}
 		if field != "" {
 			q.SetField(field)
-			return q
+			return phraseOn(q)
 		}
 		return rw.expand(q.Boost(), func(f string, b float64) query.Query {
 			c := *q
 			c.FieldVal = f
 			c.SetBoost(b)
-			return &c
+			return phraseOn(&c)
 		})
 	case *query.WildcardQuery:
 		rw.leaves++
@@ -389,6 +389,15 @@ func maxRepeat(re *syntax.Regexp) int {
 		m = max(m, maxRepeat(sub))
 	}
 	return m
+}
+
+// phraseOn returns q, or for the body, which keeps no term positions, the
+// query that finds phrases there (phrase.go).
+func phraseOn(q *query.MatchPhraseQuery) query.Query {
+	if q.FieldVal == fBody {
+		return newBodyPhraseQuery(q)
+	}
+	return q
 }
 
 // expand turns one field-less term into a disjunction over the text fields.

@@ -11,8 +11,11 @@
 // syntax ("<script>", "error: timeout") is searched as words.
 //
 // Layout on disk: dir/.secondstory-index (marker, JSON) and dir/bleve (the
-// bleve index). Build never writes into dir directly; it builds a sibling
-// and renames it into place.
+// bleve index, which also holds each document's content hash and body
+// word pairs in its internal store). Build never writes into dir
+// directly; it builds a sibling and renames it into place. Sync updates
+// dir in place with the documents that changed, or a copy when readers
+// have it open (sync.go).
 package search
 
 import (
