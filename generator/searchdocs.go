@@ -50,9 +50,10 @@ func writeClientIndex(docs []search.Document, out *output) error {
 	return out.write("search-index.json", buf.Bytes())
 }
 
-// buildIndex builds the bleve index beside the site.
+// buildIndex brings the bleve index beside the site up to date: an existing index of ours is updated in place
+// with only the documents whose content changed (search.Sync, which rebuilds when there is none or most changed).
 func buildIndex(docs []search.Document, dir string) error {
-	if err := search.Build(dir, docs); err != nil {
+	if _, err := search.Sync(dir, docs); err != nil {
 		return envErrorf("search index %s: %v", dir, err)
 	}
 	return nil
