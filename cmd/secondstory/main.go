@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 )
 
 // version is set at link time (-ldflags "-X main.version=…"); "dev" for go run.
@@ -33,7 +34,17 @@ func commands() []command {
 	}
 }
 
-func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+// defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says otherwise. A build's live data is far below
+// it, and without it the collector lets garbage double the heap: at 10,000 postmortems this keeps the peak near
+// 640 MB instead of 770 MB, at no cost in time. Above the limit the collector only works harder; nothing fails.
+const defaultMemoryLimit = 550 << 20
+
+func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
 
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
