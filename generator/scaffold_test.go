@@ -53,11 +53,11 @@ func TestNewPostmortemPassesCheckAndBuilds(t *testing.T) {
 				}
 			}
 
-			out, res := buildFixture(t, dir, Options{})
+			_, res := buildFixture(t, dir, Options{})
 			if len(res.Site.Incidents) != 0 {
 				t.Error("a draft was published")
 			}
-			out, _ = buildFixture(t, dir, Options{Drafts: true})
+			out, _ := buildFixture(t, dir, Options{Drafts: true})
 			slug := strings.TrimSuffix(filepath.Base(rel), ".md")
 			if html := readFile(t, filepath.Join(out, "incidents", slug, "index.html")); !strings.Contains(html, "Why it made sense at the time") {
 				t.Error("the drafts build has no page for the scaffold")
