@@ -9,10 +9,10 @@ import (
 
 // machineReadable renders the feed, the sitemap and incidents.json. Nothing in them depends on the build time, so
 // rebuilding unchanged content gives identical files.
-func machineReadable(s *Site) map[string][]byte {
+func machineReadable(s *Site, jobs []pageJob) map[string][]byte {
 	return map[string][]byte{
 		"feed.xml":       renderFeed(s, 50),
-		"sitemap.xml":    sitemap(s),
+		"sitemap.xml":    sitemap(s, jobs),
 		"incidents.json": incidentsJSON(s),
 	}
 }
@@ -122,9 +122,10 @@ type urlSet struct {
 	URLs    []sitemapURL `xml:"url"`
 }
 
-func sitemap(s *Site) []byte {
+// sitemap lists the pages being written (jobs): listing them anew would compute every page's data twice.
+func sitemap(s *Site, jobs []pageJob) []byte {
 	set := urlSet{}
-	for _, j := range s.pages() {
+	for _, j := range jobs {
 		if j.page.Path == "404.html" {
 			continue
 		}

@@ -121,7 +121,7 @@ func writeSite(s *Site, c *Content, out *output) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	for name, data := range machineReadable(s) {
+	for name, data := range machineReadable(s, jobs) {
 		if err := out.write(name, data); err != nil {
 			return err
 		}
