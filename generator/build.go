@@ -2,7 +2,6 @@ package generator
 
 import (
 	"fmt"
-	"hash/crc64"
 	"io"
 	"io/fs"
 	"os"
@@ -100,7 +99,7 @@ func Build(opts Options) (*Result, error) {
 	}
 
 	t0 = time.Now()
-	site := buildGraph(content.Config, content.Listed, content.factorTerms, content.resolver)
+	site := buildGraph(content.Config, content.Listed, content.factorTerms, content.resolver, content.cache)
 	site.BuildDate = opts.Now
 	res.Site = site
 	stage("graph", t0, len(site.Incidents), "incidents,", len(site.Factors), "factors")
@@ -218,8 +217,16 @@ func gather(opts Options) (*Content, error) {
 	c.inv = scan(absSource, exclude, &diags)
 	sortFiles(c.inv.postmortems)
 	sortFiles(c.inv.factors)
-	readAll(c.inv.postmortems, &diags)
-	readAll(c.inv.factors, &diags)
+	if opts.Cache != nil {
+		// Before reading: a configuration change empties the cache, and then every file must be read.
+		var configBytes []byte
+		if cfg.File != "" {
+			configBytes, _ = os.ReadFile(filepath.Join(opts.Source, cfg.File))
+		}
+		opts.Cache.begin(configSignature(opts, configBytes), c.inv.postmortems)
+	}
+	readAll(c.inv.postmortems, &diags, opts.Cache)
+	readAll(c.inv.factors, &diags, nil)
 	c.Diagnostics = diags
 	return c, nil
 }
@@ -227,13 +234,7 @@ func gather(opts Options) (*Content, error) {
 // parse runs the rest of Load: decode, validate, resolve links, render Markdown, lint.
 func (c *Content) parse(opts Options) {
 	cfg, diags := c.Config, c.Diagnostics
-	if c.cache = opts.Cache; c.cache != nil {
-		var configBytes []byte
-		if cfg.File != "" {
-			configBytes, _ = os.ReadFile(filepath.Join(opts.Source, cfg.File))
-		}
-		c.cache.begin(configSignature(opts, configBytes), c.inv.postmortems)
-	}
+	c.cache = opts.Cache
 	c.All = parseAll(c.inv.postmortems, cfg, c.cache, &diags)
 	c.factorTerms = parseFactorFiles(c.inv.factors, &diags)
 	c.resolver = newResolver(cfg, c.All, c.factorTerms, &diags)
@@ -257,17 +258,24 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 	out := make([]*Postmortem, len(files))
 	parallel(len(files), func(i int, d *Diagnostics) {
 		f := files[i]
-		if f.data == nil {
-			return
+		if f.data == nil && !f.cached {
+			return // unreadable: reported by readAll
 		}
-		var sum uint64
+		sum := f.sum
 		if cache != nil {
-			sum = crc64.Checksum(f.data, crcTable)
 			if e := cache.entry(f.rel); e != nil && e.sum == sum {
 				out[i] = e.fresh()
 				f.data = nil
 				return
 			}
+		}
+		if f.cached { // not read on the cache's word, which no longer holds: read it now
+			data, err := os.ReadFile(f.abs)
+			if err != nil {
+				d.errorf(f.rel, 0, 0, "read", "cannot read: %v", err)
+				return
+			}
+			f.data, f.sum, sum = data, checksum(data), checksum(data)
 		}
 		fm := parseFrontMatter(f.rel, f.data, d)
 		if fm == nil {
@@ -294,13 +302,14 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 			return
 		}
 		out[i] = p
-		f.data = nil // the body is kept on the postmortem; drop the duplicate
 		if cache != nil {
-			e := &memEntry{sum: sum, pm: *p}
+			// The frontmatter's own checksum: list rows, /actions/ and /stats/ show nothing of the body.
+			e := &memEntry{sum: sum, fmSum: checksum(fm.raw(f.data)), pm: *p}
 			e.pm.Factors = slices.Clone(p.Factors)
 			cache.store(f.rel, e)
 			cache.count(1, 0, 0)
 		}
+		f.data = nil // the body is kept on the postmortem; drop the duplicate
 	}, diags)
 	var ps []*Postmortem
 	for _, p := range out {
@@ -468,18 +477,15 @@ func renderBodies(c *Content, diags *Diagnostics) {
 	// lists drafts too); its warnings reach Result.Diagnostics, so the watch preview shows them.
 	disable := lintDisabled(c.Config, diags)
 	cache := c.cache
-	var links uint64
-	if cache != nil {
-		links = c.resolver.linkSignature()
-	}
 	parallel(len(c.Listed), func(i int, d *Diagnostics) {
 		p := c.Listed[i]
 		var e *memEntry
 		if cache != nil {
-			if e = cache.entry(p.Source); e != nil && e.links == links {
+			if e = cache.entry(p.Source); e != nil && e.links != 0 && linkDepsSum(c.resolver, e.deps) == e.links {
 				p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words = e.html, e.plain, e.headings, e.outlinks, e.words
 				*d = append(*d, e.diags...)
 				p.Body = nil
+				p.rich, p.richSet = e.rich, true
 				return
 			}
 		}
@@ -489,10 +495,13 @@ func renderBodies(c *Content, diags *Diagnostics) {
 		mds <- md
 		*d = append(*d, pd...)
 		if e != nil {
-			e.links, e.html, e.plain, e.headings, e.outlinks, e.words, e.diags = links, p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words, pd
+			e.links, e.deps = linkDepsSum(c.resolver, p.linkDeps), p.linkDeps
+			e.html, e.plain, e.headings, e.outlinks, e.words, e.diags = p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words, pd
+			e.rich = richness(p)
 			cache.count(0, 1, 0)
 		}
 		p.Body = nil // rendered and linted: the HTML and plain text are what later stages use
+		p.rich, p.richSet = richness(p), true
 	}, diags)
 	md := <-mds
 	for _, t := range sortedTerms(c.factorTerms) {

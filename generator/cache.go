@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"hash"
+	"hash/crc32"
 	"hash/crc64"
 	"io/fs"
 	"os"
@@ -38,6 +39,14 @@ type cacheState struct {
 }
 
 var crcTable = crc64.MakeTable(crc64.ECMA)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// checksum identifies file contents for the caches: two CRC-32s that the CPU computes in hardware (SSE 4.2 and
+// carry-less multiplication), several times faster than CRC-64 on the 70 MB of a large knowledge base.
+func checksum(b []byte) uint64 {
+	return uint64(crc32.Checksum(b, castagnoli))<<32 | uint64(crc32.ChecksumIEEE(b))
+}
 
 // fingerprint hashes the inputs of a build: the options that change its output, the build day (the home page and
 // the action dashboard depend on it), the program, the theme, and every source file. Postmortems and factor files
@@ -76,7 +85,7 @@ func (c *Content) fingerprint(opts Options, themeDir string) string {
 	}
 	for _, files := range [][]*sourceFile{c.inv.postmortems, c.inv.factors} {
 		for _, f := range files {
-			field(f.rel, strconv.FormatUint(crc64.Checksum(f.data, crcTable), 16))
+			field(f.rel, strconv.FormatUint(f.sum, 16))
 		}
 	}
 	for _, rel := range c.inv.static {

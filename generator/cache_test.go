@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -86,11 +87,21 @@ func sameTree(t *testing.T, a, b string) {
 		rel, _ := filepath.Rel(b, p)
 		data, _ := os.ReadFile(p)
 		if want, ok := files[rel]; !ok || !bytes.Equal(want, data) {
-			t.Errorf("%s differs from a clean build", rel)
+			t.Errorf("%s differs from a clean build%s", rel, firstDiff(want, data))
 		}
 		return nil
 	})
 	if n != len(files) {
 		t.Errorf("rebuilt site has %d files, a clean build %d", len(files), n)
 	}
+}
+
+// firstDiff shows where two versions of a file part first.
+func firstDiff(a, b []byte) string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	from := max(0, i-80)
+	return fmt.Sprintf(":\n  rebuilt: …%q…\n  clean:   …%q…", a[from:min(len(a), i+80)], b[from:min(len(b), i+80)])
 }

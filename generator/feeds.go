@@ -9,11 +9,11 @@ import (
 
 // machineReadable renders the feed, the sitemap and incidents.json. Nothing in them depends on the build time, so
 // rebuilding unchanged content gives identical files.
-func machineReadable(s *Site, jobs []pageJob) map[string][]byte {
+func machineReadable(s *Site, jobs []pageJob, cache *MemCache) map[string][]byte {
 	return map[string][]byte{
 		"feed.xml":       renderFeed(s, 50),
 		"sitemap.xml":    sitemap(s, jobs),
-		"incidents.json": incidentsJSON(s),
+		"incidents.json": incidentsJSON(s, cache),
 	}
 }
 
@@ -203,38 +203,71 @@ func optMinutes(d time.Duration) *float64 {
 	return &m
 }
 
-func incidentsJSON(s *Site) []byte {
-	list := make([]incidentJSON, 0, len(s.Incidents))
-	for _, p := range s.Incidents {
-		j := incidentJSON{Slug: p.Slug, URL: s.siteURL(p.URL()), Title: p.Title, Date: p.Date.Format("2006-01-02"),
-			Summary: p.Summary, Severity: p.Severity, Status: p.Status, Authors: p.Authors, Services: p.Services,
-			Teams: p.Teams, Tags: p.Tags, StartedAt: optTime(p.StartedAt), DetectedAt: optTime(p.DetectedAt),
-			MitigatedAt: optTime(p.MitigatedAt), ResolvedAt: optTime(p.ResolvedAt),
-			TimeToDetectMinutes: optMinutes(p.TimeToDetect()), TimeToMitigateMinute: optMinutes(p.TimeToMitigate()),
-			TimeToResolveMinutes: optMinutes(p.TimeToResolve()), DurationMinutes: optMinutes(p.Duration()),
-			Links: p.Links, Source: p.Source, Extra: p.Extra}
-		for _, f := range p.Factors {
-			j.ContributingFactors = append(j.ContributingFactors, f.Name)
-		}
-		for _, a := range p.ActionItems {
-			aj := actionJSON{Title: a.Title, Owner: a.Owner, Status: a.Status, Ticket: a.Ticket}
-			if !a.Due.IsZero() {
-				aj.Due = a.Due.Format("2006-01-02")
-			}
-			j.ActionItems = append(j.ActionItems, aj)
-		}
-		for _, r := range p.Related {
-			j.Related = append(j.Related, r.Slug)
-		}
-		for _, t := range p.Timeline {
-			e := timelineEntry{Text: t.Text, Actor: t.Actor}
-			if t.HasAt {
-				e.At = optTime(t.At)
-			}
-			j.Timeline = append(j.Timeline, e)
-		}
-		list = append(list, j)
+// incidentsJSON lists every listed incident. Each entry depends on its own file alone (and the base URL), so the
+// entries are encoded on every core, and a preview rebuild reuses those of unchanged files. The result is what
+// json.MarshalIndent(list, "", "  ") gives.
+func incidentsJSON(s *Site, cache *MemCache) []byte {
+	if len(s.Incidents) == 0 {
+		return []byte("[]\n")
 	}
-	data, _ := json.MarshalIndent(list, "", "  ")
-	return append(data, '\n')
+	frags := make([][]byte, len(s.Incidents))
+	var ignored Diagnostics
+	parallel(len(s.Incidents), func(i int, _ *Diagnostics) {
+		p := s.Incidents[i]
+		var e *memEntry
+		if cache != nil {
+			if e = cache.entry(p.Source); e != nil && e.json != nil {
+				frags[i] = e.json
+				return
+			}
+		}
+		frags[i], _ = json.MarshalIndent(incidentEntry(s, p), "  ", "  ")
+		if e != nil {
+			e.json = frags[i]
+		}
+	}, &ignored)
+	size := 4
+	for _, f := range frags {
+		size += len(f) + 4
+	}
+	data := make([]byte, 0, size)
+	data = append(data, "[\n  "...)
+	for i, f := range frags {
+		if i > 0 {
+			data = append(data, ",\n  "...)
+		}
+		data = append(data, f...)
+	}
+	return append(data, "\n]\n"...)
+}
+
+func incidentEntry(s *Site, p *Postmortem) incidentJSON {
+	j := incidentJSON{Slug: p.Slug, URL: s.siteURL(p.URL()), Title: p.Title, Date: p.Date.Format("2006-01-02"),
+		Summary: p.Summary, Severity: p.Severity, Status: p.Status, Authors: p.Authors, Services: p.Services,
+		Teams: p.Teams, Tags: p.Tags, StartedAt: optTime(p.StartedAt), DetectedAt: optTime(p.DetectedAt),
+		MitigatedAt: optTime(p.MitigatedAt), ResolvedAt: optTime(p.ResolvedAt),
+		TimeToDetectMinutes: optMinutes(p.TimeToDetect()), TimeToMitigateMinute: optMinutes(p.TimeToMitigate()),
+		TimeToResolveMinutes: optMinutes(p.TimeToResolve()), DurationMinutes: optMinutes(p.Duration()),
+		Links: p.Links, Source: p.Source, Extra: p.Extra}
+	for _, f := range p.Factors {
+		j.ContributingFactors = append(j.ContributingFactors, f.Name)
+	}
+	for _, a := range p.ActionItems {
+		aj := actionJSON{Title: a.Title, Owner: a.Owner, Status: a.Status, Ticket: a.Ticket}
+		if !a.Due.IsZero() {
+			aj.Due = a.Due.Format("2006-01-02")
+		}
+		j.ActionItems = append(j.ActionItems, aj)
+	}
+	for _, r := range p.Related {
+		j.Related = append(j.Related, r.Slug)
+	}
+	for _, t := range p.Timeline {
+		e := timelineEntry{Text: t.Text, Actor: t.Actor}
+		if t.HasAt {
+			e.At = optTime(t.At)
+		}
+		j.Timeline = append(j.Timeline, e)
+	}
+	return j
 }

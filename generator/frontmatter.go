@@ -26,6 +26,15 @@ type frontMatter struct {
 	startLine int // the line of the opening delimiter
 }
 
+// raw returns the part of src before the body: the frontmatter block with its delimiters. When the body is not
+// src's tail as it stands, all of src, which is never wrong for a checksum, only less precise.
+func (fm *frontMatter) raw(src []byte) []byte {
+	if bytes.HasSuffix(src, fm.body) {
+		return src[:len(src)-len(fm.body)]
+	}
+	return src
+}
+
 // rawBlock receives the frontmatter bytes from adrg/frontmatter; decoding is ours, so that errors keep positions.
 type rawBlock struct {
 	format string

@@ -135,7 +135,7 @@ func (s *Site) FactorTerm(slug string) *Term { return s.factorIdx[slug] }
 
 // buildGraph derives the indexes, backlinks and similar incidents from the listed postmortems. factorFiles holds
 // the factor catalogue's own entries (from factors/*.md).
-func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term, r *resolver) *Site {
+func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term, r *resolver, mc *MemCache) *Site {
 	sortPostmortems(listed)
 	s := &Site{Config: cfg, Incidents: listed, bySlug: map[string]*Postmortem{}}
 	factors, tags, services, teams := newTaxonomy("factors"), newTaxonomy("tags"), newTaxonomy("services"), newTaxonomy("teams")
@@ -190,7 +190,7 @@ func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term,
 
 	s.linkBothWays()
 	s.relateFactors()
-	s.similar(5)
+	s.similarCached(5, mc)
 	return s
 }
 

@@ -17,6 +17,11 @@ func TestSlugify(t *testing.T) {
 		"Пропущенный алерт":      "пропущенный-алерт",
 		"DNS / TTL (5m)":         "dns-ttl-5m",
 		"!!!":                    "",
+		"a--b":                   "a-b",
+		"-orders-db-":            "orders-db",
+		"orders-db2":             "orders-db2",
+		"a":                      "a",
+		"-":                      "",
 	} {
 		if got := Slugify(in); got != want {
 			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)

@@ -107,7 +107,7 @@ func learnIncident(p *Postmortem) learn.Incident {
 		Title:        p.Title,
 		Date:         p.Date,
 		SeverityRank: p.SevRank, // unset = len(severities), which Select clamps to the least severe
-		Richness:     richness(p),
+		Richness:     p.richness(),
 		Onboarding:   p.Onboarding,
 	}
 	for _, f := range p.Factors {
@@ -134,6 +134,13 @@ func learnIncident(p *Postmortem) learn.Incident {
 //	0.10  a summary
 //	0.25  length of the body: full marks from 400 to 3000 words, proportionally less below 400 (too thin to explain
 //	      much), and 3000/words above 3000 but never under half (long reads are still worth it, just harder going)
+func (p *Postmortem) richness() float64 {
+	if p.richSet {
+		return p.rich
+	}
+	return richness(p)
+}
+
 func richness(p *Postmortem) float64 {
 	r := 0.0
 	for _, h := range p.Headings {

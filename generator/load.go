@@ -18,6 +18,10 @@ type sourceFile struct {
 	rel  string // relative, forward slashes
 	abs  string
 	data []byte
+	sum  uint64 // checksum of data, computed once for the build cache, the preview cache and the fingerprint
+
+	// cached: not read, because the preview cache holds this very file (data is nil, sum is known).
+	cached bool
 }
 
 // inventory is what the load stage found: postmortems, factor descriptions, static files and bundle assets.
@@ -99,8 +103,9 @@ func isExcluded(p string, exclude []string) bool {
 }
 
 // readAll reads files concurrently (file system latency, not CPU, dominates on large knowledge bases) and checks
-// that each is UTF-8.
-func readAll(files []*sourceFile, diags *Diagnostics) {
+// that each is UTF-8. With a preview cache, a file whose size, times and inode are those of the read that the
+// cache's entry came from is not read again (mc.unread).
+func readAll(files []*sourceFile, diags *Diagnostics, mc *MemCache) {
 	var mu sync.Mutex
 	work := make(chan *sourceFile)
 	var wg sync.WaitGroup
@@ -109,6 +114,14 @@ func readAll(files []*sourceFile, diags *Diagnostics) {
 		go func() {
 			defer wg.Done()
 			for f := range work {
+				var st fileStat
+				if mc != nil {
+					st = statFile(f.abs)
+					if sum, ok := mc.unread(f.rel, st); ok {
+						f.sum, f.cached = sum, true
+						continue
+					}
+				}
 				data, err := os.ReadFile(f.abs)
 				var msg string
 				line := 0
@@ -121,6 +134,10 @@ func readAll(files []*sourceFile, diags *Diagnostics) {
 					msg = "not valid UTF-8 (save the file as UTF-8)"
 				default:
 					f.data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+					f.sum = checksum(f.data)
+					if mc != nil {
+						mc.noteStat(f.rel, st, f.sum)
+					}
 					continue
 				}
 				mu.Lock()

@@ -40,6 +40,7 @@ type linkContext struct {
 	page     *Postmortem
 	resolver *resolver
 	outlinks []Ref
+	deps     []linkDep // every lookup made, so a cached rendering can tell whether it still holds (memcache.go)
 	diags    Diagnostics
 }
 
@@ -62,6 +63,7 @@ func (lc *linkContext) position(offset int) (int, int) {
 func (lc *linkContext) resolve(ref *Ref) (dest, title string, ok bool) {
 	r := lc.resolver
 	if ref.Factor {
+		lc.deps = append(lc.deps, linkDep{depFactor, ref.Slug})
 		slug := r.factorSlug(ref.Slug)
 		if !r.factors[slug] {
 			lc.diags.errorf(lc.page.Source, ref.Line, ref.Col, "link", "[[factor:%s]]: no contributing factor with that name", ref.Slug)
@@ -72,6 +74,7 @@ func (lc *linkContext) resolve(ref *Ref) (dest, title string, ok bool) {
 		return "../../factors/" + pathEscape(slug) + "/", r.factorNames[slug], true
 	}
 	target, fragment, _ := strings.Cut(ref.Slug, "#")
+	lc.deps = append(lc.deps, linkDep{depIncident, target})
 	p := r.incidents[target]
 	if p == nil {
 		lc.diags.errorf(lc.page.Source, ref.Line, ref.Col, "link", "[[%s]]: no incident with that slug", ref.Slug)
@@ -124,6 +127,7 @@ func (linkRewriter) Transform(doc *ast.Document, reader text.Reader, pc parser.C
 		}
 		target := path.Join(path.Dir(lc.page.Source), u.Path)
 		line, col := lc.position(blockOffset(link, src, dest))
+		lc.deps = append(lc.deps, linkDep{depSource, target})
 		p := lc.resolver.bySource[target]
 		if p == nil {
 			lc.diags.errorf(lc.page.Source, line, col, "link", "link to %s: no such postmortem (looked for %s)", dest, target)
@@ -173,6 +177,7 @@ func renderMarkdown(md goldmark.Markdown, p *Postmortem, r *resolver, afterParse
 	p.PlainText, p.Headings = plainText(doc, p.Body)
 	p.Words = len(strings.Fields(p.PlainText))
 	p.Outlinks = lc.outlinks
+	p.linkDeps = lc.deps
 	return lc.diags
 }
 

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 )
@@ -15,17 +14,25 @@ import (
 // save re-decodes and re-renders only the files it touched. The rest of the pipeline runs in full, so the result is
 // the same as a clean build's.
 //
-// An entry is reused only when the file's bytes are the same (decoding) and, for the rendered body, when everything
-// a body's links resolve against is the same too: every incident's slug, source and title, the factors, and the
-// options that change the HTML. A change to any of those re-renders every body; a config change empties the cache.
+// An entry is reused only when the file's bytes are the same (decoding) and, for the rendered body, when what the
+// body's links resolved to is the same too (linkDep). A config change empties the cache.
 type MemCache struct {
 	mu      sync.Mutex
 	config  uint64
 	entries map[string]*memEntry // by source path
+	stats   map[string]statSum   // by source path: the file as last read
 
 	// The files the last build wrote to out, with their checksums: the next build updates that folder in place.
 	out      string
 	manifest map[string]uint64
+
+	// What the last build wrote through the page memo (pagememo.go): the key of each page, and the rows.
+	pageKeys map[string]uint64
+	rows     *rowStore
+
+	// The similar-incident lists of the last build, and the signature of what they were computed from.
+	similar    map[string][]similarRef
+	similarSig uint64
 
 	// Decoded, Rendered and Pages count the files decoded, bodies rendered and incident pages rendered by the last
 	// build, for tests and the log.
@@ -33,50 +40,64 @@ type MemCache struct {
 }
 
 type memEntry struct {
-	sum uint64
-	pm  Postmortem // as decoded, before any later stage touched it
+	sum   uint64     // the file's checksum
+	fmSum uint64     // its frontmatter's
+	pm    Postmortem // as decoded, before any later stage touched it
 
-	links    uint64 // the link signature the rendering below was made under; 0 when not rendered
+	links    uint64 // linkDepsSum of the rendering below when it was made; 0 when not rendered
+	deps     []linkDep
 	html     template.HTML
 	plain    string
 	headings []string
 	outlinks []Ref
 	words    int
+	rich     float64     // richness of the postmortem (learnpage.go)
 	diags    Diagnostics // rendering and lint findings
 
-	page uint64 // the inputs of the incident page last written for this file (pageKey); 0 when none
+	json []byte // the file's entry in incidents.json
 }
 
-// pageKey hashes everything the default incident layout shows beyond the file itself (covered by sum and links):
-// the site's incident count, and the title, date and shared terms of the related, similar and linking incidents.
-func (e *memEntry) pageKey(p *Postmortem, siteKey uint64) uint64 {
-	h := crc64.New(crcTable)
-	w := func(parts ...string) {
-		for _, s := range parts {
-			h.Write([]byte(s))
-			h.Write([]byte{0})
-		}
+// fileStat is what says, without reading it, that a file is the one read before: a write changes the size or the
+// modification time, and a rename over it (how many editors save) the inode and the change time.
+type fileStat struct {
+	size, mtime, ctime int64
+	ino                uint64
+}
+
+type statSum struct {
+	st  fileStat
+	sum uint64
+}
+
+// unread returns the checksum of a file that need not be read again: unchanged since it was read, and decoded in
+// the cache.
+func (mc *MemCache) unread(path string, st fileStat) (uint64, bool) {
+	if st == (fileStat{}) {
+		return 0, false
 	}
-	w(strconv.FormatUint(e.sum, 16), strconv.FormatUint(e.links, 16), strconv.FormatUint(siteKey, 16))
-	for _, list := range [][]*Postmortem{p.RelatedTo, p.Backlinks} {
-		w("list")
-		for _, q := range list {
-			w(q.Slug, q.Title, q.Date.String())
-		}
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	s, ok := mc.stats[path]
+	if !ok || s.st != st {
+		return 0, false
 	}
-	for _, sim := range p.Similar {
-		w("sim", sim.Incident.Slug, sim.Incident.Title)
-		for _, t := range sim.Factors {
-			w(t.Name)
-		}
-		for _, t := range sim.Services {
-			w(t.Name)
-		}
+	if e := mc.entries[path]; e == nil || e.sum != s.sum {
+		return 0, false
 	}
-	if k := h.Sum64(); k != 0 {
-		return k
+	return s.sum, true
+}
+
+// noteStat records that the file at path, with st taken before reading it, had this checksum.
+func (mc *MemCache) noteStat(path string, st fileStat, sum uint64) {
+	if st == (fileStat{}) {
+		return
 	}
-	return 1
+	mc.mu.Lock()
+	if mc.stats == nil {
+		mc.stats = map[string]statSum{}
+	}
+	mc.stats[path] = statSum{st, sum}
+	mc.mu.Unlock()
 }
 
 func (mc *MemCache) entry(path string) *memEntry {
@@ -99,6 +120,7 @@ func (mc *MemCache) begin(config uint64, files []*sourceFile) {
 	if mc.entries == nil || mc.config != config {
 		mc.entries = map[string]*memEntry{}
 		mc.config = config
+		mc.pageKeys, mc.rows, mc.similar = nil, nil, nil
 	}
 	present := make(map[string]bool, len(files))
 	for _, f := range files {
@@ -107,6 +129,11 @@ func (mc *MemCache) begin(config uint64, files []*sourceFile) {
 	for p := range mc.entries {
 		if !present[p] {
 			delete(mc.entries, p)
+		}
+	}
+	for p := range mc.stats {
+		if !present[p] {
+			delete(mc.stats, p)
 		}
 	}
 	mc.Decoded, mc.Rendered, mc.Pages = 0, 0, 0
@@ -135,28 +162,41 @@ func configSignature(opts Options, configBytes []byte) uint64 {
 	return h.Sum64()
 }
 
-// linkSignature covers everything a body's rendering resolves against: each incident's slug, source and title (the
-// label of a [[slug]] link), the factors with their names and aliases.
-func (r *resolver) linkSignature() uint64 {
-	h := crc64.New(crcTable)
-	slugs := make([]string, 0, len(r.incidents))
-	for s := range r.incidents {
-		slugs = append(slugs, s)
-	}
-	sort.Strings(slugs)
-	for _, s := range slugs {
-		p := r.incidents[s]
-		h.Write([]byte(s + "\x00" + p.Source + "\x00" + p.Title + "\x00"))
-	}
-	for _, m := range []map[string]string{r.aliases, r.factorNames} {
-		for _, k := range sortedKeys(m) {
-			h.Write([]byte(k + "\x00" + m[k] + "\x00"))
+// A rendered body depends on the file and on what its links resolved to: the title of each incident a [[slug]]
+// names (the link's label), the slug behind each relative .md link, each [[factor:…]]'s slug and name. The
+// rendering records those lookups; a cached body is reused while replaying them gives the same answers, so
+// retitling one incident re-renders only the bodies that link to it.
+type linkDep struct {
+	kind byte
+	key  string
+}
+
+const (
+	depIncident = 'i' // [[slug]]: is there such an incident, and its title
+	depSource   = 's' // a relative link to a .md file: the slug of the postmortem there
+	depFactor   = 'f' // [[factor:name]]: the canonical slug, whether it exists, its display name
+)
+
+// linkDepsSum replays deps against r; never 0, which marks an entry as not rendered.
+func linkDepsSum(r *resolver, deps []linkDep) uint64 {
+	h := newKeyHash()
+	for _, d := range deps {
+		h.str(string(d.kind), d.key)
+		switch d.kind {
+		case depIncident:
+			if p := r.incidents[d.key]; p != nil {
+				h.str("+", p.Title)
+			}
+		case depSource:
+			if p := r.bySource[d.key]; p != nil {
+				h.str("+", p.Slug)
+			}
+		case depFactor:
+			slug := r.factorSlug(d.key)
+			h.str(slug, strconv.FormatBool(r.factors[slug]), r.factorNames[slug])
 		}
 	}
-	for _, k := range sortedKeys(r.factors) {
-		h.Write([]byte(k + "\x00"))
-	}
-	return h.Sum64()
+	return max(h.sum(), 1)
 }
 
 // manifestFor returns what the last build of this process wrote to out, when that folder is still its own.

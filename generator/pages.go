@@ -16,6 +16,7 @@ const maxFullList = 500
 type pageJob struct {
 	layout string
 	page   *Page
+	data   func() any // the page's Data when it is costly to compute: only called when the page is rendered
 }
 
 // Pages lists every HTML page of the site with the layout that renders it.
@@ -26,7 +27,7 @@ func (s *Site) pages() []pageJob {
 		if fill != nil {
 			fill(pg)
 		}
-		jobs = append(jobs, pageJob{layout, pg})
+		jobs = append(jobs, pageJob{layout: layout, page: pg})
 	}
 	add("home", "", s.Config.Title, nil)
 	add("incidents", "incidents/", "All incidents", func(p *Page) {
@@ -59,9 +60,13 @@ func (s *Site) pages() []pageJob {
 			})
 		}
 	}
-	add("actions", "actions/", "Action items", func(p *Page) { p.Data = s.actionsData() }) // actions.go
-	add("stats", "stats/", "Statistics", func(p *Page) { p.Data = s.statsData() })         // stats.go
-	add("learn", "learn/", "Start here", func(p *Page) { p.Data = s.learnData() })         // learnpage.go
+	lazy := func(layout, p, title string, data func() any) {
+		add(layout, p, title, nil)
+		jobs[len(jobs)-1].data = data
+	}
+	lazy("actions", "actions/", "Action items", func() any { return s.actionsData() }) // actions.go
+	lazy("stats", "stats/", "Statistics", func() any { return s.statsData() })         // stats.go
+	lazy("learn", "learn/", "Start here", func() any { return s.learnData() })         // learnpage.go
 	add("search", "search/", "Search", nil)
 	// The 404 page is served at any depth, so relative links cannot work: it links from the site's root.
 	add("404", "404.html", "Page not found", func(p *Page) { p.Root = s.rootURL() })
@@ -80,34 +85,38 @@ func writeSite(s *Site, c *Content, out *output) error {
 	fail := func(err error) { once.Do(func() { firstErr = err }) }
 	var ignored Diagnostics
 	out.startWriters()
-	// In a preview rebuild, an incident page whose inputs are all unchanged is not rendered again: it is already on
-	// disk. Only with the default theme, whose incident layout reads nothing else of the site.
-	memo := c.cache != nil && out.inPlace && c.themeDir == ""
-	siteKey := uint64(len(s.Incidents))
+	// In a preview rebuild, a page whose inputs are all unchanged is not rendered again: it is already on disk.
+	memo := newPageMemo(s, c, out)
+	tpl.useRowStore(c.cache, memo != nil)
 	parallel(len(jobs), func(i int, _ *Diagnostics) {
 		j := jobs[i]
 		file := j.page.Path
 		if file == "" || strings.HasSuffix(file, "/") {
 			file += "index.html"
 		}
-		var e *memEntry
 		var key uint64
-		if memo && j.layout == "incident" {
-			if e = c.cache.entry(j.page.Incident.Source); e != nil {
-				key = e.pageKey(j.page.Incident, siteKey)
-				if e.page == key && out.keep(file) {
+		var keyed bool
+		if memo != nil {
+			if key, keyed = memo.key(j); keyed && memo.unchanged(file, key) && out.keep(file) {
+				memo.record(file, key)
+				if j.layout == "incident" {
 					j.page.Incident.HTML = ""
-					return
 				}
+				return
 			}
+		}
+		if j.data != nil {
+			j.page.Data = j.data()
 		}
 		buf, err := tpl.render(j.layout, j.page)
 		if err != nil {
 			fail(envErrorf("%v", err))
 			return
 		}
-		if e != nil {
-			e.page = key
+		if keyed {
+			memo.record(file, key)
+		}
+		if j.layout == "incident" && c.cache != nil {
 			c.cache.count(0, 0, 1)
 		}
 		out.writeAsync(file, buf.Bytes(), func() { putBuffer(buf) })
@@ -115,13 +124,15 @@ func writeSite(s *Site, c *Content, out *output) error {
 			j.page.Incident.HTML = "" // rendered: large knowledge bases need the memory more than the copy
 		}
 	}, &ignored)
+	tpl.commitRowStore()
+	c.cache.commitPages(memo)
 	if err := out.flush(); err != nil {
 		fail(err)
 	}
 	if firstErr != nil {
 		return firstErr
 	}
-	for name, data := range machineReadable(s, jobs) {
+	for name, data := range machineReadable(s, jobs, c.cache) {
 		if err := out.write(name, data); err != nil {
 			return err
 		}

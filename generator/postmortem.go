@@ -53,6 +53,12 @@ type Postmortem struct {
 	Backlinks []*Postmortem
 	Similar   []Similarity
 	RelatedTo []*Postmortem // related, both directions, resolved
+
+	linkDeps []linkDep // what rendering the body looked up (markdown.go)
+
+	// rich is richness(p), set once the body is rendered: the reading path and every service guide ask for it.
+	rich    float64
+	richSet bool
 }
 
 // FactorRef is one contributing factor as written in a postmortem.

@@ -53,6 +53,35 @@ type templates struct {
 	sets map[string]*template.Template
 	root *template.Template // base + partials: what every set was cloned from
 	rows sync.Map           // rowKey -> template.HTML
+
+	// In a preview rebuild, rows of unchanged files are taken from the previous build (pagememo.go).
+	store *rowStore
+	cache *MemCache
+}
+
+// useRowStore lets rows come from and go to the preview cache's row store; without it the store is dropped.
+func (t *templates) useRowStore(mc *MemCache, on bool) {
+	if mc == nil {
+		return
+	}
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if !on {
+		mc.rows = nil
+		return
+	}
+	if mc.rows == nil {
+		mc.rows = &rowStore{}
+	}
+	mc.rows.next = map[rowStoreKey]template.HTML{}
+	t.store, t.cache = mc.rows, mc
+}
+
+// commitRowStore keeps the rows this build used for the next one, and forgets the others.
+func (t *templates) commitRowStore() {
+	if t.store != nil {
+		t.store.prev, t.store.next = t.store.next, nil
+	}
 }
 
 // rowKey identifies one rendering of the "incident-row" partial: an incident appears on many list pages (each of
@@ -70,12 +99,25 @@ func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML
 	if v, ok := t.rows.Load(key); ok {
 		return v.(template.HTML), nil
 	}
+	var sk rowStoreKey
+	if t.store != nil {
+		if e := t.cache.entry(p.Source); e != nil {
+			sk = rowStoreKey{p.Source, e.fmSum, root, compact}
+			if h, ok := t.store.get(sk); ok {
+				t.rows.Store(key, h)
+				return h, nil
+			}
+		}
+	}
 	var b strings.Builder
 	if err := t.root.ExecuteTemplate(&b, "incident-row", map[string]any{"P": p, "Root": root, "Compact": compact}); err != nil {
 		return "", err
 	}
 	h := template.HTML(b.String())
 	t.rows.Store(key, h)
+	if sk.source != "" {
+		t.store.put(sk, h)
+	}
 	return h, nil
 }
 

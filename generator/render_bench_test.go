@@ -11,7 +11,7 @@ func BenchmarkRenderIncidentPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	site := buildGraph(c.Config, c.Listed, c.factorTerms, c.resolver)
+	site := buildGraph(c.Config, c.Listed, c.factorTerms, c.resolver, nil)
 	tpl, err := loadTemplates(c.theme)
 	if err != nil {
 		b.Fatal(err)

@@ -11,6 +11,9 @@ import (
 // Slugify makes a stable URL segment from a name: lower case, letters and digits of any script kept (so
 // "Datenbank-Ausfall" and "Zeitachse für Ausfälle" stay readable), every other run of characters one dash.
 func Slugify(s string) string {
+	if isSlug(s) {
+		return s // most tags, services and factor references are written as slugs already
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	dash := false
@@ -26,6 +29,22 @@ func Slugify(s string) string {
 		dash = true
 	}
 	return b.String()
+}
+
+// isSlug reports whether s is lower-case ASCII letters and digits joined by single dashes: its own slug.
+func isSlug(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // headingIDs implements goldmark's parser.IDs with Slugify, because goldmark's default drops non-ASCII letters.

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"hash/crc64"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -124,7 +123,7 @@ func (o *output) write(rel string, data []byte) error {
 	p := filepath.Join(o.dir, filepath.FromSlash(rel))
 	d := filepath.Dir(p)
 	if o.inPlace {
-		sum := crc64.Checksum(data, crcTable)
+		sum := checksum(data)
 		o.mu.Lock()
 		o.cur[rel] = sum
 		o.files++
@@ -149,7 +148,7 @@ func (o *output) write(rel string, data []byte) error {
 	}
 	var sum uint64
 	if o.cur != nil {
-		sum = crc64.Checksum(data, crcTable)
+		sum = checksum(data)
 	}
 	o.mu.Lock()
 	if !o.made[d] {

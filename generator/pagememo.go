@@ -1,0 +1,252 @@
+package generator
+
+import (
+	"hash/maphash"
+	"html/template"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+)
+
+// A preview rebuild renders only the pages whose inputs changed. Each page of a memoised kind gets a key: a hash of
+// exactly what its layout shows. When the key equals the one of the page already on disk, the page is kept as it
+// is. The keys below follow the default layouts; with a theme that brings its own layouts, nothing is memoised.
+//
+// Memoised: incident pages, /incidents/, every term page (factors, tags, services, severities, years), /actions/
+// and /stats/ — the pages that grow with the knowledge base. The home page, the term indexes, /learn/, /search/ and
+// the 404 page are small and rendered every time.
+
+// pageMemo holds the keys of one build.
+type pageMemo struct {
+	mc        *MemCache
+	frame     uint64 // what every page shows of the site: the incident count, the build day
+	factorSig uint64 // every factor's slug, name and description (service guides quote them)
+
+	row      map[*Postmortem]uint64 // each listed incident's source path and frontmatter, hashed: what its row shows
+	ent      map[*Postmortem]*memEntry
+	listSig  uint64 // every listed incident's frontmatter, in order (for /actions/ and /stats/)
+	complete bool   // every listed incident has a cache entry (always, after parse)
+
+	mu   sync.Mutex
+	next map[string]uint64 // page file -> key, as written by this build
+}
+
+// newPageMemo returns nil when pages cannot be memoised: no preview cache, a fresh output folder (nothing on disk
+// to keep), or layouts from a custom theme.
+func newPageMemo(s *Site, c *Content, out *output) *pageMemo {
+	if c.cache == nil || !out.inPlace || hasLayouts(c.themeDir) {
+		return nil
+	}
+	h := newKeyHash()
+	h.str(strconv.Itoa(len(s.Incidents)), s.BuildDate.In(s.Config.Location()).Format("2006-01-02"))
+	// Display names of terms are the most common spelling across all incidents: a change re-renders every page.
+	for _, terms := range [][]*Term{s.Factors, s.Tags, s.Services, s.Teams} {
+		for _, t := range terms {
+			h.str(t.Slug, t.Name)
+		}
+	}
+	frame := h.sum()
+	h = newKeyHash()
+	for _, t := range s.Factors {
+		h.str(t.Slug, t.Name, string(t.Description))
+	}
+	m := &pageMemo{mc: c.cache, frame: frame, factorSig: h.sum(), next: map[string]uint64{},
+		row: make(map[*Postmortem]uint64, len(s.Incidents)), ent: make(map[*Postmortem]*memEntry, len(s.Incidents)),
+		complete: true}
+	list := newKeyHash()
+	c.cache.mu.Lock()
+	for _, p := range s.Incidents {
+		e := c.cache.entries[p.Source]
+		if e == nil {
+			m.complete = false
+			break
+		}
+		h := newKeyHash()
+		h.str(p.Source)
+		h.u64(e.fmSum)
+		m.row[p], m.ent[p] = h.sum(), e
+		list.u64(m.row[p])
+	}
+	c.cache.mu.Unlock()
+	m.listSig = list.sum()
+	return m
+}
+
+// hasLayouts reports whether a custom theme folder overrides any layout.
+func hasLayouts(themeDir string) bool {
+	if themeDir == "" {
+		return false
+	}
+	entries, err := os.ReadDir(filepath.Join(themeDir, "layouts"))
+	return err != nil && !os.IsNotExist(err) || len(entries) > 0
+}
+
+// key returns the key of a page, and false for kinds that are always rendered.
+func (m *pageMemo) key(j pageJob) (uint64, bool) {
+	if !m.complete {
+		return 0, false
+	}
+	h := newKeyHash()
+	h.str(j.layout, j.page.Path)
+	h.u64(m.frame)
+	switch pg := j.page; j.layout {
+	case "incident":
+		p := pg.Incident
+		e := m.ent[p]
+		if e == nil || e.links == 0 {
+			return 0, false
+		}
+		// The file itself (sum), how its body's links resolved (links), and the neighbours it shows (their
+		// frontmatter: title, date, severity), with the terms shared with similar ones (their names are in frame).
+		h.u64(e.sum)
+		h.u64(e.links)
+		for _, list := range [][]*Postmortem{p.RelatedTo, p.Backlinks} {
+			h.str("list")
+			for _, q := range list {
+				h.u64(m.row[q])
+			}
+		}
+		for _, sim := range p.Similar {
+			h.str("sim")
+			h.u64(m.row[sim.Incident])
+			for _, t := range sim.Factors {
+				h.str(t.Slug)
+			}
+			h.str("services")
+			for _, t := range sim.Services {
+				h.str(t.Slug)
+			}
+		}
+	case "incidents":
+		if d, ok := pg.Data.(struct{ Shown int }); ok {
+			h.str(strconv.Itoa(d.Shown))
+		}
+		for _, g := range pg.Groups {
+			if !m.rows(h, g.Incidents) {
+				return 0, false
+			}
+		}
+	case "term":
+		t, kind := pg.Term, pg.Data.(string)
+		h.str(kind, t.Name, string(t.Description), strconv.FormatBool(pg.Compact))
+		for _, counts := range [][]TermCount{t.CoFactors, t.Related, t.Severities} {
+			h.str("counts")
+			for _, c := range counts {
+				h.str(c.Term.Slug, c.Term.Name, strconv.Itoa(c.Count))
+			}
+		}
+		if !m.rows(h, t.Incidents) {
+			return 0, false
+		}
+		if kind == "services" {
+			// The service guide: what learn.Select weighs, from the body too (headings, length).
+			h.u64(m.factorSig)
+			for _, p := range t.Incidents {
+				h.str(strconv.FormatUint(math.Float64bits(p.richness()), 16), strconv.Itoa(readingMinutes(p.Words)))
+			}
+		}
+	case "actions", "stats":
+		// Both sum up every incident's frontmatter (action items, times, teams, factors) as of the build day.
+		h.u64(m.listSig)
+		h.u64(m.factorSig)
+	default:
+		return 0, false
+	}
+	return h.sum(), true
+}
+
+// rows hashes a list of incident rows: each shows its file's frontmatter only.
+func (m *pageMemo) rows(h *keyHash, ps []*Postmortem) bool {
+	for _, p := range ps {
+		h.u64(m.row[p])
+	}
+	return true
+}
+
+// unchanged reports whether the page on disk was written with this key; the caller then keeps it.
+func (m *pageMemo) unchanged(file string, key uint64) bool {
+	m.mc.mu.Lock()
+	defer m.mc.mu.Unlock()
+	return m.mc.pageKeys[file] == key
+}
+
+// record notes the key of a page this build kept or wrote.
+func (m *pageMemo) record(file string, key uint64) {
+	m.mu.Lock()
+	m.next[file] = key
+	m.mu.Unlock()
+}
+
+// commit makes this build's keys the reference of the next one. Without a memo (or after a failed build) the
+// keys are forgotten, so nothing is kept on their word.
+func (mc *MemCache) commitPages(m *pageMemo) {
+	if mc == nil {
+		return
+	}
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	mc.pageKeys = nil
+	if m != nil {
+		mc.pageKeys = m.next
+	}
+}
+
+// rowStore keeps rendered incident rows between preview builds: a row shows only its file's frontmatter, so a row
+// of an unchanged file at the same depth is the same HTML.
+type rowStore struct {
+	prev map[rowStoreKey]template.HTML // the last build's rows, read-only during a build
+	mu   sync.Mutex
+	next map[rowStoreKey]template.HTML
+}
+
+type rowStoreKey struct {
+	source  string
+	sum     uint64
+	root    string
+	compact bool
+}
+
+func (rs *rowStore) get(k rowStoreKey) (template.HTML, bool) {
+	h, ok := rs.prev[k]
+	if ok {
+		rs.put(k, h)
+	}
+	return h, ok
+}
+
+func (rs *rowStore) put(k rowStoreKey, h template.HTML) {
+	rs.mu.Lock()
+	rs.next[k] = h
+	rs.mu.Unlock()
+}
+
+// keyHash builds the keys of the preview cache. They live as long as the process, so maphash (fast, seeded per
+// process) is the right hash; nothing that outlives the process may use it.
+type keyHash struct{ h maphash.Hash }
+
+var keySeed = maphash.MakeSeed()
+
+func newKeyHash() *keyHash {
+	k := &keyHash{}
+	k.h.SetSeed(keySeed)
+	return k
+}
+
+func (k *keyHash) str(parts ...string) {
+	for _, s := range parts {
+		k.h.WriteString(s)
+		k.h.WriteByte(0)
+	}
+}
+
+func (k *keyHash) u64(v uint64) {
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	k.h.Write(b[:])
+}
+
+func (k *keyHash) sum() uint64 { return k.h.Sum64() }

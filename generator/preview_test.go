@@ -1,0 +1,104 @@
+package generator
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestPreviewEditsMatchCleanBuild edits a copy of the sample knowledge base the ways authors do and, after each
+// edit, compares the preview build (in-memory cache, site updated in place, unchanged pages kept) with a clean
+// build: every file must be identical. Each edit reaches a different part of the page memo's keys (rows, term
+// pages, service guides, similar incidents, backlinks).
+func TestPreviewEditsMatchCleanBuild(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kb")
+	copyTree(t, "../content", src)
+	const failover = "incidents/2023-03-14-orders-db-failover.md"
+	const routing = "incidents/2021-02-08-routing-config-push.md"
+	cache := &MemCache{}
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	out := filepath.Join(t.TempDir(), "public")
+	build := func(out string, cache *MemCache) {
+		t.Helper()
+		if _, err := Build(Options{Source: src, Out: out, Now: now, Force: true, Cache: cache}); err != nil {
+			t.Fatalf("build: %v", err)
+		}
+	}
+	build(out, cache)
+	build(out, cache) // the first in-place build
+	edits := []struct {
+		name     string
+		file     string
+		old, new string
+		remove   bool
+		minPages int // incident pages the preview must have rendered at least
+		maxPages int // and at most
+	}{
+		{name: "body text", file: failover, old: "## What went well\n", new: "## What went well\n\nAn added sentence.\n", minPages: 1, maxPages: 1},
+		{name: "nothing", maxPages: 0},
+		{name: "title (rows, link labels, similar lists)", file: failover, old: `title: "Orders database failover took an hour instead of a minute"`, new: `title: "Orders database failover: an hour, not a minute"`, minPages: 2, maxPages: 30},
+		{name: "summary (long rows)", file: failover, old: `summary: "A disk controller`, new: `summary: "A failing disk controller`},
+		{name: "a service (service pages and guides)", file: failover, old: "services: [orders-db,", new: "services: [tracking-db, orders-db,"},
+		{name: "a factor (similar incidents)", file: failover, old: "  - Knowledge silo\n", new: "  - Knowledge silo\n  - Alert fatigue\n"},
+		{name: "the second-story heading (service guide richness)", file: failover, old: "## Why it made sense at the time", new: "## Reasoning"},
+		{name: "severity", file: failover, old: "severity: SEV1", new: "severity: SEV2"},
+		{name: "date (another year)", file: failover, old: "date: 2023-03-14", new: "date: 2024-03-14"},
+		{name: "factor description", file: "factors/alert-fatigue.md", old: "\n---\n", new: "\n---\nA rewritten first sentence.\n\n"},
+		{name: "draft", file: routing, old: "status: published", new: "status: draft"},
+		{name: "published again", file: routing, old: "status: draft", new: "status: published"},
+		{name: "delete", file: "incidents/2026-11-09-label-printer-firmware.md", remove: true},
+	}
+	for _, e := range edits {
+		if e.file != "" {
+			p := filepath.Join(src, e.file)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.remove {
+				err = os.Remove(p)
+			} else {
+				if !strings.Contains(string(data), e.old) {
+					t.Fatalf("%s: %q not in %s", e.name, e.old, e.file)
+				}
+				err = os.WriteFile(p, []byte(strings.Replace(string(data), e.old, e.new, 1)), 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		build(out, cache)
+		if e.maxPages > 0 || e.name == "nothing" {
+			if cache.Pages < e.minPages || cache.Pages > e.maxPages {
+				t.Errorf("%s: %d incident pages rendered, want %d to %d", e.name, cache.Pages, e.minPages, e.maxPages)
+			}
+		}
+		clean := filepath.Join(t.TempDir(), "public")
+		build(clean, nil)
+		t.Run(e.name, func(t *testing.T) { sameTree(t, out, clean) })
+	}
+}
+
+func copyTree(t *testing.T, from, to string) {
+	t.Helper()
+	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(from, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(to, rel), 0o755)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(to, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
