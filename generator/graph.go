@@ -166,7 +166,9 @@ func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term,
 			tags.add(n, p)
 		}
 		for _, n := range p.Services {
-			services.add(n, p)
+			if t := services.add(n, p); t != nil {
+				p.svcTerms = append(p.svcTerms, t)
+			}
 		}
 		for _, n := range p.Teams {
 			teams.add(n, p)
@@ -253,10 +255,8 @@ func (s *Site) relateFactors() {
 					co[t]++
 				}
 			}
-			for _, name := range p.Services {
-				if t := s.serviceIdx[Slugify(name)]; t != nil {
-					svc[t]++
-				}
+			for _, t := range p.svcTerms {
+				svc[t]++
 			}
 			if p.Severity != "" {
 				sev[p.Severity]++
@@ -343,8 +343,8 @@ func (s *Site) similar(limit int) {
 				termsOf[i] = append(termsOf[i], posting(t, true))
 			}
 		}
-		for _, name := range p.Services {
-			if t := s.serviceIdx[Slugify(name)]; t != nil && !seen[t] {
+		for _, t := range p.svcTerms {
+			if !seen[t] {
 				seen[t] = true
 				termsOf[i] = append(termsOf[i], posting(t, false))
 			}

@@ -116,6 +116,12 @@ func learnIncident(p *Postmortem) learn.Incident {
 		}
 	}
 	// Services are matched by slug, like the /services/<slug>/ pages, so "Orders API" and "orders-api" are one.
+	if p.svcTerms != nil {
+		for _, t := range p.svcTerms {
+			in.Services = append(in.Services, t.Slug)
+		}
+		return in
+	}
 	for _, name := range p.Services {
 		if sl := Slugify(name); sl != "" {
 			in.Services = append(in.Services, sl)

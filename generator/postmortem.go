@@ -59,6 +59,9 @@ type Postmortem struct {
 	// rich is richness(p), set once the body is rendered: the reading path and every service guide ask for it.
 	rich    float64
 	richSet bool
+
+	// svcTerms are the terms of Services, in order, set by the graph stage: later stages need them by slug often.
+	svcTerms []*Term
 }
 
 // FactorRef is one contributing factor as written in a postmortem.

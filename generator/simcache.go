@@ -29,9 +29,9 @@ func (s *Site) similarSignature(limit int) uint64 {
 			b = append(b, 1)
 			b = append(b, f.Slug...)
 		}
-		for _, name := range p.Services {
+		for _, t := range p.svcTerms {
 			b = append(b, 2)
-			b = append(b, Slugify(name)...)
+			b = append(b, t.Slug...)
 		}
 		if len(b) > 32<<10 {
 			h.h.Write(b)

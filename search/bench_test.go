@@ -244,6 +244,71 @@ func BenchmarkSync(b *testing.B) {
 	reportCPU(b, cpu0)
 }
 
+// BenchmarkSyncWritable is BenchmarkSync through an index held open with
+// OpenWritable, as a watch server holds it: no open and close per save.
+func BenchmarkSyncWritable(b *testing.B) {
+	n := benchN(b)
+	docs := syntheticDocs(n, 1000)
+	dir := filepath.Join(b.TempDir(), "idx")
+	if err := Build(dir, docs); err != nil {
+		b.Fatal(err)
+	}
+	w, err := OpenWritable(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	body := docs[n/2].Body
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
+		st, err := w.Sync(docs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if st.Updated != 1 || st.Rebuilt {
+			b.Fatalf("stats %+v", st)
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+}
+
+// BenchmarkSyncCompact is the merge that Sync leaves for later (it runs
+// past 1 % of changes, or in the background): Compact after one change.
+func BenchmarkSyncCompact(b *testing.B) {
+	n := benchN(b)
+	docs := syntheticDocs(n, 1000)
+	dir := filepath.Join(b.TempDir(), "idx")
+	if err := Build(dir, docs); err != nil {
+		b.Fatal(err)
+	}
+	w, err := OpenWritable(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	body := docs[n/2].Body
+	var cpu time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
+		if _, err := w.Sync(docs); err != nil {
+			b.Fatal(err)
+		}
+		cpu0 := processCPU()
+		b.StartTimer()
+		if err := w.Compact(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		cpu += processCPU() - cpu0
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
 // BenchmarkQuery runs a broad two-word query with all facets, highlighting
 // and 10 hits, and reports latency percentiles.
 func BenchmarkQuery(b *testing.B) {

@@ -26,12 +26,22 @@ type Index struct {
 	// mu is held shared by every Search and exclusively by Close, so Close
 	// waits for in-flight searches instead of failing them.
 	mu sync.RWMutex
-	// syncMu serialises Syncs, which read and then replace the hashes.
+	// syncMu serialises Syncs, which read and then replace the hashes,
+	// and merges (compact.go).
 	syncMu   sync.Mutex
 	closed   bool
 	bi       bleve.Index
 	dir      string
 	writable bool
+
+	// idleMerge is set for OpenWritable: merge in the background after
+	// a change (compact.go). bgMu guards the fields after it.
+	idleMerge bool
+	bgMu      sync.Mutex
+	bgClosed  bool               // Close began: schedule nothing more
+	bgTimer   *time.Timer        // the scheduled merge
+	bgCancel  context.CancelFunc // cancels the scheduled or running merge
+	bgWG      sync.WaitGroup     // the scheduled or running merge
 }
 
 // Open opens the index at dir read-only (for `serve --no-build`).
@@ -40,9 +50,17 @@ func Open(dir string) (*Index, error) {
 }
 
 // OpenWritable opens the index at dir for in-place updates (watch mode).
-// While it is open, Build refuses to replace dir.
+// While it is open, Build refuses to replace dir. When the index is not
+// merged (see Sync), it merges in the background once no change came for
+// 2 s; searches keep working meanwhile.
 func OpenWritable(dir string) (*Index, error) {
-	return open(dir, true)
+	ix, err := open(dir, true)
+	if err != nil {
+		return nil, err
+	}
+	ix.idleMerge = true
+	ix.scheduleIdleMergeIfDue()
+	return ix, nil
 }
 
 func open(dir string, writable bool) (*Index, error) {
@@ -78,9 +96,11 @@ func openWait(dir string, writable bool, timeout string) (*Index, error) {
 	return ix, nil
 }
 
-// Close releases the index after in-flight searches finish. Calling it
+// Close releases the index after in-flight searches finish. It stops a
+// background merge rather than waiting for it to complete. Calling it
 // twice is harmless.
 func (ix *Index) Close() error {
+	ix.stopIdleMerge()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
@@ -106,13 +126,17 @@ func (ix *Index) DocCount() (uint64, error) {
 
 // Update applies upserts and deletes in place (watch mode), keeping the
 // content hashes Sync relies on. Documents are sent in batches of
-// batchSize; a batch is durable when Update returns. Unlike Sync, it does
-// not merge segments, so scores may drift slightly from a fresh Build's
-// until bleve's background merger catches up.
+// batchSize; a batch is durable when Update returns. Unlike Sync, it never
+// merges segments itself, so scores may differ from a fresh Build's (see
+// Sync) until the background merge of an OpenWritable index, a Sync over
+// the bound, or Compact merges them. Deletions alone, in an index merged
+// into one segment, stay in the scores until the next write adds a
+// segment to merge with.
 func (ix *Index) Update(upserts []Document, deletes []string) error {
 	if err := validateDocs(upserts); err != nil {
 		return err
 	}
+	ix.cancelIdleMerge()
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
 	ix.mu.RLock()
@@ -141,7 +165,9 @@ func (ix *Index) Update(upserts []Document, deletes []string) error {
 	for id, h := range hashDocs(upserts) {
 		next[id] = h
 	}
-	return ix.apply(upserts, dels, prev, next)
+	defer ix.scheduleIdleMergeIfDue()
+	_, err = ix.apply(upserts, dels, prev, next)
+	return err
 }
 
 // Search runs one request. Errors caused by the request wrap ErrBadQuery.

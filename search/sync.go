@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/blevesearch/bleve/v2/index/scorch"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -28,10 +27,23 @@ func (s SyncStats) Changed() bool { return s.Rebuilt || s.Added+s.Updated+s.Dele
 
 // Sync makes the index at dir hold exactly docs, rewriting only the
 // documents whose content changed (each document's content hash is kept in
-// the index) and deleting those no longer in docs. The result answers
-// queries as a fresh Build would: same hits, scores and facets. When dir
-// holds no index of this format, or more than half the documents changed,
-// Sync runs Build.
+// the index) and deleting those no longer in docs. When dir holds no index
+// of this format, or more than half the documents changed, Sync runs
+// Build.
+//
+// The result finds what a fresh Build would: the same matching documents,
+// totals, facets and fragments. Its scores, and with them the order of
+// hits, equal a fresh Build's once the index is merged into one segment,
+// which takes about a second per 10,000 documents. Sync merges when more
+// than 1 % of the documents were added, rewritten or deleted since the
+// last merge (at 10,000 documents, about every 100th change; below 100,
+// every time). Until then scores can differ from a fresh Build's: each
+// segment a Sync adds raises bleve's average field lengths, by an amount
+// that depends on the vocabulary more than on the number of changes (see
+// compact.go: up to 10 % measured at 10,000 documents just before a
+// merge, 93 % in a small index with a tiny vocabulary). An index held
+// with OpenWritable merges after 2 s without changes; Index.Compact
+// merges at once. Build's result is always merged.
 //
 // bleve's index files admit one writer and no readers alongside it (bolt
 // takes an exclusive file lock), so Sync picks the way that is safe:
@@ -141,7 +153,10 @@ const syncLockWait = "100ms"
 // Sync makes an index opened with OpenWritable hold exactly docs; see the
 // package function Sync. Searches running meanwhile see the documents
 // before or after a batch, never a mix; a change of more than about 1,000
-// documents takes several batches.
+// documents takes several batches. It stops a background merge that is
+// running, and when it leaves the index not merged, schedules one for
+// 2 s after it returns (unless another change comes first); Close stops
+// it.
 func (ix *Index) Sync(docs []Document) (SyncStats, error) {
 	return ix.sync(docs, -1)
 }
@@ -154,6 +169,8 @@ func (ix *Index) sync(docs []Document, maxChanges int) (SyncStats, error) {
 	if err := validateDocs(docs); err != nil {
 		return SyncStats{}, err
 	}
+	// A background merge holds syncMu until it notices the cancellation.
+	ix.cancelIdleMerge()
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
 	ix.mu.RLock()
@@ -164,6 +181,9 @@ func (ix *Index) sync(docs []Document, maxChanges int) (SyncStats, error) {
 	if !ix.writable {
 		return SyncStats{}, errors.New("search: index was opened read-only; use OpenWritable")
 	}
+	// Whatever happens below, a merge that is due (maybe cancelled
+	// above) is scheduled again.
+	defer ix.scheduleIdleMergeIfDue()
 	prev, err := ix.hashes()
 	if err != nil {
 		return SyncStats{}, err
@@ -176,16 +196,24 @@ func (ix *Index) sync(docs []Document, maxChanges int) (SyncStats, error) {
 		return st, errManyChanges
 	}
 	if len(upserts) == 0 && len(docs) > 0 {
-		// Deletions alone leave one segment, which bleve will not merge,
-		// so the deleted documents' terms would stay in its dictionary
-		// and in the scores (see compact). Rewriting one unchanged
-		// document adds a segment to merge with.
+		// Deletions alone add no segment. In an index merged into one,
+		// they would leave one segment with deleted documents, which
+		// bleve never merges (it merges segments with each other), so
+		// the deleted documents' terms would stay in its dictionary and
+		// in the scores for good (see compact). Rewriting one unchanged
+		// document adds a segment to merge with, now or later.
 		upserts = docs[:1]
 	}
-	if err := ix.apply(upserts, deletes, prev, next); err != nil {
+	n, err := ix.apply(upserts, deletes, prev, next)
+	if err != nil {
 		return SyncStats{}, err
 	}
-	return st, ix.compact()
+	if overBound(n, len(docs)) {
+		if err := ix.compact(context.Background()); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // diff compares the hashes in an index with docs.
@@ -227,43 +255,54 @@ func (ix *Index) hashes() (map[string]docHash, error) {
 // index, with a zero hash for documents not written yet: if the process
 // dies half-way, the next Sync rewrites those and deletes the ones it no
 // longer wants, instead of trusting hashes of documents never written.
-func (ix *Index) apply(upserts []Document, deletes []string, prev, next map[string]docHash) error {
+// Each batch also adds its documents to the count of unmerged changes
+// (compact.go); apply returns the count.
+func (ix *Index) apply(upserts []Document, deletes []string, prev, next map[string]docHash) (uint64, error) {
 	m := ix.bi.Mapping()
 	old, err := ix.bi.GetInternal([]byte(pairsKey))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	pairs := decodePairs(old)
+	count, err := ix.unmerged()
+	if err != nil {
+		return 0, err
+	}
 	b := ix.bi.NewBatch()
 	for _, id := range deletes {
 		b.Delete(id)
 		delete(pairs, id)
 	}
+	count += uint64(len(deletes))
 	for i := 0; ; {
+		start := i
 		for ; i < len(upserts) && b.Size() < batchSize; i++ {
 			d := upserts[i]
 			if err := b.Index(d.ID, fieldsOf(d)); err != nil {
-				return fmt.Errorf("index %s: %w", d.ID, err)
+				return 0, fmt.Errorf("index %s: %w", d.ID, err)
 			}
 			pairs[d.ID] = bodyPairs(m, d.Body)
 		}
+		count += uint64(i - start)
 		table := next
 		if i < len(upserts) {
 			table = pending(prev, deletes, upserts)
 		}
-		// Both tables go in the same batch as the documents they
-		// describe, so that they cannot disagree with them.
+		// The tables and the count go in the same batch as the
+		// documents they describe, so that they cannot disagree with
+		// them.
 		b.SetInternal([]byte(pairsKey), pairs.encode())
 		b.SetInternal([]byte(hashesKey), encodeHashes(table))
+		b.SetInternal([]byte(unmergedKey), encodeCount(count))
 		if err := ix.bi.Batch(b); err != nil {
-			return err
+			return 0, err
 		}
 		if i == len(upserts) {
-			return nil
+			return count, nil
 		}
 		if testHookBetweenBatches != nil {
 			if err := testHookBetweenBatches(); err != nil {
-				return err
+				return 0, err
 			}
 		}
 		b.Reset()
@@ -285,23 +324,6 @@ func pending(prev map[string]docHash, deletes []string, upserts []Document) map[
 		t[d.ID] = docHash{}
 	}
 	return t
-}
-
-// compact merges the index into one segment. bleve's BM25 takes document
-// lengths from the term dictionaries of all segments, including terms
-// left only by deleted documents, so until segments are merged the scores
-// differ from a fresh Build's, and the order of hits with them. The merge
-// rewrites the index (about a second for 10,000 documents).
-func (ix *Index) compact() error {
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		return err
-	}
-	s, ok := adv.(*scorch.Scorch)
-	if !ok {
-		return nil
-	}
-	return s.ForceMerge(context.Background(), nil)
 }
 
 type lockKind int
