@@ -148,6 +148,7 @@ func Build(opts Options) (*Result, error) {
 	}
 	stage("commit", t0)
 	opts.Cache.setManifest(opts.Out, out.cur)
+	opts.Cache.commitPages(out.memo)
 	saveCache(opts.Out, fp, res.Diagnostics)
 	res.Pages, res.Bytes = out.files, out.bytes
 	res.Duration = time.Since(start)

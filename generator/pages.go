@@ -125,7 +125,7 @@ func writeSite(s *Site, c *Content, out *output) error {
 		}
 	}, &ignored)
 	tpl.commitRowStore()
-	c.cache.commitPages(memo)
+	out.memo = memo // the keys become the reference once the build is committed
 	if err := out.flush(); err != nil {
 		fail(err)
 	}

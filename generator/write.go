@@ -86,6 +86,9 @@ type output struct {
 	inPlace bool
 	prev    map[string]uint64
 	cur     map[string]uint64
+	pending []string // written next to their pages, renamed over them at commit
+
+	memo *pageMemo // the page keys of this build (pagememo.go)
 }
 
 func newOutput(target string) (*output, error) {
@@ -136,12 +139,14 @@ func (o *output) write(rel string, data []byte) error {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return envErrorf("%v", err)
 		}
-		// Through a rename, so the server never sends a half-written page.
+		// Written beside the page and renamed over it at commit, once every file of the build is written: a build
+		// that fails half-way (a full disk) leaves the previous site as it was, and the server never sends a
+		// half-written page.
 		tmp := p + ".secondstory-tmp"
+		o.mu.Lock()
+		o.pending = append(o.pending, tmp)
+		o.mu.Unlock()
 		if err := os.WriteFile(tmp, data, 0o644); err != nil {
-			return envErrorf("%v", err)
-		}
-		if err := os.Rename(tmp, p); err != nil {
 			return envErrorf("%v", err)
 		}
 		return nil
@@ -225,6 +230,13 @@ func (o *output) commit() error {
 		return err
 	}
 	if o.inPlace {
+		for i, tmp := range o.pending {
+			if err := os.Rename(tmp, strings.TrimSuffix(tmp, ".secondstory-tmp")); err != nil {
+				o.pending = o.pending[i:]
+				return envErrorf("%v", err)
+			}
+		}
+		o.pending = nil
 		return o.removeStale()
 	}
 	old := ""
@@ -335,5 +347,8 @@ func (o *output) removeStale() error {
 func (o *output) abort() {
 	if !o.inPlace {
 		_ = os.RemoveAll(o.dir)
+	}
+	for _, tmp := range o.pending {
+		_ = os.Remove(tmp)
 	}
 }
