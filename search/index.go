@@ -147,6 +147,8 @@ func (ix *Index) Update(upserts []Document, deletes []string) error {
 	if !ix.writable {
 		return errors.New("search: index was opened read-only; use OpenWritable")
 	}
+	// A merge that is due (maybe cancelled above) is scheduled again.
+	defer ix.scheduleIdleMergeIfDue()
 	prev, err := ix.hashes()
 	if err != nil {
 		return err
@@ -165,7 +167,6 @@ func (ix *Index) Update(upserts []Document, deletes []string) error {
 	for id, h := range hashDocs(upserts) {
 		next[id] = h
 	}
-	defer ix.scheduleIdleMergeIfDue()
 	_, err = ix.apply(upserts, dels, prev, next)
 	return err
 }
