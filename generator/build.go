@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"io/fs"
@@ -74,6 +75,10 @@ func Build(opts Options) (*Result, error) {
 	}
 
 	t0 := time.Now()
+	if opts.Cache == nil && opts.Out != "" {
+		// A one-off build starts from the state the last one saved (diskcache.go).
+		opts.Cache = loadDiskCache(opts.Out)
+	}
 	content, err := gather(opts)
 	if err != nil {
 		return nil, err
@@ -115,6 +120,9 @@ func Build(opts Options) (*Result, error) {
 		return res, err
 	}
 	forgetCache(opts.Out)
+	if opts.Cache.disk {
+		dropDiskCache(opts.Out)
+	}
 	// The search index and the pages are independent, and bleve's builder leaves a core idle most of the time:
 	// index while rendering. Only environment failures (a full disk) can fail either after this point.
 	docs := searchDocuments(site)
@@ -150,6 +158,11 @@ func Build(opts Options) (*Result, error) {
 	opts.Cache.setManifest(opts.Out, out.cur)
 	opts.Cache.commitPages(out.memo)
 	saveCache(opts.Out, fp, res.Diagnostics)
+	if opts.Cache.disk {
+		t0 = time.Now()
+		opts.Cache.saveDisk(opts.Out)
+		stage("save state", t0)
+	}
 	res.Pages, res.Bytes = out.files, out.bytes
 	res.Duration = time.Since(start)
 	if opts.Log != nil {
@@ -265,6 +278,10 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 		sum := f.sum
 		if cache != nil {
 			if e := cache.entry(f.rel); e != nil && e.sum == sum {
+				if e.relocate {
+					e.pm.inZone(cfg.Location())
+					e.relocate = false
+				}
 				out[i] = e.fresh()
 				f.data = nil
 				return
@@ -307,6 +324,9 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 			// The frontmatter's own checksum: list rows, /actions/ and /stats/ show nothing of the body.
 			e := &memEntry{sum: sum, fmSum: checksum(fm.raw(f.data)), pm: *p}
 			e.pm.Factors = slices.Clone(p.Factors)
+			if cache.lean {
+				e.pm.Body = nil
+			}
 			cache.store(f.rel, e)
 			cache.count(1, 0, 0)
 		}
@@ -483,10 +503,18 @@ func renderBodies(c *Content, diags *Diagnostics) {
 		var e *memEntry
 		if cache != nil {
 			if e = cache.entry(p.Source); e != nil && e.links != 0 && linkDepsSum(c.resolver, e.deps) == e.links {
+				p.lazyHTML = e.html == "" // a lean entry: rendered again if its page is
 				p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words = e.html, e.plain, e.headings, e.outlinks, e.words
 				*d = append(*d, e.diags...)
 				p.Body = nil
 				p.rich, p.richSet = e.rich, true
+				return
+			}
+		}
+		if p.Body == nil && p.BodyLine > 0 && cache != nil && cache.lean {
+			// A lean entry whose links now resolve differently: its body comes from the file again.
+			if err := c.loadBody(p, e); err != nil {
+				d.errorf(p.Source, 0, 0, "read", "%v", err)
 				return
 			}
 		}
@@ -498,6 +526,9 @@ func renderBodies(c *Content, diags *Diagnostics) {
 		if e != nil {
 			e.links, e.deps = linkDepsSum(c.resolver, p.linkDeps), p.linkDeps
 			e.html, e.plain, e.headings, e.outlinks, e.words, e.diags = p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words, pd
+			if cache.lean {
+				e.html = ""
+			}
 			e.rich = richness(p)
 			cache.count(0, 1, 0)
 		}
@@ -510,4 +541,36 @@ func renderBodies(c *Content, diags *Diagnostics) {
 		*diags = append(*diags, renderMarkdown(md, page, c.resolver, nil)...)
 		t.Description = page.HTML
 	}
+}
+
+// loadBody gives a postmortem decoded from a lean cache entry its body again, from the file, which must still be
+// the one the entry was made from.
+func (c *Content) loadBody(p *Postmortem, e *memEntry) error {
+	data, err := os.ReadFile(c.abs(p.Source))
+	if err != nil {
+		return fmt.Errorf("cannot read: %v", err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if e != nil && checksum(data) != e.sum {
+		return fmt.Errorf("changed during the build; build again")
+	}
+	var ignored Diagnostics
+	fm := parseFrontMatter(p.Source, data, &ignored)
+	if fm == nil {
+		return fmt.Errorf("changed during the build; build again")
+	}
+	p.Body, p.BodyLine = fm.body, fm.bodyLine
+	return nil
+}
+
+// renderLazy renders the body of a postmortem whose other by-products came from a lean cache entry: its page is
+// being rendered.
+func (c *Content) renderLazy(p *Postmortem) error {
+	if err := c.loadBody(p, c.cache.entry(p.Source)); err != nil {
+		return fmt.Errorf("%s: %v", p.Source, err)
+	}
+	q := *p
+	renderMarkdown(newMarkdown(c.Config.UnsafeHTML), &q, c.resolver, nil)
+	p.HTML, p.Body, p.lazyHTML = q.HTML, nil, false
+	return nil
 }

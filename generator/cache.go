@@ -61,15 +61,7 @@ func (c *Content) fingerprint(opts Options, themeDir string) string {
 		}
 	}
 	field(cacheFormat, strconv.FormatBool(opts.Drafts), opts.BaseURL, opts.Now.In(c.Config.Location()).Format("2006-01-02"))
-	if info, ok := debug.ReadBuildInfo(); ok {
-		field(info.Main.Version)
-		for _, s := range info.Settings {
-			field(s.Key, s.Value)
-		}
-	}
-	if exe, err := os.Executable(); err == nil {
-		statInto(h, exe)
-	}
+	field(programID())
 	_ = fs.WalkDir(themes.Default(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			data, _ := fs.ReadFile(themes.Default(), p)
@@ -108,6 +100,22 @@ func (c *Content) fingerprint(opts Options, themeDir string) string {
 		})
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// programID identifies the running program (its build settings and executable): another version may render
+// differently, so nothing cached by one is trusted by another.
+func programID() string {
+	h := crc64.New(crcTable)
+	if info, ok := debug.ReadBuildInfo(); ok {
+		h.Write([]byte(info.Main.Version + "\x00"))
+		for _, s := range info.Settings {
+			h.Write([]byte(s.Key + "\x00" + s.Value + "\x00"))
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		statInto(h, exe)
+	}
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 func statInto(h hash.Hash64, path string) {

@@ -34,6 +34,10 @@ type MemCache struct {
 	similar    map[string][]similarRef
 	similarSig uint64
 
+	// lean: entries keep neither bodies nor their HTML (a cache saved to disk; pages that need a body read the
+	// file again). disk: this cache was loaded for, and is saved by, a one-off build (diskcache.go).
+	lean, disk bool
+
 	// Decoded, Rendered and Pages count the files decoded, bodies rendered and incident pages rendered by the last
 	// build, for tests and the log.
 	Decoded, Rendered, Pages int
@@ -55,6 +59,8 @@ type memEntry struct {
 	diags    Diagnostics // rendering and lint findings
 
 	json []byte // the file's entry in incidents.json
+
+	relocate bool // loaded from disk: timestamps need the site's zone again (diskcache.go)
 }
 
 // fileStat is what says, without reading it, that a file is the one read before: a write changes the size or the

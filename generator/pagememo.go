@@ -1,8 +1,10 @@
 package generator
 
 import (
-	"hash/maphash"
+	"hash"
+	"hash/fnv"
 	"html/template"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -222,22 +224,16 @@ func (rs *rowStore) put(k rowStoreKey, h template.HTML) {
 	rs.mu.Unlock()
 }
 
-// keyHash builds the keys of the preview cache. They live as long as the process, so maphash (fast, seeded per
-// process) is the right hash; nothing that outlives the process may use it.
-type keyHash struct{ h maphash.Hash }
+// keyHash builds the keys of the incremental caches. They are saved with the build cache, so the hash must be the
+// same in every process: FNV-1a, over a few megabytes per build at most.
+type keyHash struct{ h hash.Hash64 }
 
-var keySeed = maphash.MakeSeed()
-
-func newKeyHash() *keyHash {
-	k := &keyHash{}
-	k.h.SetSeed(keySeed)
-	return k
-}
+func newKeyHash() *keyHash { return &keyHash{fnv.New64a()} }
 
 func (k *keyHash) str(parts ...string) {
 	for _, s := range parts {
-		k.h.WriteString(s)
-		k.h.WriteByte(0)
+		io.WriteString(k.h, s)
+		k.h.Write([]byte{0})
 	}
 }
 

@@ -108,6 +108,12 @@ func writeSite(s *Site, c *Content, out *output) error {
 		if j.data != nil {
 			j.page.Data = j.data()
 		}
+		if j.layout == "incident" && j.page.Incident.lazyHTML {
+			if err := c.renderLazy(j.page.Incident); err != nil {
+				fail(envErrorf("%v", err))
+				return
+			}
+		}
 		buf, err := tpl.render(j.layout, j.page)
 		if err != nil {
 			fail(envErrorf("%v", err))

@@ -60,6 +60,9 @@ type Postmortem struct {
 	rich    float64
 	richSet bool
 
+	// lazyHTML: HTML is not filled in (the body's by-products came from a lean cache); renderLazy does it.
+	lazyHTML bool
+
 	// svcTerms are the terms of Services, in order, set by the graph stage: later stages need them by slug often.
 	svcTerms []*Term
 }
