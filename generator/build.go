@@ -75,10 +75,6 @@ func Build(opts Options) (*Result, error) {
 	}
 
 	t0 := time.Now()
-	if opts.Cache == nil && opts.Out != "" {
-		// A one-off build starts from the state the last one saved (diskcache.go).
-		opts.Cache = loadDiskCache(opts.Out)
-	}
 	content, err := gather(opts)
 	if err != nil {
 		return nil, err
@@ -92,6 +88,11 @@ func Build(opts Options) (*Result, error) {
 			fmt.Fprintf(opts.Log, "%s is up to date (%d warnings) in %s\n", opts.Out, diags.Warnings(), res.Duration.Round(time.Millisecond))
 		}
 		return res, nil
+	}
+	if opts.Cache == nil && opts.Out != "" {
+		// A one-off build starts from the state the last one saved (diskcache.go).
+		opts.Cache = loadDiskCache(opts.Out)
+		content.beginCache(opts)
 	}
 	content.parse(opts)
 	res.Diagnostics = content.Diagnostics
@@ -232,17 +233,22 @@ func gather(opts Options) (*Content, error) {
 	sortFiles(c.inv.postmortems)
 	sortFiles(c.inv.factors)
 	if opts.Cache != nil {
-		// Before reading: a configuration change empties the cache, and then every file must be read.
-		var configBytes []byte
-		if cfg.File != "" {
-			configBytes, _ = os.ReadFile(filepath.Join(opts.Source, cfg.File))
-		}
-		opts.Cache.begin(configSignature(opts, configBytes), c.inv.postmortems)
+		c.beginCache(opts) // before reading: a configuration change empties the cache, and then every file is read
 	}
 	readAll(c.inv.postmortems, &diags, opts.Cache)
 	readAll(c.inv.factors, &diags, nil)
 	c.Diagnostics = diags
 	return c, nil
+}
+
+// beginCache starts a build with an incremental cache: entries of another configuration or of files that are gone
+// are dropped.
+func (c *Content) beginCache(opts Options) {
+	var configBytes []byte
+	if c.Config.File != "" {
+		configBytes, _ = os.ReadFile(filepath.Join(opts.Source, c.Config.File))
+	}
+	opts.Cache.begin(configSignature(opts, configBytes), c.inv.postmortems)
 }
 
 // parse runs the rest of Load: decode, validate, resolve links, render Markdown, lint.

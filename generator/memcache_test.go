@@ -42,7 +42,7 @@ func TestMemCacheMatchesCleanBuild(t *testing.T) {
 		pages             int // incident pages rendered; -1: not checked
 		wantErr           bool
 	}{
-		{name: "edit one body", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nPlain, edited.\n"}, decoded: 1, rendered: 1, pages: 3},
+		{name: "edit one body", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nPlain, edited.\n"}, decoded: 1, rendered: 1, pages: 1}, // the first build recorded every page's key
 		{name: "nothing changed", decoded: 0, rendered: 0, pages: 0},
 		{name: "edit one body again", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm]\n---\nPlain, edited twice.\n"}, decoded: 1, rendered: 1, pages: 1},
 		{name: "change a factor", files: map[string]string{"incidents/c.md": "---\ntitle: C\ndate: 2023-02-01\ncontributing_factors: [Retry storm, Config drift]\n---\nPlain, edited twice.\n"}, decoded: 1, rendered: 1, pages: -1},

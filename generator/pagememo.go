@@ -30,15 +30,16 @@ type pageMemo struct {
 	ent      map[*Postmortem]*memEntry
 	listSig  uint64 // every listed incident's frontmatter, in order (for /actions/ and /stats/)
 	complete bool   // every listed incident has a cache entry (always, after parse)
+	keep     bool   // the output is updated in place: unchanged pages can be kept
 
 	mu   sync.Mutex
 	next map[string]uint64 // page file -> key, as written by this build
 }
 
-// newPageMemo returns nil when pages cannot be memoised: no preview cache, a fresh output folder (nothing on disk
-// to keep), or layouts from a custom theme.
+// newPageMemo returns nil when pages cannot be memoised: no incremental cache, or layouts from a custom theme. Into
+// a fresh output folder nothing can be kept, but the keys are recorded for the next build.
 func newPageMemo(s *Site, c *Content, out *output) *pageMemo {
-	if c.cache == nil || !out.inPlace || hasLayouts(c.themeDir) {
+	if c.cache == nil || hasLayouts(c.themeDir) {
 		return nil
 	}
 	h := newKeyHash()
@@ -56,7 +57,7 @@ func newPageMemo(s *Site, c *Content, out *output) *pageMemo {
 	}
 	m := &pageMemo{mc: c.cache, frame: frame, factorSig: h.sum(), next: map[string]uint64{},
 		row: make(map[*Postmortem]uint64, len(s.Incidents)), ent: make(map[*Postmortem]*memEntry, len(s.Incidents)),
-		complete: true}
+		complete: true, keep: out.inPlace}
 	list := newKeyHash()
 	c.cache.mu.Lock()
 	for _, p := range s.Incidents {
@@ -171,7 +172,7 @@ func (m *pageMemo) rows(h *keyHash, ps []*Postmortem) bool {
 func (m *pageMemo) unchanged(file string, key uint64) bool {
 	m.mc.mu.Lock()
 	defer m.mc.mu.Unlock()
-	return m.mc.pageKeys[file] == key
+	return m.keep && m.mc.pageKeys[file] == key
 }
 
 // record notes the key of a page this build kept or wrote.

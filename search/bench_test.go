@@ -421,3 +421,25 @@ func BenchmarkAPIParallel(b *testing.B) {
 	reportCPU(b, cpu0)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+// BenchmarkHashDocs is the content hashing every Sync does before it
+// knows what changed: SECONDSTORY_BENCH_N documents (default 1000; the
+// figure that matters for a save is 10,000) of about 1,150 words each.
+// cpu-ms/op counts both cores; MB/s is per wall second.
+func BenchmarkHashDocs(b *testing.B) {
+	docs := syntheticDocs(benchN(b), 1000)
+	var size int64
+	for _, d := range docs {
+		size += int64(len(d.ID) + len(d.URL) + len(d.Title) + len(d.Summary) + len(d.Body) + len(d.Timeline) + len(d.Actions))
+	}
+	b.SetBytes(size)
+	cpu0 := processCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if h := hashDocs(docs); len(h) != len(docs) {
+			b.Fatal(len(h))
+		}
+	}
+	b.StopTimer()
+	reportCPU(b, cpu0)
+}

@@ -1,14 +1,15 @@
 package search
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"hash/crc32"
 	"math"
 	"runtime"
 	"sort"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // hashesKey names the bleve internal value holding every document's
@@ -17,35 +18,72 @@ import (
 // crash, and Build's swap carries it along.
 const hashesKey = "secondstory.hashes"
 
-// docHash identifies a document's content; 128 bits make a collision
-// between an old and a new version of one document implausible.
-type docHash [16]byte
+// docHash identifies a document's content: two CRC-32s of it, with
+// different polynomials (Castagnoli and IEEE), side by side. It only ever
+// tells an old version of one document from a new one, never one document
+// from another, so it needs to catch edits, not resist an adversary.
+// The two polynomials have no common factor, so together they act as one
+// CRC of degree 64: an edit that leaves the length alone and changes bits
+// within 64 consecutive ones is always seen, and any other edit goes
+// unseen with a chance of about 2^-64. Both have hardware support (SSE 4.2
+// and carry-less multiplication on amd64, the CRC instructions on arm64):
+// about 10 times as fast as SHA-256 here, measured at 10,000 documents.
+// The all-zero value is never a document's hash (see hashDoc): it marks
+// documents to rewrite (see pending and decodeHashes).
+type docHash [8]byte
+
+// castagnoli is the table crc32.Update recognises and computes with the
+// CRC32 instruction.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// docHasher feeds both CRCs.
+type docHasher struct {
+	c, i uint32
+	n    [binary.MaxVarintLen64]byte
+}
+
+func (h *docHasher) write(b []byte) {
+	h.c = crc32.Update(h.c, castagnoli, b)
+	h.i = crc32.Update(h.i, crc32.IEEETable, b)
+}
+
+func (h *docHasher) uvarint(v uint64) { h.write(h.n[:binary.PutUvarint(h.n[:], v)]) }
+
+// str writes s length-prefixed, reading its bytes where they are: crc32
+// only reads them, so the string's memory is never written.
+func (h *docHasher) str(s string) {
+	h.uvarint(uint64(len(s)))
+	h.write(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+func (h *docHasher) strs(ss []string) {
+	h.uvarint(uint64(len(ss)))
+	for _, s := range ss {
+		h.str(s)
+	}
+}
 
 // hashDoc hashes every field of d that reaches the index. Each value is
-// length-prefixed, so text moving between fields changes the hash.
+// length-prefixed, so text moving between fields changes the hash. The
+// result is stored in the index, so it must not change between processes
+// or versions without a new hashesVersion.
 func hashDoc(d Document) docHash {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	str := func(s string) {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		h.Write([]byte(s))
+	var h docHasher
+	for _, s := range [...]string{d.ID, d.URL, d.Title, d.Summary, d.Body, d.Timeline, d.Actions, d.Severity, d.Status} {
+		h.str(s)
 	}
-	strs := func(ss []string) {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(ss)))])
-		for _, s := range ss {
-			str(s)
-		}
-	}
-	for _, s := range []string{d.ID, d.URL, d.Title, d.Summary, d.Body, d.Timeline, d.Actions, d.Severity, d.Status} {
-		str(s)
-	}
-	strs(d.Tags)
-	strs(d.Factors)
-	strs(d.Services)
-	str(d.Date.Format(time.RFC3339Nano))
-	h.Write(n[:binary.PutUvarint(n[:], math.Float64bits(d.DurationMinutes))])
+	h.strs(d.Tags)
+	h.strs(d.Factors)
+	h.strs(d.Services)
+	var date [64]byte
+	h.write(d.Date.AppendFormat(date[:0], time.RFC3339Nano))
+	h.uvarint(math.Float64bits(d.DurationMinutes))
 	var out docHash
-	copy(out[:], h.Sum(nil))
+	binary.LittleEndian.PutUint32(out[0:], h.c)
+	binary.LittleEndian.PutUint32(out[4:], h.i)
+	if out == (docHash{}) {
+		out[0] = 1 // zero is reserved for "rewrite this document"
+	}
 	return out
 }
 
@@ -72,6 +110,12 @@ func hashDocs(docs []Document) map[string]docHash {
 	return out
 }
 
+// hashesVersion is the first byte of the stored table of hashes. It
+// changes whenever hashDoc does (or the size of docHash), so that hashes
+// of another kind are never compared with new ones. Version 1 held
+// 16 bytes of SHA-256 per document.
+const hashesVersion = 2
+
 // encodeHashes is a compact, deterministic encoding: a version byte, then
 // per document (sorted by ID) the ID's length, the ID and the hash.
 func encodeHashes(m map[string]docHash) []byte {
@@ -83,7 +127,7 @@ func encodeHashes(m map[string]docHash) []byte {
 	}
 	sort.Strings(ids)
 	b := make([]byte, 1, size)
-	b[0] = 1
+	b[0] = hashesVersion
 	for _, id := range ids {
 		b = binary.AppendUvarint(b, uint64(len(id)))
 		b = append(b, id...)
@@ -95,23 +139,41 @@ func encodeHashes(m map[string]docHash) []byte {
 
 var errBadHashes = errors.New("search: unreadable document hashes in the index")
 
+// decodeHashes reads a table of hashes. A table of version 1 (written
+// before hashDoc used CRCs) still says which documents the index holds,
+// but not in terms a new hash can be compared with: each document gets
+// the zero hash, which no document has, so the next Sync counts every one
+// as changed (and, all having changed, rebuilds; Index.Sync and Update
+// rewrite them in place).
 func decodeHashes(b []byte) (map[string]docHash, error) {
-	if len(b) == 0 || b[0] != 1 {
+	if len(b) == 0 {
 		return nil, errBadHashes
 	}
+	var size int // of each stored hash
+	switch b[0] {
+	case 1:
+		size = 16
+	case hashesVersion:
+		size = len(docHash{})
+	default:
+		return nil, errBadHashes
+	}
+	stale := b[0] != hashesVersion
 	b = b[1:]
 	m := map[string]docHash{}
 	for len(b) > 0 {
 		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n+uint64(len(docHash{})) {
+		if k <= 0 || uint64(len(b)-k) < n+uint64(size) {
 			return nil, errBadHashes
 		}
 		b = b[k:]
 		id := string(b[:n])
 		var h docHash
-		copy(h[:], b[n:])
+		if !stale {
+			copy(h[:], b[n:])
+		}
 		m[id] = h
-		b = b[n+uint64(len(h)):]
+		b = b[n+uint64(size):]
 	}
 	return m, nil
 }
