@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secondstory/secondstory/themes"
@@ -75,12 +76,20 @@ func Build(opts Options) (*Result, error) {
 	}
 
 	t0 := time.Now()
+	var saved chan *MemCache
+	var upToDateNow atomic.Bool
+	if opts.Cache == nil && opts.Out != "" {
+		// A one-off build starts from the state the last one saved (diskcache.go), read while the sources are.
+		saved = make(chan *MemCache, 1)
+		go func() { saved <- loadDiskCache(opts.Out, &upToDateNow) }()
+	}
 	content, err := gather(opts)
 	if err != nil {
 		return nil, err
 	}
 	fp := content.fingerprint(opts, content.themeDir)
 	if diags, ok := upToDate(opts.Out, fp); ok && !opts.Force {
+		upToDateNow.Store(true)
 		res.Diagnostics, res.UpToDate = diags, true
 		stage("load (unchanged)", t0)
 		res.Duration = time.Since(start)
@@ -89,9 +98,8 @@ func Build(opts Options) (*Result, error) {
 		}
 		return res, nil
 	}
-	if opts.Cache == nil && opts.Out != "" {
-		// A one-off build starts from the state the last one saved (diskcache.go).
-		opts.Cache = loadDiskCache(opts.Out)
+	if saved != nil {
+		opts.Cache = <-saved
 		content.beginCache(opts)
 	}
 	content.parse(opts)

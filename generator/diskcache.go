@@ -3,10 +3,16 @@ package generator
 import (
 	"bufio"
 	"encoding/gob"
+	"errors"
 	"html/template"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -25,14 +31,21 @@ const diskCacheFormat = "secondstory-incremental-1"
 
 func diskCachePath(out string) string { return filepath.Join(CacheDir(out), "incremental.gob") }
 
-// The file is a stream of gob messages: the header (diskCache), then Entries entries and Rows rows one by one, as
-// one message holding everything would be copied whole into a buffer on the way in and on the way out.
+func shardPath(out string, i int) string {
+	return filepath.Join(CacheDir(out), "incremental-"+strconv.Itoa(i)+".gob")
+}
+
+// The state is a main file and Shards shard files, each a stream of gob messages (one message holding everything
+// would be copied whole into a buffer on the way in and on the way out). The main file: the header (diskCache),
+// then Rows rows. Shard i: its token, then its count of entries, then the entries. The shards are written and
+// read on every core at once; the token, new for every save, tells a shard of another save.
 type diskCache struct {
 	Format     string
 	Program    string
+	Token      uint64
+	Shards     int
 	Config     uint64
 	Out        string
-	Entries    int
 	Rows       int
 	Stats      map[string]diskStat
 	Manifest   map[string]uint64
@@ -89,8 +102,9 @@ func init() {
 	gob.Register(time.Time{})
 }
 
-// loadDiskCache returns the state the last build saved for out, or an empty lean cache.
-func loadDiskCache(out string) *MemCache {
+// loadDiskCache returns the state the last build saved for out, or an empty lean cache. It gives up early once
+// stop is set (the build found its output up to date).
+func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 	mc := &MemCache{lean: true, disk: true}
 	f, err := os.Open(diskCachePath(out))
 	if err != nil {
@@ -102,26 +116,34 @@ func loadDiskCache(out string) *MemCache {
 	if dec.Decode(&dc) != nil || dc.Format != diskCacheFormat || dc.Program != programID() {
 		return mc
 	}
-	entries := make(map[string]*memEntry, dc.Entries)
-	for range dc.Entries {
-		var d diskEntry
-		if dec.Decode(&d) != nil {
-			return mc
-		}
-		e := &memEntry{sum: d.Sum, fmSum: d.FmSum, pm: d.PM, links: d.Links, plain: d.Plain, headings: d.Headings,
-			outlinks: d.Outlinks, words: d.Words, diags: d.Diags, rich: d.Rich, json: d.JSON, relocate: true}
-		for _, dep := range d.Deps {
-			e.deps = append(e.deps, linkDep{dep.Kind, dep.Key})
-		}
-		entries[d.Source] = e
+	shards := make([]map[string]*memEntry, dc.Shards)
+	ok := make([]bool, dc.Shards)
+	var wg sync.WaitGroup
+	for i := range dc.Shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			shards[i], ok[i] = loadShard(shardPath(out, i), dc.Token, stop)
+		}()
 	}
 	rows := make(map[rowStoreKey]template.HTML, dc.Rows)
 	for range dc.Rows {
 		var r diskRow
-		if dec.Decode(&r) != nil {
+		if stop.Load() || dec.Decode(&r) != nil {
+			wg.Wait()
 			return mc
 		}
 		rows[rowStoreKey{r.Source, r.Sum, r.Root, r.Compact}] = template.HTML(r.HTML)
+	}
+	wg.Wait()
+	entries := map[string]*memEntry{}
+	for i, m := range shards {
+		if !ok[i] {
+			return mc
+		}
+		for src, e := range m {
+			entries[src] = e
+		}
 	}
 	mc.config, mc.entries = dc.Config, entries
 	if len(rows) > 0 {
@@ -164,8 +186,36 @@ func (p *Postmortem) inZone(loc *time.Location) {
 	}
 }
 
+func loadShard(path string, token uint64, stop *atomic.Bool) (map[string]*memEntry, bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
+	var tok uint64
+	var n int
+	if dec.Decode(&tok) != nil || tok != token || dec.Decode(&n) != nil {
+		return nil, false
+	}
+	entries := make(map[string]*memEntry, n)
+	for range n {
+		var d diskEntry
+		if stop.Load() || dec.Decode(&d) != nil {
+			return nil, false
+		}
+		e := &memEntry{sum: d.Sum, fmSum: d.FmSum, pm: d.PM, links: d.Links, plain: d.Plain, headings: d.Headings,
+			outlinks: d.Outlinks, words: d.Words, diags: d.Diags, rich: d.Rich, json: d.JSON, relocate: true}
+		for _, dep := range d.Deps {
+			e.deps = append(e.deps, linkDep{dep.Kind, dep.Key})
+		}
+		entries[d.Source] = e
+	}
+	return entries, true
+}
+
 // dropDiskCache removes the saved state before a build changes the output it describes.
-func dropDiskCache(out string) { _ = os.Remove(diskCachePath(out)) }
+func dropDiskCache(out string) { _ = os.Remove(diskCachePath(out)) } // the shards are nothing without it
 
 // saveDisk writes the state after a committed build. A failure costs the next build its head start, nothing else.
 func (mc *MemCache) saveDisk(out string) {
@@ -210,34 +260,74 @@ func (mc *MemCache) saveDisk(out string) {
 		}
 	}
 	mc.mu.Unlock()
-	dc.Entries, dc.Rows = len(entries), len(rows)
+	dc.Rows = len(rows)
+	dc.Shards = max(1, runtime.GOMAXPROCS(0))
+	dc.Token = rand.Uint64()
 
 	dir := CacheDir(out)
 	if os.MkdirAll(dir, 0o755) != nil {
 		return
 	}
-	tmp, err := os.CreateTemp(dir, "incremental-*.tmp")
-	if err != nil {
+	// The shards first, each on its own core; the main file last, so a reader never finds it before its shards.
+	errs := make([]error, dc.Shards)
+	var wg sync.WaitGroup
+	for i := range dc.Shards {
+		part := entries[len(entries)*i/dc.Shards : len(entries)*(i+1)/dc.Shards]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = writeGob(shardPath(out, i), func(enc *gob.Encoder) error {
+				if err := enc.Encode(dc.Token); err != nil {
+					return err
+				}
+				if err := enc.Encode(len(part)); err != nil {
+					return err
+				}
+				for i := range part {
+					if err := enc.Encode(&part[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		}()
+	}
+	wg.Wait()
+	if errors.Join(errs...) != nil {
 		return
 	}
+	_ = writeGob(diskCachePath(out), func(enc *gob.Encoder) error {
+		if err := enc.Encode(&dc); err != nil {
+			return err
+		}
+		for i := range rows {
+			if err := enc.Encode(&rows[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// writeGob writes a file through a temporary one, renamed over it once complete.
+func writeGob(path string, encode func(*gob.Encoder) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
 	w := bufio.NewWriterSize(tmp, 1<<20)
-	enc := gob.NewEncoder(w)
-	err = enc.Encode(&dc)
-	for i := 0; err == nil && i < len(entries); i++ {
-		err = enc.Encode(&entries[i])
-	}
-	for i := 0; err == nil && i < len(rows); i++ {
-		err = enc.Encode(&rows[i])
-	}
+	err = encode(gob.NewEncoder(w))
 	if err == nil {
 		err = w.Flush()
 	}
 	if cerr := tmp.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
 	if err != nil {
 		_ = os.Remove(tmp.Name())
-		return
 	}
-	_ = os.Rename(tmp.Name(), diskCachePath(out))
+	return err
 }

@@ -64,16 +64,33 @@ func Build(dir string, docs []Document) (err error) {
 		return fmt.Errorf("search: refusing to build an index at %s", abs)
 	}
 	// Fail before the expensive part when dir is foreign or busy.
-	if _, err := replaceable(abs); err != nil {
+	if _, err := replaceable(abs, false); err != nil {
 		return err
 	}
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".building-")
+	tmp, err := buildTemp(abs, docs)
 	if err != nil {
 		return err
+	}
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if err := swapIn(tmp, abs, false); err != nil {
+		_ = os.RemoveAll(tmp) // ours, made by buildTemp
+		return err
+	}
+	return nil
+}
+
+// buildTemp builds docs into a new temporary sibling of abs (same file
+// system, so that renaming it to abs is atomic) and returns it, complete
+// and verified, for swapIn.
+func buildTemp(abs string, docs []Document) (tmp string, err error) {
+	parent := filepath.Dir(abs)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err = os.MkdirTemp(parent, "."+filepath.Base(abs)+".building-")
+	if err != nil {
+		return "", err
 	}
 	defer func() {
 		if err != nil {
@@ -82,23 +99,20 @@ func Build(dir string, docs []Document) (err error) {
 	}()
 
 	if err = writeBleve(filepath.Join(tmp, bleveDir), tmp, docs); err != nil {
-		return fmt.Errorf("search: build index: %w", err)
+		return "", fmt.Errorf("search: build index: %w", err)
 	}
 	if err = verify(tmp, len(docs)); err != nil {
-		return err
+		return "", err
 	}
 	if err = writeMarker(tmp, len(docs)); err != nil {
-		return err
+		return "", err
 	}
 	if testHookBeforeSwap != nil {
 		if err = testHookBeforeSwap(tmp); err != nil {
-			return err
+			return "", err
 		}
 	}
-
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	return swapIn(tmp, abs)
+	return tmp, nil
 }
 
 func validateDocs(docs []Document) error {
@@ -192,7 +206,9 @@ const (
 )
 
 // replaceable says what is at abs and whether Build may replace it.
-func replaceable(abs string) (existing, error) {
+// held says that the caller is the Index this process holds abs open for
+// writing with, and has closed its files (Index.rebuild).
+func replaceable(abs string, held bool) (existing, error) {
 	fi, err := os.Lstat(abs)
 	if errors.Is(err, fs.ErrNotExist) {
 		return none, nil
@@ -204,7 +220,7 @@ func replaceable(abs string) (existing, error) {
 		return none, fmt.Errorf("search: %s: %w (not a directory); refusing to replace it", abs, ErrNotIndex)
 	}
 	if _, merr := os.Stat(filepath.Join(abs, markerName)); merr == nil {
-		if isWriterOpen(abs) {
+		if !held && isWriterOpen(abs) {
 			return none, fmt.Errorf("search: index %s is open for writing in this process; close it before rebuilding", abs)
 		}
 		if lockedByWriter(abs) {
@@ -237,8 +253,10 @@ func lockedByWriter(abs string) bool {
 	return false
 }
 
-func swapIn(tmp, abs string) error {
-	kind, err := replaceable(abs)
+// swapIn replaces abs with tmp; held is as for replaceable. The caller
+// holds buildMu.
+func swapIn(tmp, abs string, held bool) error {
+	kind, err := replaceable(abs, held)
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -33,6 +34,10 @@ type Index struct {
 	bi       bleve.Index
 	dir      string
 	writable bool
+	// dirInfo is dir as opened, so that Sync can tell when the folder
+	// was deleted or replaced under the Index (writable only; guarded by
+	// syncMu after open).
+	dirInfo os.FileInfo
 
 	// idleMerge is set for OpenWritable: merge in the background after
 	// a change (compact.go). bgMu guards the fields after it.
@@ -50,9 +55,12 @@ func Open(dir string) (*Index, error) {
 }
 
 // OpenWritable opens the index at dir for in-place updates (watch mode).
-// While it is open, Build refuses to replace dir. When the index is not
-// merged (see Sync), it merges in the background once no change came for
-// 2 s; searches keep working meanwhile.
+// While it is open, Build refuses to replace dir, and the package function
+// Sync updates dir through this Index, which stays open even when Sync
+// rebuilds the index: it then swaps the new one in under itself. Other
+// processes can neither read nor write dir meanwhile. When the index is
+// not merged (see Sync), it merges in the background once no change came
+// for 2 s; searches keep working meanwhile.
 func OpenWritable(dir string) (*Index, error) {
 	ix, err := open(dir, true)
 	if err != nil {
@@ -91,6 +99,7 @@ func openWait(dir string, writable bool, timeout string) (*Index, error) {
 	}
 	ix := &Index{bi: bi, dir: abs, writable: writable}
 	if writable {
+		ix.dirInfo, _ = os.Stat(abs)
 		setWriterIndex(abs, ix)
 	}
 	return ix, nil

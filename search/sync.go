@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/blevesearch/bleve/v2"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -50,7 +51,12 @@ func (s SyncStats) Changed() bool { return s.Rebuilt || s.Added+s.Updated+s.Dele
 //
 //   - dir is open with OpenWritable in this process: the change goes
 //     through that Index (see Index.Sync); its searches see it when Sync
-//     returns. This is the way for a long-running server.
+//     returns. This is the way for a long-running server. When Sync
+//     rebuilds (most documents changed, unreadable hashes, or dir was
+//     deleted or replaced under the Index), the Index builds afresh beside
+//     dir while its searches go on, then closes its files, swaps the new
+//     index in and reopens it: the Index stays open and writable, and
+//     searches wait for the swap (milliseconds) rather than fail.
 //   - nobody has dir open: updated in place.
 //   - readers (Open, here or in other processes) have dir open: Sync
 //     updates a copy (hard links to the immutable segment files, so it is
@@ -69,7 +75,11 @@ func Sync(dir string, docs []Document) (SyncStats, error) {
 		return SyncStats{}, err
 	}
 	if ix := openWriter(abs); ix != nil {
-		return ix.Sync(docs)
+		st, err := ix.syncOrRebuild(docs)
+		if !errors.Is(err, ErrClosed) {
+			return st, err
+		}
+		// Closed meanwhile: no longer open for writing here.
 	}
 	// rebuildWith runs Build and reports st, the changes found.
 	rebuildWith := func(st SyncStats) (SyncStats, error) {
@@ -173,6 +183,87 @@ func (ix *Index) sync(docs []Document, maxChanges int) (SyncStats, error) {
 	ix.cancelIdleMerge()
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
+	return ix.syncLocked(docs, maxChanges)
+}
+
+// syncOrRebuild is the package function Sync through an Index held open
+// for writing: an update in place, unless a Build is called for (more
+// than half the documents changed, the hashes are unreadable, or the
+// folder is no longer the one ix opened); then ix rebuilds itself.
+func (ix *Index) syncOrRebuild(docs []Document) (SyncStats, error) {
+	if err := validateDocs(docs); err != nil {
+		return SyncStats{}, err
+	}
+	ix.cancelIdleMerge()
+	ix.syncMu.Lock()
+	defer ix.syncMu.Unlock()
+	st := SyncStats{Added: len(docs)}
+	if ix.sameDir() {
+		var err error
+		st, err = ix.syncLocked(docs, len(docs)/2)
+		switch {
+		case errors.Is(err, errBadHashes):
+			st = SyncStats{Added: len(docs)}
+		case errors.Is(err, errManyChanges):
+		default:
+			return st, err
+		}
+	}
+	if err := ix.rebuild(docs); err != nil {
+		return SyncStats{}, err
+	}
+	st.Rebuilt = true
+	return st, nil
+}
+
+// sameDir reports whether ix.dir is still the folder ix opened: not
+// deleted, nor replaced by another. The caller holds syncMu.
+func (ix *Index) sameDir() bool {
+	fi, err := os.Stat(ix.dir)
+	return err == nil && (ix.dirInfo == nil || os.SameFile(fi, ix.dirInfo))
+}
+
+// rebuild replaces the index ix holds for writing with a fresh Build of
+// docs and reopens it, keeping ix open: searches use the old index while
+// the new one is built, and wait only for the swap (close, two renames,
+// open). The caller holds syncMu. If the new index cannot be opened, ix
+// is left closed, and no longer counts as open for writing.
+func (ix *Index) rebuild(docs []Document) error {
+	ix.cancelIdleMerge()
+	tmp, err := buildTemp(ix.dir, docs)
+	if err != nil {
+		return err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.closed {
+		_ = os.RemoveAll(tmp) // ours, made by buildTemp
+		return ErrClosed
+	}
+	// bolt's lock admits one opener, and the persister of an open index
+	// writes into its folder: close before swapping. An error closing
+	// the old index does not concern the new one.
+	_ = ix.bi.Close()
+	buildMu.Lock()
+	serr := swapIn(tmp, ix.dir, true)
+	buildMu.Unlock()
+	if serr != nil {
+		_ = os.RemoveAll(tmp) // ours; the old index is back at ix.dir
+	}
+	// Whichever index is at ix.dir now, reopen it.
+	bi, err := bleve.OpenUsing(filepath.Join(ix.dir, bleveDir), map[string]interface{}{"bolt_timeout": boltTimeout})
+	if err != nil {
+		ix.closed = true
+		unregisterWriter(ix.dir, ix)
+		return errors.Join(serr, fmt.Errorf("search: reopen index %s after rebuilding it: %w", ix.dir, err))
+	}
+	ix.bi = bi
+	ix.dirInfo, _ = os.Stat(ix.dir)
+	return serr
+}
+
+// syncLocked is sync once the caller holds syncMu.
+func (ix *Index) syncLocked(docs []Document, maxChanges int) (SyncStats, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.closed {
@@ -389,7 +480,7 @@ func syncCopy(abs string, docs []Document) (st SyncStats, err error) {
 	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	return st, swapIn(tmp, abs)
+	return st, swapIn(tmp, abs, false)
 }
 
 // copyIndex copies the index at src into the empty directory dst. Segment
