@@ -1,10 +1,7 @@
 package generator
 
 import (
-	"hash"
-	"hash/fnv"
 	"html/template"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -16,9 +13,9 @@ import (
 // exactly what its layout shows. When the key equals the one of the page already on disk, the page is kept as it
 // is. The keys below follow the default layouts; with a theme that brings its own layouts, nothing is memoised.
 //
-// Memoised: incident pages, /incidents/, every term page (factors, tags, services, severities, years), /actions/
-// and /stats/ — the pages that grow with the knowledge base. The home page, the term indexes, /learn/, /search/ and
-// the 404 page are small and rendered every time.
+// Memoised: incident pages, /incidents/, every term page (factors, tags, services, severities, years), /actions/,
+// /stats/ and /learn/ — the pages that grow with the knowledge base or sum it up. The home page, the term indexes,
+// /search/ and the 404 page are small and rendered every time.
 
 // pageMemo holds the keys of one build.
 type pageMemo struct {
@@ -28,9 +25,10 @@ type pageMemo struct {
 
 	row      map[*Postmortem]uint64 // each listed incident's source path and frontmatter, hashed: what its row shows
 	ent      map[*Postmortem]*memEntry
-	listSig  uint64 // every listed incident's frontmatter, in order (for /actions/ and /stats/)
-	complete bool   // every listed incident has a cache entry (always, after parse)
-	keep     bool   // the output is updated in place: unchanged pages can be kept
+	order    []*Postmortem // the listed incidents
+	listSig  uint64        // every listed incident's frontmatter, in order (for /actions/ and /stats/)
+	complete bool          // every listed incident has a cache entry (always, after parse)
+	keep     bool          // the output is updated in place: unchanged pages can be kept
 
 	mu   sync.Mutex
 	next map[string]uint64 // page file -> key, as written by this build
@@ -57,7 +55,7 @@ func newPageMemo(s *Site, c *Content, out *output) *pageMemo {
 	}
 	m := &pageMemo{mc: c.cache, frame: frame, factorSig: h.sum(), next: map[string]uint64{},
 		row: make(map[*Postmortem]uint64, len(s.Incidents)), ent: make(map[*Postmortem]*memEntry, len(s.Incidents)),
-		complete: true, keep: out.inPlace}
+		complete: true, keep: out.inPlace, order: s.Incidents}
 	list := newKeyHash()
 	c.cache.mu.Lock()
 	for _, p := range s.Incidents {
@@ -147,13 +145,22 @@ func (m *pageMemo) key(j pageJob) (uint64, bool) {
 			// The service guide: what learn.Select weighs, from the body too (headings, length).
 			h.u64(m.factorSig)
 			for _, p := range t.Incidents {
-				h.str(strconv.FormatUint(math.Float64bits(p.richness()), 16), strconv.Itoa(readingMinutes(p.Words)))
+				h.u64(math.Float64bits(p.richness()))
+				h.u64(uint64(readingMinutes(p.Words)))
 			}
 		}
 	case "actions", "stats":
 		// Both sum up every incident's frontmatter (action items, times, teams, factors) as of the build day.
 		h.u64(m.listSig)
 		h.u64(m.factorSig)
+	case "learn":
+		// The reading path weighs every incident by its frontmatter and its body's richness and length.
+		h.u64(m.listSig)
+		h.u64(m.factorSig)
+		for _, p := range m.order {
+			h.u64(math.Float64bits(p.richness()))
+			h.u64(uint64(readingMinutes(p.Words)))
+		}
 	default:
 		return 0, false
 	}
@@ -226,24 +233,43 @@ func (rs *rowStore) put(k rowStoreKey, h template.HTML) {
 }
 
 // keyHash builds the keys of the incremental caches. They are saved with the build cache, so the hash must be the
-// same in every process: FNV-1a, over a few megabytes per build at most.
-type keyHash struct{ h hash.Hash64 }
+// same in every process: FNV-1a (64-bit), over a few megabytes per build at most, written out so that strings are
+// hashed where they lie.
+type keyHash struct{ h uint64 }
 
-func newKeyHash() *keyHash { return &keyHash{fnv.New64a()} }
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func newKeyHash() *keyHash { return &keyHash{fnvOffset} }
 
 func (k *keyHash) str(parts ...string) {
+	h := k.h
 	for _, s := range parts {
-		io.WriteString(k.h, s)
-		k.h.Write([]byte{0})
+		for i := 0; i < len(s); i++ {
+			h = (h ^ uint64(s[i])) * fnvPrime
+		}
+		h *= fnvPrime // the separator, a zero byte
 	}
+	k.h = h
+}
+
+func (k *keyHash) bytes(b []byte) {
+	h := k.h
+	for _, c := range b {
+		h = (h ^ uint64(c)) * fnvPrime
+	}
+	k.h = h
 }
 
 func (k *keyHash) u64(v uint64) {
-	var b [8]byte
-	for i := range b {
-		b[i] = byte(v >> (8 * i))
+	h := k.h
+	for range 8 {
+		h = (h ^ (v & 0xff)) * fnvPrime
+		v >>= 8
 	}
-	k.h.Write(b[:])
+	k.h = h
 }
 
-func (k *keyHash) sum() uint64 { return k.h.Sum64() }
+func (k *keyHash) sum() uint64 { return k.h }

@@ -58,7 +58,7 @@ func BenchmarkRebuild(b *testing.B) {
 			}
 		}
 	}
-	timed := func(b *testing.B, prepare func(), opts Options) {
+	timed := func(b *testing.B, prepare func(), opts *Options) {
 		stages = map[string]time.Duration{}
 		// SECONDSTORY_BENCH_PROFILE=file profiles the timed rebuilds alone, without the initial full builds.
 		if p := os.Getenv("SECONDSTORY_BENCH_PROFILE"); p != "" {
@@ -74,7 +74,7 @@ func BenchmarkRebuild(b *testing.B) {
 			b.StopTimer()
 			prepare()
 			b.StartTimer()
-			build(opts)
+			build(*opts)
 		}
 		for name, d := range stages {
 			b.ReportMetric(float64(d.Milliseconds())/float64(b.N), strings.ReplaceAll(name, " ", "-")+"-ms")
@@ -82,6 +82,15 @@ func BenchmarkRebuild(b *testing.B) {
 		stages = nil
 	}
 
+	b.Run(fmt.Sprintf("n=%d/full", n), func(b *testing.B) {
+		// A clean build: a new output folder every time, no saved state.
+		dir := b.TempDir()
+		opts := Options{}
+		timed(b, func() {
+			os.RemoveAll(dir)
+			opts.Out = filepath.Join(dir, "public")
+		}, &opts)
+	})
 	b.Run(fmt.Sprintf("n=%d/watch", n), func(b *testing.B) {
 		out := filepath.Join(b.TempDir(), "public")
 		cache := &MemCache{}
@@ -89,7 +98,7 @@ func BenchmarkRebuild(b *testing.B) {
 		build(Options{Out: out, Cache: cache, Force: true}) // the second build is the first in place
 		for _, kind := range []string{"body", "title"} {
 			b.Run(kind, func(b *testing.B) {
-				timed(b, func() { save(kind == "title") }, Options{Out: out, Cache: cache, Force: true})
+				timed(b, func() { save(kind == "title") }, &Options{Out: out, Cache: cache, Force: true})
 			})
 		}
 	})
@@ -98,7 +107,7 @@ func BenchmarkRebuild(b *testing.B) {
 		build(Options{Out: out})
 		save(false)
 		build(Options{Out: out}) // the first build from saved state records the page keys
-		timed(b, func() { save(false) }, Options{Out: out})
+		timed(b, func() { save(false) }, &Options{Out: out})
 	})
 }
 

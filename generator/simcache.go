@@ -34,11 +34,11 @@ func (s *Site) similarSignature(limit int) uint64 {
 			b = append(b, t.Slug...)
 		}
 		if len(b) > 32<<10 {
-			h.h.Write(b)
+			h.bytes(b)
 			b = b[:0]
 		}
 	}
-	h.h.Write(b)
+	h.bytes(b)
 	return h.sum()
 }
 

@@ -563,6 +563,121 @@ func TestSyncThroughOpenWriter(t *testing.T) {
 	}
 }
 
+// When Sync must rebuild an index held by OpenWritable (most documents
+// changed, or the folder was deleted under it), the Index builds afresh,
+// swaps the new index in under itself and stays open and writable:
+// searches on it never fail, see the change when Sync returns, and later
+// Syncs go on in place.
+func TestSyncThroughOpenWriterRebuilds(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	docs := append(fixtureDocs(), syntheticDocs(40, 30)...)
+	if err := Build(dir, docs); err != nil {
+		t.Fatal(err)
+	}
+	abs, _ := filepath.Abs(dir)
+	w, err := OpenWritable(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// Searches run all along.
+	stop := make(chan struct{})
+	searchErr := make(chan error, 1)
+	go func() {
+		defer close(searchErr)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := w.Search(context.Background(), Request{Query: "database"}); err != nil {
+				searchErr <- err
+				return
+			}
+		}
+	}()
+	find := func(what, q string, want int) {
+		t.Helper()
+		if got := mustSearch(t, w, Request{Query: q}).Total; got != uint64(want) {
+			t.Errorf("%s: %d hits for %q, want %d", what, got, q, want)
+		}
+	}
+	stat := func() os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+
+	before := stat()
+	most := slices.Clone(docs)
+	for i := range most[:len(most)/2+1] {
+		most[i].Body += " quokka"
+	}
+	st, err := Sync(dir, most)
+	if want := (SyncStats{Updated: len(docs)/2 + 1, Unchanged: len(docs) - len(docs)/2 - 1, Rebuilt: true}); err != nil || st != want {
+		t.Fatalf("Sync changing most: %+v, %v; want %+v", st, err, want)
+	}
+	if os.SameFile(before, stat()) {
+		t.Error("Sync changing most did not build afresh")
+	}
+	if openWriter(abs) != w {
+		t.Fatal("the Index no longer counts as open for writing")
+	}
+	find("after the rebuild", "quokka", len(docs)/2+1)
+	if s := siblings(t, dir); len(s) != 0 {
+		t.Errorf("the rebuild left %v behind", s)
+	}
+
+	// Then in place again, through the reopened index.
+	rebuilt := stat()
+	most[len(most)-1].Title += " wombat"
+	if st, err := Sync(dir, most); err != nil || st != (SyncStats{Updated: 1, Unchanged: len(docs) - 1}) {
+		t.Errorf("Sync of one change: %+v, %v", st, err)
+	}
+	if !os.SameFile(rebuilt, stat()) {
+		t.Error("Sync of one change replaced the folder")
+	}
+	find("after the update", "wombat", 1)
+
+	// The folder deleted under the Index: Sync rebuilds it rather than
+	// writing into the deleted files.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	most = most[1:]
+	if st, err := Sync(dir, most); err != nil || !st.Rebuilt {
+		t.Errorf("Sync after the folder was deleted: %+v, %v", st, err)
+	}
+	find("after the folder was deleted", "wombat", 1)
+	if n, err := w.DocCount(); err != nil || n != uint64(len(most)) {
+		t.Errorf("DocCount %d, %v; want %d", n, err, len(most))
+	}
+
+	close(stop)
+	if err := <-searchErr; err != nil {
+		t.Errorf("a search failed during the rebuilds: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if openWriter(abs) != nil || isWriterOpen(abs) {
+		t.Error("still registered as a writer after Close")
+	}
+	// Closed, the folder is an ordinary index again.
+	ix, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if got := mustSearch(t, ix, Request{Query: "wombat"}).Total; got != 1 {
+		t.Errorf("reopened: %d hits", got)
+	}
+}
+
 // Changes larger than one batch are written in several; the hashes must
 // still come out right.
 func TestSyncLargeChange(t *testing.T) {

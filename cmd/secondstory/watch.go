@@ -50,15 +50,17 @@ func runWatch(ctx context.Context, ln net.Listener, opts generator.Options, wo g
 	}
 	lr := newLiveReload()
 	svc := search.NewService(nil)
+	// Closed once the watcher, and with it the build in progress, has stopped (runs after <-watchDone below).
 	defer func() {
 		if ix := svc.Swap(nil); ix != nil {
 			ix.Close()
 		}
 	}()
+	idx := &previewIndex{svc: svc, dir: generator.IndexDir(opts.Out), stderr: stderr}
 	site := &watchSite{out: opts.Out, next: siteMux(opts.Out, svc)}
 	if _, err := os.Stat(filepath.Join(opts.Out, "index.html")); err == nil {
 		site.setBuilt() // the site of an earlier build is served until the first rebuild replaces it
-		swapIndex(svc, opts.Out, nil)
+		idx.refresh(true)
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc(eventsPath, lr.serveEvents)
@@ -78,7 +80,7 @@ func runWatch(ctx context.Context, ln net.Listener, opts generator.Options, wo g
 			if rb.OK() {
 				gen++
 				site.setBuilt()
-				swapIndex(svc, opts.Out, stderr)
+				idx.refresh(false)
 			}
 			printRebuild(stdout, stderr, &rb)
 			lr.publish(stateOf(gen, &rb))
@@ -116,17 +118,67 @@ func runWatch(ctx context.Context, ln net.Listener, opts generator.Options, wo g
 	return code
 }
 
-// swapIndex opens the search index the last build wrote and serves searches from it.
-func swapIndex(svc *search.Service, out string, stderr io.Writer) {
-	ix, err := search.Open(generator.IndexDir(out))
-	if err != nil {
-		if stderr != nil {
-			fmt.Fprintf(stderr, "secondstory serve: search index: %v\n", err)
+// previewIndex serves the preview's searches from the index beside the output folder. It holds the index open for
+// writing (search.OpenWritable), so that the search.Sync of every rebuild goes through this very handle: the changed
+// documents are written in place, searches see them as soon as the build returns, nothing is copied, swapped or
+// reopened per save, and the index merges in the background once the author pauses (search's idle merge). When
+// Sync must rebuild the index (most documents changed), the handle swaps the new one in under itself and stays
+// open. Only if another process has the index open (a `serve --no-build` of the same folder), which bolt's lock
+// leaves no way to write but a copy, is it opened read-only instead and reopened after every rebuild, as before.
+// It is used by one goroutine at a time: runWatch before the watcher starts, then the watcher's callback.
+type previewIndex struct {
+	svc    *search.Service
+	dir    string
+	stderr io.Writer
+	// readOnly: opening for writing failed while opening read-only worked, i.e. another process reads the index.
+	// It stays so for the session (trying again would wait for the lock on every save).
+	readOnly bool
+}
+
+// refresh makes the service serve the index the last build left. A writable index that is still open is that
+// index already; otherwise (the first build, or search.Sync could not reopen it after rebuilding it) it opens it.
+// quiet: an index that cannot be opened is not reported (at start-up: the first build rebuilds an index of an
+// older format).
+func (p *previewIndex) refresh(quiet bool) {
+	if !p.readOnly {
+		if ix := p.svc.Index(); ix != nil {
+			if _, err := ix.DocCount(); !errors.Is(err, search.ErrClosed) {
+				return
+			}
 		}
+		ix, err := search.OpenWritable(p.dir)
+		if err == nil {
+			p.install(ix)
+			return
+		}
+		ro, rerr := search.Open(p.dir)
+		if rerr != nil {
+			p.report(quiet, err)
+			return
+		}
+		p.readOnly = true
+		fmt.Fprintf(p.stderr, "secondstory serve: search index %s is open in another process (%v): searching a read-only copy, reopened after every rebuild\n", p.dir, err)
+		p.install(ro)
 		return
 	}
-	if old := svc.Swap(ix); old != nil {
+	ix, err := search.Open(p.dir)
+	if err != nil {
+		p.report(quiet, err)
+		return
+	}
+	p.install(ix)
+}
+
+// install serves ix and closes the index served before, once its searches have finished.
+func (p *previewIndex) install(ix *search.Index) {
+	if old := p.svc.Swap(ix); old != nil && old != ix {
 		old.Close()
+	}
+}
+
+func (p *previewIndex) report(quiet bool, err error) {
+	if !quiet {
+		fmt.Fprintf(p.stderr, "secondstory serve: search index: %v\n", err)
 	}
 }
 

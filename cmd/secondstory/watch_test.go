@@ -24,6 +24,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/search"
 )
 
 // syncBuffer is an io.Writer the server goroutines and the test can share.
@@ -53,15 +54,21 @@ type watchServer struct {
 
 func startWatchServer(t testing.TB, src string) *watchServer {
 	t.Helper()
+	return startWatchServerWith(t, src, filepath.Join(t.TempDir(), "public"), generator.WatchOptions{})
+}
+
+// startWatchServerWith is startWatchServer with the output folder and the watch options given.
+func startWatchServerWith(t testing.TB, src, out string, wo generator.WatchOptions) *watchServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &watchServer{addr: ln.Addr().String(), src: src, out: filepath.Join(t.TempDir(), "public")}
+	s := &watchServer{addr: ln.Addr().String(), src: src, out: out}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- runWatch(ctx, ln, generator.Options{Source: src, Out: s.out}, generator.WatchOptions{}, &s.stdout, &s.stderr)
+		done <- runWatch(ctx, ln, generator.Options{Source: src, Out: s.out}, wo, &s.stdout, &s.stderr)
 	}()
 	s.stop = sync.OnceValue(func() int {
 		cancel()
@@ -292,6 +299,131 @@ func TestWatchStateAndPages(t *testing.T) {
 	}
 	if !strings.Contains(s.stderr.String(), "incidents/beta.md:4:") {
 		t.Errorf("stderr lacks the diagnostic: %s", s.stderr.String())
+	}
+}
+
+// searchURLs asks the server's /api/search for q and returns the URLs of the hits.
+func (s *watchServer) searchURLs(t testing.TB, q string) []string {
+	t.Helper()
+	status, body := fetch("http://" + s.addr + "/api/search?q=" + q)
+	if status != http.StatusOK {
+		t.Fatalf("/api/search?q=%s: %d %s", q, status, body)
+	}
+	var res struct {
+		Hits []struct {
+			URL string `json:"url"`
+		} `json:"hits"`
+	}
+	if err := json.Unmarshal([]byte(body), &res); err != nil {
+		t.Fatalf("/api/search?q=%s: %v", q, err)
+	}
+	urls := []string{}
+	for _, h := range res.Hits {
+		urls = append(urls, h.URL)
+	}
+	slices.Sort(urls)
+	return urls
+}
+
+// indexFolder returns the identity of the search index folder, which changes when an index is swapped in (a
+// Build, or search.Sync updating a copy) and stays when the index is updated in place.
+func (s *watchServer) indexFolder(t testing.TB) os.FileInfo {
+	t.Helper()
+	fi, err := os.Stat(generator.IndexDir(s.out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi
+}
+
+func incidentWith(title, body string) string {
+	return "---\ntitle: " + title + "\ndate: 2024-03-05\nseverity: SEV2\n---\n" + body + "\n"
+}
+
+// TestWatchSearch: the preview holds its search index open for writing, so a save is searchable as soon as the
+// browsers are told of the rebuild, the index is updated in place (its folder is never copied and swapped, as it
+// would be beside a read-only server), and a save that changes most documents rebuilds the index without losing
+// the server's hold on it.
+func TestWatchSearch(t *testing.T) {
+	src := newKB(t)
+	writeFile(t, filepath.Join(src, "incidents/gamma.md"), incidentMD("Gamma outage"))
+	// A long debounce, so that the two files saved together below make one rebuild.
+	s := startWatchServerWith(t, src, filepath.Join(t.TempDir(), "public"), generator.WatchOptions{Debounce: 400 * time.Millisecond})
+	st := s.events(t, http.DefaultClient)
+	st.waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
+	if got := s.searchURLs(t, "outage"); !slices.Equal(got, []string{"incidents/alpha/", "incidents/beta/", "incidents/gamma/"}) {
+		t.Fatalf("search after the first build: %v", got)
+	}
+	folder := s.indexFolder(t)
+
+	// One of three documents changed: in place.
+	writeFile(t, filepath.Join(s.src, "incidents/alpha.md"), incidentWith("Alpha outage", "A quokka chewed the cable."))
+	st.waitState(t, "gen 2", func(rs reloadState) bool { return rs.Gen == 2 })
+	if got := s.searchURLs(t, "quokka"); !slices.Equal(got, []string{"incidents/alpha/"}) {
+		t.Errorf("search right after the save: %v", got)
+	}
+	if !os.SameFile(folder, s.indexFolder(t)) {
+		t.Error("the save replaced the index folder: the update did not go through the server's writable index")
+	}
+
+	// Two of three changed, more than half: search.Sync rebuilds the index, swapping it in under the server's handle.
+	writeFile(t, filepath.Join(s.src, "incidents/alpha.md"), incidentWith("Alpha outage", "A wombat dug under the rack."))
+	writeFile(t, filepath.Join(s.src, "incidents/beta.md"), incidentWith("Beta outage", "The wombat again."))
+	rs := st.waitState(t, "gen 3", func(rs reloadState) bool { return rs.Gen >= 3 })
+	if got := s.searchURLs(t, "wombat"); !slices.Equal(got, []string{"incidents/alpha/", "incidents/beta/"}) {
+		t.Errorf("search after changing two: %v", got)
+	}
+	if got := s.searchURLs(t, "quokka"); len(got) != 0 {
+		t.Errorf("the old text is still found: %v", got)
+	}
+	if rs.Gen == 3 && os.SameFile(folder, s.indexFolder(t)) {
+		t.Error("changing most documents did not rebuild the index")
+	}
+	folder = s.indexFolder(t)
+
+	// The server still holds the rebuilt index for writing: the next save goes in place again.
+	if err := os.Remove(filepath.Join(s.src, "incidents/beta.md")); err != nil {
+		t.Fatal(err)
+	}
+	st.waitState(t, "the deletion", func(rs reloadState) bool { return rs.Gen == st.last.Gen+1 })
+	if got := s.searchURLs(t, "wombat"); !slices.Equal(got, []string{"incidents/alpha/"}) {
+		t.Errorf("search after deleting beta: %v", got)
+	}
+	if !os.SameFile(folder, s.indexFolder(t)) {
+		t.Error("the deletion replaced the index folder")
+	}
+	if s.stderr.String() != "" {
+		t.Errorf("stderr: %s", s.stderr.String())
+	}
+}
+
+// TestWatchIndexOpenElsewhere: when another process has the index open (a `serve --no-build` of the same folder,
+// here a reader in this one), the preview cannot hold it for writing; it says so, searches a read-only copy and
+// reopens it after every rebuild, and the other reader keeps working.
+func TestWatchIndexOpenElsewhere(t *testing.T) {
+	src := newKB(t)
+	out := filepath.Join(t.TempDir(), "public")
+	if _, err := generator.Build(generator.Options{Source: src, Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	other, err := search.Open(generator.IndexDir(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	s := startWatchServerWith(t, src, out, generator.WatchOptions{})
+	st := s.events(t, http.DefaultClient)
+	st.waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
+	if !strings.Contains(s.stderr.String(), "open in another process") {
+		t.Errorf("stderr: %q", s.stderr.String())
+	}
+	writeFile(t, filepath.Join(s.src, "incidents/alpha.md"), incidentWith("Alpha outage", "A quokka chewed the cable."))
+	st.waitState(t, "gen 2", func(rs reloadState) bool { return rs.OK && rs.Gen == 2 })
+	if got := s.searchURLs(t, "quokka"); !slices.Equal(got, []string{"incidents/alpha/"}) {
+		t.Errorf("search after the save: %v", got)
+	}
+	if res, err := other.Search(context.Background(), search.Request{Query: "outage"}); err != nil || res.Total != 2 {
+		t.Errorf("the other reader: %+v, %v", res, err)
 	}
 }
 
