@@ -9,11 +9,15 @@ import (
 
 // machineReadable renders the feed, the sitemap and incidents.json. Nothing in them depends on the build time, so
 // rebuilding unchanged content gives identical files.
-func machineReadable(s *Site, jobs []pageJob, cache *MemCache) map[string][]byte {
+func machineReadable(s *Site, jobs []pageJob, cache *MemCache, memo *pageMemo) map[string][]byte {
+	var listSig uint64
+	if memo != nil {
+		listSig = memo.listSig // every listed incident's source and frontmatter, in order
+	}
 	return map[string][]byte{
 		"feed.xml":       renderFeed(s, 50),
 		"sitemap.xml":    sitemap(s, jobs),
-		"incidents.json": incidentsJSON(s, cache),
+		"incidents.json": memo.derived("incidents.json", listSig, func() []byte { return incidentsJSON(s, cache) }),
 	}
 }
 

@@ -1,8 +1,10 @@
 package generator
 
 import (
+	"cmp"
 	"html/template"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -437,7 +439,9 @@ func (s *Site) similar(limit int) {
 	}, &ignored)
 }
 
-func sortTerms(ts []*Term) { sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name }) }
+func sortTerms(ts []*Term) {
+	slices.SortFunc(ts, func(a, b *Term) int { return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.Slug, b.Slug)) })
+}
 
 // ByYear groups a list of incidents (newest first) by year, so long lists stay readable.
 type YearGroup struct {

@@ -29,6 +29,7 @@ type MemCache struct {
 	// What the last build wrote through the page memo (pagememo.go): the key of each page, and the rows.
 	pageKeys map[string]uint64
 	rows     *rowStore
+	derived  map[string]derivedFile // whole-site files by name (pageMemo.derived)
 
 	// The similar-incident lists of the last build, and the signature of what they were computed from.
 	similar    map[string][]similarRef
@@ -126,7 +127,7 @@ func (mc *MemCache) begin(config uint64, files []*sourceFile) {
 	if mc.entries == nil || mc.config != config {
 		mc.entries = map[string]*memEntry{}
 		mc.config = config
-		mc.pageKeys, mc.rows, mc.similar = nil, nil, nil
+		mc.pageKeys, mc.rows, mc.similar, mc.derived = nil, nil, nil, nil
 	}
 	present := make(map[string]bool, len(files))
 	for _, f := range files {

@@ -273,3 +273,30 @@ func (k *keyHash) u64(v uint64) {
 }
 
 func (k *keyHash) sum() uint64 { return k.h }
+
+// derived returns a whole-site file whose inputs hash to key, from the last build when they did then too: a few
+// megabytes of JSON that most edits leave as they are. Without a memo, make runs.
+func (m *pageMemo) derived(name string, key uint64, make func() []byte) []byte {
+	if m == nil || !m.complete {
+		return make()
+	}
+	m.mc.mu.Lock()
+	d, ok := m.mc.derived[name]
+	m.mc.mu.Unlock()
+	if ok && d.key == key {
+		return d.data
+	}
+	data := make()
+	m.mc.mu.Lock()
+	if m.mc.derived == nil {
+		m.mc.derived = map[string]derivedFile{}
+	}
+	m.mc.derived[name] = derivedFile{key, data}
+	m.mc.mu.Unlock()
+	return data
+}
+
+type derivedFile struct {
+	key  uint64
+	data []byte
+}

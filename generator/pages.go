@@ -138,7 +138,7 @@ func writeSite(s *Site, c *Content, out *output) error {
 	if firstErr != nil {
 		return firstErr
 	}
-	for name, data := range machineReadable(s, jobs, c.cache) {
+	for name, data := range machineReadable(s, jobs, c.cache, memo) {
 		if err := out.write(name, data); err != nil {
 			return err
 		}

@@ -42,12 +42,26 @@ func searchDocuments(s *Site) []search.Document {
 }
 
 // writeClientIndex writes the compact index the search page falls back to on a plain web server.
+// Its entries show frontmatter and factor names only: a preview build takes it from the last one when neither
+// changed.
 func writeClientIndex(docs []search.Document, out *output) error {
-	var buf bytes.Buffer
-	if err := search.WriteClientIndex(&buf, docs); err != nil {
+	var key uint64
+	if m := out.memo; m != nil {
+		h := newKeyHash()
+		h.u64(m.listSig)
+		h.u64(m.frame)
+		key = h.sum()
+	}
+	var err error
+	data := out.memo.derived("search-index.json", key, func() []byte {
+		var buf bytes.Buffer
+		err = search.WriteClientIndex(&buf, docs)
+		return buf.Bytes()
+	})
+	if err != nil {
 		return envErrorf("search: %v", err)
 	}
-	return out.write("search-index.json", buf.Bytes())
+	return out.write("search-index.json", data)
 }
 
 // buildIndex brings the bleve index beside the site up to date: an existing index of ours is updated in place

@@ -494,9 +494,9 @@ func TestSyncFallsBackToBuild(t *testing.T) {
 	}
 }
 
-// A server holding the index open read-only (serve --no-build, or watch
-// mode today) must keep working while Sync runs, and see the change once
-// it reopens.
+// A server holding the index open read-only (serve --no-build, or a
+// watch server beside one) must keep working while Sync runs, and see the
+// change once it reopens.
 func TestSyncWithReaderOpen(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
