@@ -134,7 +134,7 @@ func Build(opts Options) (*Result, error) {
 	}
 	// The search index and the pages are independent, and bleve's builder leaves a core idle most of the time:
 	// index while rendering. Only environment failures (a full disk) can fail either after this point.
-	docs := searchDocuments(site)
+	docs := searchDocuments(site, content.cache)
 	indexed := make(chan Stage, 1)
 	var indexErr error
 	go func() {
@@ -443,7 +443,7 @@ func newResolver(cfg *Config, all []*Postmortem, factorTerms map[string]*Term, d
 		r.incidents[p.Slug] = p
 		r.bySource[p.Source] = p
 		for _, f := range p.Factors {
-			r.factors[r.factorSlug(f.Name)] = true
+			r.factors[r.slugOf(&f)] = true
 		}
 	}
 	return r
@@ -490,7 +490,7 @@ func checkStrictFactors(all []*Postmortem, files map[string]*Term, r *resolver, 
 	}
 	for _, p := range all {
 		for _, f := range p.Factors {
-			if files[r.factorSlug(f.Name)] != nil {
+			if files[r.slugOf(&f)] != nil {
 				continue
 			}
 			msg := fmt.Sprintf("contributing_factors: %q has no description in factors/ (strict_factors is on)", f.Name)

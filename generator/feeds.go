@@ -16,7 +16,7 @@ func machineReadable(s *Site, jobs []pageJob, cache *MemCache, memo *pageMemo) m
 	}
 	return map[string][]byte{
 		"feed.xml":       renderFeed(s, 50),
-		"sitemap.xml":    sitemap(s, jobs),
+		"sitemap.xml":    memo.derived("sitemap.xml", sitemapKey(jobs), func() []byte { return sitemap(s, jobs) }),
 		"incidents.json": memo.derived("incidents.json", listSig, func() []byte { return incidentsJSON(s, cache) }),
 	}
 }
@@ -127,6 +127,18 @@ type urlSet struct {
 }
 
 // sitemap lists the pages being written (jobs): listing them anew would compute every page's data twice.
+// sitemapKey hashes what the sitemap lists: every page's path, and an incident's date.
+func sitemapKey(jobs []pageJob) uint64 {
+	h := newKeyHash()
+	for _, j := range jobs {
+		h.str(j.page.Path)
+		if j.page.Incident != nil {
+			h.u64(uint64(j.page.Incident.Date.Unix()))
+		}
+	}
+	return h.sum()
+}
+
 func sitemap(s *Site, jobs []pageJob) []byte {
 	set := urlSet{}
 	for _, j := range jobs {

@@ -155,7 +155,7 @@ func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term,
 		s.bySlug[p.Slug] = p
 		for i := range p.Factors {
 			f := &p.Factors[i]
-			f.Slug = r.factorSlug(f.Name)
+			f.Slug = r.slugOf(f)
 			t := factors.term(f.Slug, f.Name)
 			if n := len(t.Incidents); n == 0 || t.Incidents[n-1] != p {
 				t.Incidents = append(t.Incidents, p)

@@ -98,12 +98,22 @@ type resolver struct {
 	factorNames map[string]string      // factor slug -> display name, from factors/ files
 }
 
-func (r *resolver) factorSlug(name string) string {
-	s := Slugify(name)
-	if to, ok := r.aliases[s]; ok {
+func (r *resolver) factorSlug(name string) string { return r.canonical(Slugify(name)) }
+
+// canonical follows the aliases from a factor's slug.
+func (r *resolver) canonical(slug string) string {
+	if to, ok := r.aliases[slug]; ok {
 		return to
 	}
-	return s
+	return slug
+}
+
+// slugOf is the canonical slug of a factor as a postmortem names it.
+func (r *resolver) slugOf(f *FactorRef) string {
+	if f.base == "" {
+		return r.factorSlug(f.Name)
+	}
+	return r.canonical(f.base)
 }
 
 // linkRewriter turns relative links to other postmortems' .md files into links to their pages.

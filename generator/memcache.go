@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"github.com/secondstory/secondstory/search"
+
 	"hash/crc64"
 	"html/template"
 	"os"
@@ -60,6 +62,9 @@ type memEntry struct {
 	diags    Diagnostics // rendering and lint findings
 
 	json []byte // the file's entry in incidents.json
+
+	doc      *search.Document // its search document without factor names, made with the rendering of docLinks
+	docLinks uint64
 
 	relocate bool // loaded from disk: timestamps need the site's zone again (diskcache.go)
 }

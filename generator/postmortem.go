@@ -73,6 +73,7 @@ type FactorRef struct {
 	Description string
 	Line, Col   int
 	Slug        string // normalised, after aliases
+	base        string // Slugify(Name), before aliases: computed once, when the file is decoded
 }
 
 // TimelineEntry is one moment of the incident: what people saw and did.
@@ -338,6 +339,7 @@ func (d *decoder) factors(n *yaml.Node) []FactorRef {
 			continue
 		}
 		f.Line, f.Col = e.Line, e.Column
+		f.base = Slugify(f.Name)
 		out = append(out, f)
 	}
 	return out

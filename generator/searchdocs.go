@@ -13,9 +13,20 @@ func IndexDir(out string) string { return strings.TrimRight(out, "/\\") + ".blev
 
 // searchDocuments hands the listed incidents to the search package in its own small type: search never sees
 // generator's internals.
-func searchDocuments(s *Site) []search.Document {
+func searchDocuments(s *Site, cache *MemCache) []search.Document {
 	docs := make([]search.Document, 0, len(s.Incidents))
 	for _, p := range s.Incidents {
+		// An entry of the incremental cache keeps its document, all but the factor names (the catalogue's, which
+		// another file can change): the rest comes from the file and its rendered body.
+		var e *memEntry
+		if cache != nil {
+			if e = cache.entry(p.Source); e != nil && e.doc != nil && e.docLinks == e.links {
+				d := *e.doc
+				d.Factors = s.factorNames(p)
+				docs = append(docs, d)
+				continue
+			}
+		}
 		d := search.Document{
 			ID: p.Slug, URL: p.URL(), Title: p.Title, Summary: p.Summary, Body: p.PlainText,
 			Tags: p.Tags, Services: p.Services, Severity: p.Severity, Status: p.Status, Date: p.Date,
@@ -31,14 +42,25 @@ func searchDocuments(s *Site) []search.Document {
 			ac.WriteByte('\n')
 		}
 		d.Timeline, d.Actions = tl.String(), ac.String()
-		for _, f := range p.Factors {
-			if t := s.factorIdx[f.Slug]; t != nil {
-				d.Factors = append(d.Factors, t.Name) // the catalogue's display name, so facets match the factor pages
-			}
+		if e != nil && e.links != 0 {
+			kept := d
+			e.doc, e.docLinks = &kept, e.links
 		}
+		d.Factors = s.factorNames(p)
 		docs = append(docs, d)
 	}
 	return docs
+}
+
+// factorNames are the catalogue's display names of p's factors, so search facets match the factor pages.
+func (s *Site) factorNames(p *Postmortem) []string {
+	var names []string
+	for _, f := range p.Factors {
+		if t := s.factorIdx[f.Slug]; t != nil {
+			names = append(names, t.Name)
+		}
+	}
+	return names
 }
 
 // writeClientIndex writes the compact index the search page falls back to on a plain web server.
