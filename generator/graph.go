@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -192,9 +193,13 @@ func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term,
 	s.factorIdx = index(s.Factors)
 	s.serviceIdx = index(s.Services)
 
-	s.linkBothWays()
-	s.relateFactors()
+	// Three independent passes (each writes fields the others do not read): on every core.
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.linkBothWays() }()
+	go func() { defer wg.Done(); s.relateFactors() }()
 	s.similarCached(5, mc)
+	wg.Wait()
 	return s
 }
 
