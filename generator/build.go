@@ -129,9 +129,7 @@ func Build(opts Options) (*Result, error) {
 		return res, err
 	}
 	forgetCache(opts.Out)
-	if opts.Cache.disk {
-		dropDiskCache(opts.Out)
-	}
+	dropDiskCache(opts.Out) // also in the preview, whose in-memory state is not saved: the output is about to change
 	// The search index and the pages are independent, and bleve's builder leaves a core idle most of the time:
 	// index while rendering. Only environment failures (a full disk) can fail either after this point.
 	docs := searchDocuments(site, content.cache)

@@ -111,3 +111,40 @@ func copyTree(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPreviewThenBuild: a preview (serve --watch) changes the site in place without saving its state, so the state
+// an earlier `build` saved no longer describes the site; the next `build` must not trust it.
+func TestPreviewThenBuild(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kb")
+	copyTree(t, "../content", src)
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	out := filepath.Join(t.TempDir(), "public")
+	build := func(out string, cache *MemCache) {
+		t.Helper()
+		if _, err := Build(Options{Source: src, Out: out, Now: now, Cache: cache, Force: cache != nil}); err != nil {
+			t.Fatalf("build: %v", err)
+		}
+	}
+	edit := func(old, new string) {
+		t.Helper()
+		p := filepath.Join(src, "incidents/2023-03-14-orders-db-failover.md")
+		data, _ := os.ReadFile(p)
+		if !strings.Contains(string(data), old) {
+			t.Fatalf("%q not found", old)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	build(out, nil) // saves its state
+	build(out, nil)
+	preview := &MemCache{}
+	build(out, preview)
+	edit("severity: SEV1", "severity: SEV2")
+	build(out, preview) // changes pages in place
+	edit("severity: SEV2", "severity: SEV1")
+	build(out, nil) // back to the first content: the saved state would call every page unchanged
+	clean := filepath.Join(t.TempDir(), "public")
+	build(clean, nil)
+	sameTree(t, out, clean)
+}
