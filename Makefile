@@ -25,7 +25,8 @@ vet:
 	$(GO) vet ./...
 
 # Builds generated corpora of 1,000 and 10,000 postmortems and prints wall time, peak memory and per-stage times,
-# then a warm rebuild and a rebuild after one changed file; then the Go benchmarks of the hot functions.
+# then a warm rebuild and a rebuild after one changed file; then the Go benchmarks of the hot functions, and the
+# preview and one-file rebuilds at 10,000 (BenchmarkRebuild: per-stage times).
 BENCH_DIR ?= /tmp/secondstory-bench
 BENCH_NS  ?= 1000 10000
 bench: build
@@ -44,6 +45,8 @@ bench: build
 	  ./$(BIN) build --quiet --timings --source $$src --out $$out || exit 1; \
 	done
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
+	@echo "== 10000 postmortems: preview rebuilds after a body or a title edit, build after one changed file"
+	SECONDSTORY_BENCH_N=10000 $(GO) test -run '^$$' -bench 'Rebuild/.*/(watch|cold)' -benchtime 10x ./generator/
 
 clean:
 	rm -rf bin
