@@ -17,6 +17,7 @@ type ActionRow struct {
 	Overdue     bool     // unfinished and due before the build date
 	DaysOverdue int      // whole days past due, when overdue
 	index       int      // position in its incident, for a stable order
+	day         string   // the build day, which Overdue and DaysOverdue depend on
 	teams       []string // team slugs
 }
 
@@ -108,7 +109,8 @@ func (s *Site) actionRows() []*ActionRow {
 			}
 		}
 		for i, a := range p.ActionItems {
-			r := &ActionRow{ActionItem: a, Incident: p, OwnerKey: ownerKey(a.Owner), TicketURL: ticketURL(a.Ticket), index: i, teams: teams}
+			r := &ActionRow{ActionItem: a, Incident: p, OwnerKey: ownerKey(a.Owner), TicketURL: ticketURL(a.Ticket), index: i,
+				teams: teams, day: today.Format("2006-01-02")}
 			r.TeamKeys = "|" + nobody + "|"
 			if len(teams) > 0 {
 				r.TeamKeys = "|" + strings.Join(teams, "|") + "|"

@@ -27,7 +27,7 @@ import (
 // only after a build committed, so an interrupted or failed build leaves none behind and the next one starts
 // afresh.
 
-const diskCacheFormat = "secondstory-incremental-1"
+const diskCacheFormat = "secondstory-incremental-2"
 
 func diskCachePath(out string) string { return filepath.Join(CacheDir(out), "incremental.gob") }
 
@@ -85,6 +85,8 @@ type diskRow struct {
 	Sum     uint64
 	Root    string
 	Compact bool
+	Item    int
+	Day     string
 	HTML    string
 }
 
@@ -133,7 +135,7 @@ func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 			wg.Wait()
 			return mc
 		}
-		rows[rowStoreKey{r.Source, r.Sum, r.Root, r.Compact}] = template.HTML(r.HTML)
+		rows[rowStoreKey{r.Source, r.Sum, r.Root, r.Compact, r.Item, r.Day}] = template.HTML(r.HTML)
 	}
 	wg.Wait()
 	entries := map[string]*memEntry{}
@@ -246,7 +248,7 @@ func (mc *MemCache) saveDisk(out string) {
 	}
 	if mc.rows != nil {
 		for k, h := range mc.rows.prev {
-			rows = append(rows, diskRow{k.source, k.sum, k.root, k.compact, string(h)})
+			rows = append(rows, diskRow{k.source, k.sum, k.root, k.compact, k.item, k.day, string(h)})
 		}
 	}
 	if mc.similar != nil {

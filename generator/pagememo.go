@@ -213,9 +213,11 @@ type rowStore struct {
 
 type rowStoreKey struct {
 	source  string
-	sum     uint64
+	sum     uint64 // the frontmatter's checksum
 	root    string
 	compact bool
+	item    int    // an action row: the item's position in its postmortem, from 1; 0 for an incident row
+	day     string // an action row: the build day (overdue items count days)
 }
 
 func (rs *rowStore) get(k rowStoreKey) (template.HTML, bool) {

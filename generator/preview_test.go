@@ -53,6 +53,7 @@ func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
 		{name: "a service (service pages and guides)", file: failover, old: "services: [orders-db,", new: "services: [tracking-db, orders-db,"},
 		{name: "a factor (similar incidents)", file: failover, old: "  - Knowledge silo\n", new: "  - Knowledge silo\n  - Alert fatigue\n"},
 		{name: "the second-story heading (service guide richness)", file: failover, old: "## Why it made sense at the time", new: "## Reasoning"},
+		{name: "an action item (actions rows)", file: failover, old: "    status: in-progress", new: "    status: done"},
 		{name: "severity", file: failover, old: "severity: SEV1", new: "severity: SEV2"},
 		{name: "date (another year)", file: failover, old: "date: 2023-03-14", new: "date: 2024-03-14"},
 		{name: "factor description", file: "factors/alert-fatigue.md", old: "\n---\n", new: "\n---\nA rewritten first sentence.\n\n"},

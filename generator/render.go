@@ -102,7 +102,7 @@ func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML
 	var sk rowStoreKey
 	if t.store != nil {
 		if e := t.cache.entry(p.Source); e != nil {
-			sk = rowStoreKey{p.Source, e.fmSum, root, compact}
+			sk = rowStoreKey{source: p.Source, sum: e.fmSum, root: root, compact: compact}
 			if h, ok := t.store.get(sk); ok {
 				t.rows.Store(key, h)
 				return h, nil
@@ -121,13 +121,36 @@ func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML
 	return h, nil
 }
 
+// actionRow renders one row of /actions/ (the "action-row" template of actions.html). A row shows its item, its
+// incident's frontmatter and the build day, so between builds it is kept while those are unchanged.
+func (t *templates) actionRow(root string, r *ActionRow) (template.HTML, error) {
+	var sk rowStoreKey
+	if t.store != nil {
+		if e := t.cache.entry(r.Incident.Source); e != nil {
+			sk = rowStoreKey{source: r.Incident.Source, sum: e.fmSum, root: root, item: r.index + 1, day: r.day}
+			if h, ok := t.store.get(sk); ok {
+				return h, nil
+			}
+		}
+	}
+	var b strings.Builder
+	if err := t.sets["actions"].ExecuteTemplate(&b, "action-row", map[string]any{"A": r, "Root": root}); err != nil {
+		return "", err
+	}
+	h := template.HTML(b.String())
+	if sk.source != "" {
+		t.store.put(sk, h)
+	}
+	return h, nil
+}
+
 func loadTemplates(theme fs.FS) (*templates, error) {
 	base, err := fs.ReadFile(theme, "layouts/base.html")
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
 	t := &templates{sets: map[string]*template.Template{}}
-	root := template.New("base.html").Funcs(funcs).Funcs(template.FuncMap{"row": t.row})
+	root := template.New("base.html").Funcs(funcs).Funcs(template.FuncMap{"row": t.row, "actionRow": t.actionRow})
 	if _, err := root.Parse(string(base)); err != nil {
 		return nil, fmt.Errorf("theme: layouts/base.html: %w", err)
 	}
