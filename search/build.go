@@ -83,36 +83,37 @@ func Build(dir string, docs []Document) (err error) {
 // buildTemp builds docs into a new temporary sibling of abs (same file
 // system, so that renaming it to abs is atomic) and returns it, complete
 // and verified, for swapIn.
-func buildTemp(abs string, docs []Document) (tmp string, err error) {
+func buildTemp(abs string, docs []Document) (string, error) {
 	parent := filepath.Dir(abs)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", err
 	}
-	tmp, err = os.MkdirTemp(parent, "."+filepath.Base(abs)+".building-")
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".building-")
 	if err != nil {
 		return "", err
 	}
-	defer func() {
-		if err != nil {
-			_ = os.RemoveAll(tmp) // ours, created above
-		}
-	}()
-
-	if err = writeBleve(filepath.Join(tmp, bleveDir), tmp, docs); err != nil {
-		return "", fmt.Errorf("search: build index: %w", err)
-	}
-	if err = verify(tmp, len(docs)); err != nil {
+	if err := fillTemp(tmp, docs); err != nil {
+		_ = os.RemoveAll(tmp) // ours, created above
 		return "", err
-	}
-	if err = writeMarker(tmp, len(docs)); err != nil {
-		return "", err
-	}
-	if testHookBeforeSwap != nil {
-		if err = testHookBeforeSwap(tmp); err != nil {
-			return "", err
-		}
 	}
 	return tmp, nil
+}
+
+// fillTemp writes the index of docs into the new folder tmp.
+func fillTemp(tmp string, docs []Document) error {
+	if err := writeBleve(filepath.Join(tmp, bleveDir), tmp, docs); err != nil {
+		return fmt.Errorf("search: build index: %w", err)
+	}
+	if err := verify(tmp, len(docs)); err != nil {
+		return err
+	}
+	if err := writeMarker(tmp, len(docs)); err != nil {
+		return err
+	}
+	if testHookBeforeSwap != nil {
+		return testHookBeforeSwap(tmp)
+	}
+	return nil
 }
 
 func validateDocs(docs []Document) error {

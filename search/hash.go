@@ -27,7 +27,8 @@ const hashesKey = "secondstory.hashes"
 // no more than 64 consecutive bits is always seen, and any other goes
 // unseen with a chance of about 2^-64. Both CRCs have hardware support in
 // hash/crc32 (SSE 4.2 and carry-less multiplication on amd64, the CRC
-// instructions on arm64): a third of SHA-256's CPU time (see hashDocs).
+// instructions on arm64): less than half of SHA-256's CPU time, and a
+// quarter of its wall time on two idle cores (see hashDocs).
 // The all-zero value is never a document's hash (see hashDoc): it marks
 // documents to rewrite (see pending and decodeHashes).
 type docHash [8]byte
@@ -120,10 +121,12 @@ func hashDoc(d Document) docHash {
 	return out
 }
 
-// hashDocs hashes docs on every core: 10,000 documents of 1,150 words
-// (60 MB of text) in about 20 ms on two cores, 30 ms of CPU, of which
-// reading the text from memory is a third (BenchmarkHashDocs; SHA-256
-// took 80 to 100 ms).
+// hashDocs hashes docs on every core. 10,000 documents of 1,150 words
+// (60 MB of text, BenchmarkHashDocs) take 30 to 45 ms of CPU, against 80
+// to 95 ms with SHA-256 measured side by side; 20 ms of wall time on two
+// idle cores. Much of it is reading the text from memory (a loop that
+// only touches every cache line of it takes 7 ms of CPU), which no hash
+// of the full text avoids.
 func hashDocs(docs []Document) map[string]docHash {
 	hs := make([]docHash, len(docs))
 	workers := runtime.GOMAXPROCS(0)

@@ -678,6 +678,44 @@ func TestSyncThroughOpenWriterRebuilds(t *testing.T) {
 	}
 }
 
+// A rebuild through an open writer that fails before its swap leaves the
+// Index open on the old index, and nothing beside it.
+func TestSyncThroughOpenWriterRebuildFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	docs := fixtureDocs()
+	if err := Build(dir, docs); err != nil {
+		t.Fatal(err)
+	}
+	w, err := OpenWritable(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	boom := errors.New("simulated failure before the swap")
+	testHookBeforeSwap = func(string) error { return boom }
+	defer func() { testHookBeforeSwap = nil }()
+	all := slices.Clone(docs)
+	for i := range all {
+		all[i].Body += " quokka"
+	}
+	if _, err := Sync(dir, all); !errors.Is(err, boom) {
+		t.Fatalf("Sync: %v, want the simulated failure", err)
+	}
+	if s := siblings(t, dir); len(s) != 0 {
+		t.Errorf("the failed rebuild left %v behind", s)
+	}
+	if got := mustSearch(t, w, Request{Query: "certificate"}).Total; got != 1 {
+		t.Errorf("the old index answers %d hits, want 1", got)
+	}
+	testHookBeforeSwap = nil
+	if st, err := Sync(dir, all); err != nil || !st.Rebuilt {
+		t.Fatalf("Sync again: %+v, %v", st, err)
+	}
+	if got := mustSearch(t, w, Request{Query: "quokka"}).Total; got != uint64(len(all)) {
+		t.Errorf("after the rebuild: %d hits, want %d", got, len(all))
+	}
+}
+
 // Changes larger than one batch are written in several; the hashes must
 // still come out right.
 func TestSyncLargeChange(t *testing.T) {
