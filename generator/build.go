@@ -32,6 +32,8 @@ type Options struct {
 	Force   bool      // build even when the build cache says the output is up to date
 	Cache   *MemCache // kept by a long-running process between builds (serve --watch); nil for one-off builds
 
+	stats *diskStats // one-off builds: the stats of the files the last build read (diskcache.go)
+
 	// Progress, when set, gets a line as each stage ends, so a long build is visibly moving (the CLI sets it on
 	// a terminal).
 	Progress io.Writer
@@ -79,6 +81,8 @@ func Build(opts Options) (*Result, error) {
 	var saved chan *MemCache
 	var upToDateNow atomic.Bool
 	if opts.Cache == nil && opts.Out != "" {
+		// Files whose size, times and inode are those the last build read are not read again.
+		opts.stats = loadStats(opts.Out)
 		// A one-off build starts from the state the last one saved (diskcache.go), read while the sources are.
 		saved = make(chan *MemCache, 1)
 		go func() { saved <- loadDiskCache(opts.Out, &upToDateNow) }()
@@ -100,6 +104,7 @@ func Build(opts Options) (*Result, error) {
 	}
 	if saved != nil {
 		opts.Cache = <-saved
+		opts.Cache.stats = opts.stats.m
 		content.beginCache(opts)
 	}
 	content.parse(opts)
@@ -241,7 +246,13 @@ func gather(opts Options) (*Content, error) {
 	if opts.Cache != nil {
 		c.beginCache(opts) // before reading: a configuration change empties the cache, and then every file is read
 	}
-	readAll(c.inv.postmortems, &diags, opts.Cache)
+	var stats statTable
+	if opts.Cache != nil {
+		stats = opts.Cache
+	} else if opts.stats != nil {
+		stats = opts.stats
+	}
+	readAll(c.inv.postmortems, &diags, stats)
 	readAll(c.inv.factors, &diags, nil)
 	c.Diagnostics = diags
 	return c, nil

@@ -47,7 +47,6 @@ type diskCache struct {
 	Config     uint64
 	Out        string
 	Rows       int
-	Stats      map[string]diskStat
 	Manifest   map[string]uint64
 	PageKeys   map[string]uint64
 	Similar    map[string][]diskSimilar
@@ -151,10 +150,6 @@ func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 	if len(rows) > 0 {
 		mc.rows = &rowStore{prev: rows}
 	}
-	mc.stats = make(map[string]statSum, len(dc.Stats))
-	for p, s := range dc.Stats {
-		mc.stats[p] = statSum{fileStat{s.Size, s.Mtime, s.Ctime, s.Ino}, s.Sum}
-	}
 	if abs, err := filepath.Abs(out); err == nil && abs == dc.Out {
 		mc.out, mc.manifest = out, dc.Manifest
 	}
@@ -216,6 +211,53 @@ func loadShard(path string, token uint64, stop *atomic.Bool) (map[string]*memEnt
 	return entries, true
 }
 
+// statsPath holds, apart from the rest of the state, what each source file looked like when the last build read
+// it: read first, so that a build need not read unchanged files even to find that nothing changed. The stats are
+// true of the files whatever happened to the output, so they are kept when the rest is dropped.
+func statsPath(out string) string { return filepath.Join(CacheDir(out), "stats.gob") }
+
+// diskStats is the stat table of a one-off build: loaded from stats.gob, completed as files are read.
+type diskStats struct {
+	mu sync.Mutex
+	m  map[string]statSum
+}
+
+func loadStats(out string) *diskStats {
+	ds := &diskStats{m: map[string]statSum{}}
+	f, err := os.Open(statsPath(out))
+	if err != nil {
+		return ds
+	}
+	defer f.Close()
+	var saved map[string]diskStat
+	if gob.NewDecoder(bufio.NewReader(f)).Decode(&saved) != nil {
+		return ds
+	}
+	for p, s := range saved {
+		ds.m[p] = statSum{fileStat{s.Size, s.Mtime, s.Ctime, s.Ino}, s.Sum}
+	}
+	return ds
+}
+
+func (ds *diskStats) unread(path string, st fileStat) (uint64, bool) {
+	if st == (fileStat{}) {
+		return 0, false
+	}
+	ds.mu.Lock()
+	defer ds.mu.Unlock()
+	s, ok := ds.m[path]
+	return s.sum, ok && s.st == st
+}
+
+func (ds *diskStats) noteStat(path string, st fileStat, sum uint64) {
+	if st == (fileStat{}) {
+		return
+	}
+	ds.mu.Lock()
+	ds.m[path] = statSum{st, sum}
+	ds.mu.Unlock()
+}
+
 // dropDiskCache removes the saved state before a build changes the output it describes.
 func dropDiskCache(out string) { _ = os.Remove(diskCachePath(out)) } // the shards are nothing without it
 
@@ -227,7 +269,7 @@ func (mc *MemCache) saveDisk(out string) {
 	}
 	mc.mu.Lock()
 	dc := diskCache{Format: diskCacheFormat, Program: programID(), Config: mc.config, Out: abs,
-		Stats: make(map[string]diskStat, len(mc.stats)), Manifest: mc.manifest, PageKeys: mc.pageKeys,
+		Manifest: mc.manifest, PageKeys: mc.pageKeys,
 		SimilarSig: mc.similarSig}
 	var entries []diskEntry
 	var rows []diskRow
@@ -243,9 +285,6 @@ func (mc *MemCache) saveDisk(out string) {
 		}
 		entries = append(entries, d)
 	}
-	for p, s := range mc.stats {
-		dc.Stats[p] = diskStat{s.st.size, s.st.mtime, s.st.ctime, s.st.ino, s.sum}
-	}
 	if mc.rows != nil {
 		for k, h := range mc.rows.prev {
 			rows = append(rows, diskRow{k.source, k.sum, k.root, k.compact, k.item, k.day, string(h)})
@@ -260,6 +299,10 @@ func (mc *MemCache) saveDisk(out string) {
 			}
 			dc.Similar[slug] = list
 		}
+	}
+	stats := make(map[string]diskStat, len(mc.stats))
+	for p, s := range mc.stats {
+		stats[p] = diskStat{s.st.size, s.st.mtime, s.st.ctime, s.st.ino, s.sum}
 	}
 	mc.mu.Unlock()
 	dc.Rows = len(rows)
@@ -298,6 +341,7 @@ func (mc *MemCache) saveDisk(out string) {
 	if errors.Join(errs...) != nil {
 		return
 	}
+	_ = writeGob(statsPath(out), func(enc *gob.Encoder) error { return enc.Encode(stats) })
 	_ = writeGob(diskCachePath(out), func(enc *gob.Encoder) error {
 		if err := enc.Encode(&dc); err != nil {
 			return err

@@ -102,10 +102,16 @@ func isExcluded(p string, exclude []string) bool {
 	return false
 }
 
+// statTable remembers the files read by earlier builds: the preview's MemCache, or the stats a `build` saved.
+type statTable interface {
+	unread(path string, st fileStat) (uint64, bool)
+	noteStat(path string, st fileStat, sum uint64)
+}
+
 // readAll reads files concurrently (file system latency, not CPU, dominates on large knowledge bases) and checks
 // that each is UTF-8. With a preview cache, a file whose size, times and inode are those of the read that the
-// cache's entry came from is not read again (mc.unread).
-func readAll(files []*sourceFile, diags *Diagnostics, mc *MemCache) {
+// cache's entry came from is not read again (statTable.unread).
+func readAll(files []*sourceFile, diags *Diagnostics, mc statTable) {
 	var mu sync.Mutex
 	work := make(chan *sourceFile)
 	var wg sync.WaitGroup
