@@ -5,7 +5,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"html/template"
-	"math/rand/v2"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -27,7 +27,7 @@ import (
 // only after a build committed, so an interrupted or failed build leaves none behind and the next one starts
 // afresh.
 
-const diskCacheFormat = "secondstory-incremental-2"
+const diskCacheFormat = "secondstory-incremental-3"
 
 func diskCachePath(out string) string { return filepath.Join(CacheDir(out), "incremental.gob") }
 
@@ -35,18 +35,27 @@ func shardPath(out string, i int) string {
 	return filepath.Join(CacheDir(out), "incremental-"+strconv.Itoa(i)+".gob")
 }
 
-// The state is a main file and Shards shard files, each a stream of gob messages (one message holding everything
-// would be copied whole into a buffer on the way in and on the way out). The main file: the header (diskCache),
-// then Rows rows. Shard i: its token, then its count of entries, then the entries. The shards are written and
-// read on every core at once; the token, new for every save, tells a shard of another save.
+// diskShards is how many files the entries and rows are spread over (by source path). A build rewrites only the
+// shards whose content changed, and all are read on every core at once.
+const diskShards = 16
+
+func shardOf(source string) int {
+	h := newKeyHash()
+	h.str(source)
+	return int(h.sum() % diskShards)
+}
+
+// The state is a main file and diskShards shard files, each a stream of gob messages (one message holding
+// everything would be copied whole into a buffer on the way in and on the way out). The main file holds the
+// header (diskCache). Shard i holds its key, its count of entries, the entries, its count of rows, the rows. A
+// shard's key hashes what identifies its content (each entry's source, checksum and link dependencies; each row's
+// key): a shard whose key is unchanged is left as it is, and the header lists the key each shard must start with.
 type diskCache struct {
 	Format     string
 	Program    string
-	Token      uint64
-	Shards     int
+	ShardKeys  []uint64
 	Config     uint64
 	Out        string
-	Rows       int
 	Manifest   map[string]uint64
 	PageKeys   map[string]uint64
 	Similar    map[string][]diskSimilar
@@ -111,42 +120,40 @@ func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 	if err != nil {
 		return mc
 	}
-	defer f.Close()
 	var dc diskCache
-	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	if dec.Decode(&dc) != nil || dc.Format != diskCacheFormat || dc.Program != programID() {
+	err = gob.NewDecoder(bufio.NewReader(f)).Decode(&dc)
+	f.Close()
+	if err != nil || dc.Format != diskCacheFormat || dc.Program != programID() || len(dc.ShardKeys) != diskShards {
 		return mc
 	}
-	shards := make([]map[string]*memEntry, dc.Shards)
-	ok := make([]bool, dc.Shards)
+	shards := make([]shard, diskShards)
+	ok := make([]bool, diskShards)
+	next := make(chan int, diskShards)
+	for i := range diskShards {
+		next <- i
+	}
+	close(next)
 	var wg sync.WaitGroup
-	for i := range dc.Shards {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			shards[i], ok[i] = loadShard(shardPath(out, i), dc.Token, stop)
+			for i := range next {
+				shards[i], ok[i] = loadShard(shardPath(out, i), dc.ShardKeys[i], stop)
+			}
 		}()
-	}
-	rows := make(map[rowStoreKey]template.HTML, dc.Rows)
-	for range dc.Rows {
-		var r diskRow
-		if stop.Load() || dec.Decode(&r) != nil {
-			wg.Wait()
-			return mc
-		}
-		rows[rowStoreKey{r.Source, r.Sum, r.Root, r.Compact, r.Item, r.Day}] = template.HTML(r.HTML)
 	}
 	wg.Wait()
 	entries := map[string]*memEntry{}
-	for i, m := range shards {
+	rows := map[rowStoreKey]template.HTML{}
+	for i, sh := range shards {
 		if !ok[i] {
 			return mc
 		}
-		for src, e := range m {
-			entries[src] = e
-		}
+		maps.Copy(entries, sh.entries)
+		maps.Copy(rows, sh.rows)
 	}
-	mc.config, mc.entries = dc.Config, entries
+	mc.config, mc.entries, mc.shardKeys = dc.Config, entries, dc.ShardKeys
 	if len(rows) > 0 {
 		mc.rows = &rowStore{prev: rows}
 	}
@@ -167,6 +174,11 @@ func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 	return mc
 }
 
+type shard struct {
+	entries map[string]*memEntry
+	rows    map[rowStoreKey]template.HTML
+}
+
 // inZone puts a decoded postmortem's timestamps back in the site's zone: gob keeps a time's offset, not its zone,
 // and pages name the zone. (Dates and due dates are UTC days, which gob keeps as they are.)
 func (p *Postmortem) inZone(loc *time.Location) {
@@ -183,32 +195,42 @@ func (p *Postmortem) inZone(loc *time.Location) {
 	}
 }
 
-func loadShard(path string, token uint64, stop *atomic.Bool) (map[string]*memEntry, bool) {
+func loadShard(path string, key uint64, stop *atomic.Bool) (shard, bool) {
+	sh := shard{map[string]*memEntry{}, map[rowStoreKey]template.HTML{}}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false
+		return sh, false
 	}
 	defer f.Close()
 	dec := gob.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	var tok uint64
+	var k uint64
 	var n int
-	if dec.Decode(&tok) != nil || tok != token || dec.Decode(&n) != nil {
-		return nil, false
+	if dec.Decode(&k) != nil || k != key || dec.Decode(&n) != nil {
+		return sh, false
 	}
-	entries := make(map[string]*memEntry, n)
 	for range n {
 		var d diskEntry
 		if stop.Load() || dec.Decode(&d) != nil {
-			return nil, false
+			return sh, false
 		}
 		e := &memEntry{sum: d.Sum, fmSum: d.FmSum, pm: d.PM, links: d.Links, plain: d.Plain, headings: d.Headings,
 			outlinks: d.Outlinks, words: d.Words, diags: d.Diags, rich: d.Rich, json: d.JSON, relocate: true}
 		for _, dep := range d.Deps {
 			e.deps = append(e.deps, linkDep{dep.Kind, dep.Key})
 		}
-		entries[d.Source] = e
+		sh.entries[d.Source] = e
 	}
-	return entries, true
+	if dec.Decode(&n) != nil {
+		return sh, false
+	}
+	for range n {
+		var r diskRow
+		if stop.Load() || dec.Decode(&r) != nil {
+			return sh, false
+		}
+		sh.rows[rowStoreKey{r.Source, r.Sum, r.Root, r.Compact, r.Item, r.Day}] = template.HTML(r.HTML)
+	}
+	return sh, true
 }
 
 // statsPath holds, apart from the rest of the state, what each source file looked like when the last build read
@@ -261,18 +283,22 @@ func (ds *diskStats) noteStat(path string, st fileStat, sum uint64) {
 // dropDiskCache removes the saved state before a build changes the output it describes.
 func dropDiskCache(out string) { _ = os.Remove(diskCachePath(out)) } // the shards are nothing without it
 
-// saveDisk writes the state after a committed build. A failure costs the next build its head start, nothing else.
+// saveDisk writes the state after a committed build: the shards whose content changed, then the header. A
+// failure costs the next build its head start, nothing else.
 func (mc *MemCache) saveDisk(out string) {
 	abs, err := filepath.Abs(out)
 	if err != nil {
 		return
 	}
+	type part struct {
+		entries []diskEntry
+		rows    []diskRow
+		ident   uint64 // order-independent: the sum of each item's hash
+	}
+	parts := make([]part, diskShards)
 	mc.mu.Lock()
 	dc := diskCache{Format: diskCacheFormat, Program: programID(), Config: mc.config, Out: abs,
-		Manifest: mc.manifest, PageKeys: mc.pageKeys,
-		SimilarSig: mc.similarSig}
-	var entries []diskEntry
-	var rows []diskRow
+		Manifest: mc.manifest, PageKeys: mc.pageKeys, SimilarSig: mc.similarSig, ShardKeys: make([]uint64, diskShards)}
 	for src, e := range mc.entries {
 		if e.links == 0 {
 			continue // not rendered (a draft): decoded again next time
@@ -283,11 +309,23 @@ func (mc *MemCache) saveDisk(out string) {
 		for _, dep := range e.deps {
 			d.Deps = append(d.Deps, diskDep{dep.kind, dep.key})
 		}
-		entries = append(entries, d)
+		pt := &parts[shardOf(src)]
+		pt.entries = append(pt.entries, d)
+		h := newKeyHash()
+		h.str("entry", src)
+		h.u64(e.sum)
+		h.u64(e.links)
+		pt.ident += h.sum()
 	}
 	if mc.rows != nil {
-		for k, h := range mc.rows.prev {
-			rows = append(rows, diskRow{k.source, k.sum, k.root, k.compact, k.item, k.day, string(h)})
+		for k, html := range mc.rows.prev {
+			pt := &parts[shardOf(k.source)]
+			pt.rows = append(pt.rows, diskRow{k.source, k.sum, k.root, k.compact, k.item, k.day, string(html)})
+			h := newKeyHash()
+			h.str("row", k.source, k.root, strconv.FormatBool(k.compact), k.day)
+			h.u64(k.sum)
+			h.u64(uint64(k.item))
+			pt.ident += h.sum()
 		}
 	}
 	if mc.similar != nil {
@@ -304,37 +342,65 @@ func (mc *MemCache) saveDisk(out string) {
 	for p, s := range mc.stats {
 		stats[p] = diskStat{s.st.size, s.st.mtime, s.st.ctime, s.st.ino, s.sum}
 	}
+	loaded := mc.shardKeys
 	mc.mu.Unlock()
-	dc.Rows = len(rows)
-	dc.Shards = max(1, runtime.GOMAXPROCS(0))
-	dc.Token = rand.Uint64()
 
 	dir := CacheDir(out)
 	if os.MkdirAll(dir, 0o755) != nil {
 		return
 	}
-	// The shards first, each on its own core; the main file last, so a reader never finds it before its shards.
-	errs := make([]error, dc.Shards)
+	var changed []int
+	for i := range parts {
+		h := newKeyHash()
+		h.str(dc.Program, strconv.FormatUint(dc.Config, 16))
+		h.u64(uint64(len(parts[i].entries)))
+		h.u64(uint64(len(parts[i].rows)))
+		h.u64(parts[i].ident)
+		dc.ShardKeys[i] = h.sum()
+		if len(loaded) != diskShards || loaded[i] != dc.ShardKeys[i] {
+			changed = append(changed, i)
+		} else if _, err := os.Stat(shardPath(out, i)); err != nil {
+			changed = append(changed, i)
+		}
+	}
+	// The changed shards first, on every core; the header last, so a reader never finds it before its shards.
+	errs := make([]error, len(changed))
+	next := make(chan int, len(changed))
+	for j := range changed {
+		next <- j
+	}
+	close(next)
 	var wg sync.WaitGroup
-	for i := range dc.Shards {
-		part := entries[len(entries)*i/dc.Shards : len(entries)*(i+1)/dc.Shards]
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = writeGob(shardPath(out, i), func(enc *gob.Encoder) error {
-				if err := enc.Encode(dc.Token); err != nil {
-					return err
-				}
-				if err := enc.Encode(len(part)); err != nil {
-					return err
-				}
-				for i := range part {
-					if err := enc.Encode(&part[i]); err != nil {
+			for j := range next {
+				i := changed[j]
+				pt := parts[i]
+				errs[j] = writeGob(shardPath(out, i), func(enc *gob.Encoder) error {
+					if err := enc.Encode(dc.ShardKeys[i]); err != nil {
 						return err
 					}
-				}
-				return nil
-			})
+					if err := enc.Encode(len(pt.entries)); err != nil {
+						return err
+					}
+					for k := range pt.entries {
+						if err := enc.Encode(&pt.entries[k]); err != nil {
+							return err
+						}
+					}
+					if err := enc.Encode(len(pt.rows)); err != nil {
+						return err
+					}
+					for k := range pt.rows {
+						if err := enc.Encode(&pt.rows[k]); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}
 		}()
 	}
 	wg.Wait()
@@ -342,17 +408,11 @@ func (mc *MemCache) saveDisk(out string) {
 		return
 	}
 	_ = writeGob(statsPath(out), func(enc *gob.Encoder) error { return enc.Encode(stats) })
-	_ = writeGob(diskCachePath(out), func(enc *gob.Encoder) error {
-		if err := enc.Encode(&dc); err != nil {
-			return err
-		}
-		for i := range rows {
-			if err := enc.Encode(&rows[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	if writeGob(diskCachePath(out), func(enc *gob.Encoder) error { return enc.Encode(&dc) }) == nil {
+		mc.mu.Lock()
+		mc.shardKeys = dc.ShardKeys
+		mc.mu.Unlock()
+	}
 }
 
 // writeGob writes a file through a temporary one, renamed over it once complete.

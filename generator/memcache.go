@@ -40,6 +40,7 @@ type MemCache struct {
 	// lean: entries keep neither bodies nor their HTML (a cache saved to disk; pages that need a body read the
 	// file again). disk: this cache was loaded for, and is saved by, a one-off build (diskcache.go).
 	lean, disk bool
+	shardKeys  []uint64 // the keys of the shards on disk, as last loaded or saved (diskcache.go)
 
 	// Decoded, Rendered and Pages count the files decoded, bodies rendered and incident pages rendered by the last
 	// build, for tests and the log.
