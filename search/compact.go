@@ -113,6 +113,8 @@ func (ix *Index) compact(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
+	// Merges take persisted segments: let the last batches reach the disk.
+	ix.waitPersisted()
 	// One ForceMerge merges at most 10 segments into each new one, so
 	// more than that takes several rounds.
 	for {
@@ -150,7 +152,7 @@ func (ix *Index) compact(ctx context.Context) error {
 	}
 	b := ix.bi.NewBatch()
 	b.SetInternal([]byte(unmergedKey), encodeCount(0))
-	return ix.bi.Batch(b)
+	return ix.batch(b)
 }
 
 // segmentState reports how many segments the index has, and whether it is

@@ -149,7 +149,9 @@ func oldIndex(t *testing.T, dir string, docs []Document) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := w.bi.SetInternal([]byte(hashesKey), encodeV1(docs)); err != nil {
+	b := w.bi.NewBatch() // through Index.batch, so Close waits for it to reach the disk
+	b.SetInternal([]byte(hashesKey), encodeV1(docs))
+	if err := w.batch(b); err != nil {
 		t.Fatal(err)
 	}
 	h, err := w.hashes()

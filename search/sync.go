@@ -243,6 +243,7 @@ func (ix *Index) rebuild(docs []Document) error {
 	// bolt's lock admits one opener, and the persister of an open index
 	// writes into its folder: close before swapping. An error closing
 	// the old index does not concern the new one.
+	ix.waitPersisted()
 	_ = ix.bi.Close()
 	buildMu.Lock()
 	serr := swapIn(tmp, ix.dir, true)
@@ -251,7 +252,7 @@ func (ix *Index) rebuild(docs []Document) error {
 		_ = os.RemoveAll(tmp) // ours; the old index is back at ix.dir
 	}
 	// Whichever index is at ix.dir now, reopen it.
-	bi, err := bleve.OpenUsing(filepath.Join(ix.dir, bleveDir), map[string]interface{}{"bolt_timeout": boltTimeout})
+	bi, err := bleve.OpenUsing(filepath.Join(ix.dir, bleveDir), map[string]interface{}{"bolt_timeout": boltTimeout, "unsafe_batch": true})
 	if err != nil {
 		ix.closed = true
 		unregisterWriter(ix.dir, ix)
@@ -385,7 +386,7 @@ func (ix *Index) apply(upserts []Document, deletes []string, prev, next map[stri
 		b.SetInternal([]byte(pairsKey), pairs.encode())
 		b.SetInternal([]byte(hashesKey), encodeHashes(table))
 		b.SetInternal([]byte(unmergedKey), encodeCount(count))
-		if err := ix.bi.Batch(b); err != nil {
+		if err := ix.batch(b); err != nil {
 			return 0, err
 		}
 		if i == len(upserts) {
