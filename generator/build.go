@@ -32,7 +32,7 @@ type Options struct {
 	Force   bool      // build even when the build cache says the output is up to date
 	Cache   *MemCache // kept by a long-running process between builds (serve --watch); nil for one-off builds
 
-	stats *diskStats // one-off builds: the stats of the files the last build read (diskcache.go)
+	stats *fileStats // one-off builds: the stats of the files the last build read (diskcache.go)
 
 	// Progress, when set, gets a line as each stage ends, so a long build is visibly moving (the CLI sets it on
 	// a terminal).
@@ -104,7 +104,7 @@ func Build(opts Options) (*Result, error) {
 	}
 	if saved != nil {
 		opts.Cache = <-saved
-		opts.Cache.stats = opts.stats.m
+		opts.Cache.stats = opts.stats
 		content.beginCache(opts)
 	}
 	content.parse(opts)

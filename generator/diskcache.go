@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -128,22 +127,10 @@ func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 	}
 	shards := make([]shard, diskShards)
 	ok := make([]bool, diskShards)
-	next := make(chan int, diskShards)
-	for i := range diskShards {
-		next <- i
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				shards[i], ok[i] = loadShard(shardPath(out, i), dc.ShardKeys[i], stop)
-			}
-		}()
-	}
-	wg.Wait()
+	var ignored Diagnostics
+	parallel(diskShards, func(i int, _ *Diagnostics) {
+		shards[i], ok[i] = loadShard(shardPath(out, i), dc.ShardKeys[i], stop)
+	}, &ignored)
 	entries := map[string]*memEntry{}
 	rows := map[rowStoreKey]template.HTML{}
 	for i, sh := range shards {
@@ -172,6 +159,13 @@ func loadDiskCache(out string, stop *atomic.Bool) *MemCache {
 		}
 	}
 	return mc
+}
+
+// shardPart is a shard as saveDisk gathers it.
+type shardPart struct {
+	entries []diskEntry
+	rows    []diskRow
+	ident   uint64 // order-independent: the sum of each item's hash
 }
 
 type shard struct {
@@ -238,46 +232,77 @@ func loadShard(path string, key uint64, stop *atomic.Bool) (shard, bool) {
 // true of the files whatever happened to the output, so they are kept when the rest is dropped.
 func statsPath(out string) string { return filepath.Join(CacheDir(out), "stats.gob") }
 
-// diskStats is the stat table of a one-off build: loaded from stats.gob, completed as files are read.
-type diskStats struct {
+// fileStats remembers, by source path, what each file looked like when it was read and its checksum (statTable):
+// the preview's MemCache keeps one, and a one-off build loads the one the last build saved.
+type fileStats struct {
 	mu sync.Mutex
 	m  map[string]statSum
 }
 
-func loadStats(out string) *diskStats {
-	ds := &diskStats{m: map[string]statSum{}}
+func newFileStats() *fileStats { return &fileStats{m: map[string]statSum{}} }
+
+func loadStats(out string) *fileStats {
+	fs := newFileStats()
 	f, err := os.Open(statsPath(out))
 	if err != nil {
-		return ds
+		return fs
 	}
 	defer f.Close()
 	var saved map[string]diskStat
 	if gob.NewDecoder(bufio.NewReader(f)).Decode(&saved) != nil {
-		return ds
+		return fs
 	}
 	for p, s := range saved {
-		ds.m[p] = statSum{fileStat{s.Size, s.Mtime, s.Ctime, s.Ino}, s.Sum}
+		fs.m[p] = statSum{fileStat{s.Size, s.Mtime, s.Ctime, s.Ino}, s.Sum}
 	}
-	return ds
+	return fs
 }
 
-func (ds *diskStats) unread(path string, st fileStat) (uint64, bool) {
-	if st == (fileStat{}) {
+// unread returns the checksum of the file at path when st is how it looked when that checksum was taken.
+func (fs *fileStats) unread(path string, st fileStat) (uint64, bool) {
+	if fs == nil || st == (fileStat{}) {
 		return 0, false
 	}
-	ds.mu.Lock()
-	defer ds.mu.Unlock()
-	s, ok := ds.m[path]
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	s, ok := fs.m[path]
 	return s.sum, ok && s.st == st
 }
 
-func (ds *diskStats) noteStat(path string, st fileStat, sum uint64) {
+func (fs *fileStats) noteStat(path string, st fileStat, sum uint64) {
 	if st == (fileStat{}) {
 		return
 	}
-	ds.mu.Lock()
-	ds.m[path] = statSum{st, sum}
-	ds.mu.Unlock()
+	fs.mu.Lock()
+	fs.m[path] = statSum{st, sum}
+	fs.mu.Unlock()
+}
+
+// prune forgets the files that are gone.
+func (fs *fileStats) prune(present map[string]bool) {
+	if fs == nil {
+		return
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for p := range fs.m {
+		if !present[p] {
+			delete(fs.m, p)
+		}
+	}
+}
+
+func (fs *fileStats) saved() map[string]diskStat {
+	out := map[string]diskStat{}
+	if fs == nil {
+		return out
+	}
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for p, s := range fs.m {
+		out[p] = diskStat{s.st.size, s.st.mtime, s.st.ctime, s.st.ino, s.sum}
+	}
+	return out
 }
 
 // dropDiskCache removes the saved state before a build changes the output it describes.
@@ -290,12 +315,7 @@ func (mc *MemCache) saveDisk(out string) {
 	if err != nil {
 		return
 	}
-	type part struct {
-		entries []diskEntry
-		rows    []diskRow
-		ident   uint64 // order-independent: the sum of each item's hash
-	}
-	parts := make([]part, diskShards)
+	parts := make([]shardPart, diskShards)
 	mc.mu.Lock()
 	dc := diskCache{Format: diskCacheFormat, Program: programID(), Config: mc.config, Out: abs,
 		Manifest: mc.manifest, PageKeys: mc.pageKeys, SimilarSig: mc.similarSig, ShardKeys: make([]uint64, diskShards)}
@@ -338,10 +358,7 @@ func (mc *MemCache) saveDisk(out string) {
 			dc.Similar[slug] = list
 		}
 	}
-	stats := make(map[string]diskStat, len(mc.stats))
-	for p, s := range mc.stats {
-		stats[p] = diskStat{s.st.size, s.st.mtime, s.st.ctime, s.st.ino, s.sum}
-	}
+	stats := mc.stats.saved()
 	loaded := mc.shardKeys
 	mc.mu.Unlock()
 
@@ -365,45 +382,13 @@ func (mc *MemCache) saveDisk(out string) {
 	}
 	// The changed shards first, on every core; the header last, so a reader never finds it before its shards.
 	errs := make([]error, len(changed))
-	next := make(chan int, len(changed))
-	for j := range changed {
-		next <- j
-	}
-	close(next)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range next {
-				i := changed[j]
-				pt := parts[i]
-				errs[j] = writeGob(shardPath(out, i), func(enc *gob.Encoder) error {
-					if err := enc.Encode(dc.ShardKeys[i]); err != nil {
-						return err
-					}
-					if err := enc.Encode(len(pt.entries)); err != nil {
-						return err
-					}
-					for k := range pt.entries {
-						if err := enc.Encode(&pt.entries[k]); err != nil {
-							return err
-						}
-					}
-					if err := enc.Encode(len(pt.rows)); err != nil {
-						return err
-					}
-					for k := range pt.rows {
-						if err := enc.Encode(&pt.rows[k]); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-			}
-		}()
-	}
-	wg.Wait()
+	var ignored Diagnostics
+	parallel(len(changed), func(j int, _ *Diagnostics) {
+		i := changed[j]
+		errs[j] = writeGob(shardPath(out, i), func(enc *gob.Encoder) error {
+			return parts[i].encode(enc, dc.ShardKeys[i])
+		})
+	}, &ignored)
 	if errors.Join(errs...) != nil {
 		return
 	}
@@ -413,6 +398,30 @@ func (mc *MemCache) saveDisk(out string) {
 		mc.shardKeys = dc.ShardKeys
 		mc.mu.Unlock()
 	}
+}
+
+// encode writes a shard: its key, its entries, its rows, each list after its length.
+func (pt *shardPart) encode(enc *gob.Encoder, key uint64) error {
+	if err := enc.Encode(key); err != nil {
+		return err
+	}
+	if err := enc.Encode(len(pt.entries)); err != nil {
+		return err
+	}
+	for k := range pt.entries {
+		if err := enc.Encode(&pt.entries[k]); err != nil {
+			return err
+		}
+	}
+	if err := enc.Encode(len(pt.rows)); err != nil {
+		return err
+	}
+	for k := range pt.rows {
+		if err := enc.Encode(&pt.rows[k]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeGob writes a file through a temporary one, renamed over it once complete.

@@ -22,7 +22,7 @@ type MemCache struct {
 	mu      sync.Mutex
 	config  uint64
 	entries map[string]*memEntry // by source path
-	stats   map[string]statSum   // by source path: the file as last read
+	stats   *fileStats           // by source path: the file as last read
 
 	// The files the last build wrote to out, with their checksums: the next build updates that folder in place.
 	out      string
@@ -85,32 +85,28 @@ type statSum struct {
 // unread returns the checksum of a file that need not be read again: unchanged since it was read, and decoded in
 // the cache.
 func (mc *MemCache) unread(path string, st fileStat) (uint64, bool) {
-	if st == (fileStat{}) {
-		return 0, false
-	}
 	mc.mu.Lock()
-	defer mc.mu.Unlock()
-	s, ok := mc.stats[path]
-	if !ok || s.st != st {
+	stats := mc.stats
+	mc.mu.Unlock()
+	sum, ok := stats.unread(path, st)
+	if !ok {
 		return 0, false
 	}
-	if e := mc.entries[path]; e == nil || e.sum != s.sum {
+	if e := mc.entry(path); e == nil || e.sum != sum {
 		return 0, false
 	}
-	return s.sum, true
+	return sum, true
 }
 
 // noteStat records that the file at path, with st taken before reading it, had this checksum.
 func (mc *MemCache) noteStat(path string, st fileStat, sum uint64) {
-	if st == (fileStat{}) {
-		return
-	}
 	mc.mu.Lock()
 	if mc.stats == nil {
-		mc.stats = map[string]statSum{}
+		mc.stats = newFileStats()
 	}
-	mc.stats[path] = statSum{st, sum}
+	stats := mc.stats
 	mc.mu.Unlock()
+	stats.noteStat(path, st, sum)
 }
 
 func (mc *MemCache) entry(path string) *memEntry {
@@ -144,11 +140,7 @@ func (mc *MemCache) begin(config uint64, files []*sourceFile) {
 			delete(mc.entries, p)
 		}
 	}
-	for p := range mc.stats {
-		if !present[p] {
-			delete(mc.stats, p)
-		}
-	}
+	mc.stats.prune(present)
 	mc.Decoded, mc.Rendered, mc.Pages = 0, 0, 0
 }
 

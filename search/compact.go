@@ -78,6 +78,15 @@ func (ix *Index) unmerged() (uint64, error) {
 // OpenWritable. About a second for 10,000 documents; nothing to do after
 // a Build or a merge.
 func (ix *Index) Compact(ctx context.Context) error {
+	// If ctx ends first, the background merge cancelled by writing is
+	// still due, and scheduled again.
+	return ix.writing(func() error { return ix.compact(ctx) })
+}
+
+// writing runs fn as the index's writer: the background merge is
+// cancelled (and scheduled again afterwards when still due), other
+// writers wait, and Close waits for fn.
+func (ix *Index) writing(fn func() error) error {
 	ix.cancelIdleMerge()
 	ix.syncMu.Lock()
 	defer ix.syncMu.Unlock()
@@ -89,10 +98,8 @@ func (ix *Index) Compact(ctx context.Context) error {
 	if !ix.writable {
 		return errors.New("search: index was opened read-only; use OpenWritable")
 	}
-	// If ctx ends first, the background merge cancelled above is still
-	// due.
 	defer ix.scheduleIdleMergeIfDue()
-	return ix.compact(ctx)
+	return fn()
 }
 
 // compact merges the index into one segment and then sets the count of

@@ -181,19 +181,10 @@ func (ix *Index) Update(upserts []Document, deletes []string) error {
 	if err := validateDocs(upserts); err != nil {
 		return err
 	}
-	ix.cancelIdleMerge()
-	ix.syncMu.Lock()
-	defer ix.syncMu.Unlock()
-	ix.mu.RLock()
-	defer ix.mu.RUnlock()
-	if ix.closed {
-		return ErrClosed
-	}
-	if !ix.writable {
-		return errors.New("search: index was opened read-only; use OpenWritable")
-	}
-	// A merge that is due (maybe cancelled above) is scheduled again.
-	defer ix.scheduleIdleMergeIfDue()
+	return ix.writing(func() error { return ix.update(upserts, deletes) })
+}
+
+func (ix *Index) update(upserts []Document, deletes []string) error {
 	prev, err := ix.hashes()
 	if err != nil {
 		return err
