@@ -197,7 +197,7 @@ func buildGraph(cfg *Config, listed []*Postmortem, factorFiles map[string]*Term,
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); s.linkBothWays() }()
-	go func() { defer wg.Done(); s.relateFactors() }()
+	go func() { defer wg.Done(); s.relateFactorsCached(mc) }()
 	s.similarCached(5, mc)
 	wg.Wait()
 	return s

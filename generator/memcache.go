@@ -37,6 +37,10 @@ type MemCache struct {
 	similar    map[string][]similarRef
 	similarSig uint64
 
+	// The factor and service relations of the last build, and their signature.
+	relations    map[string]relationRefs
+	relationsSig uint64
+
 	// lean: entries keep neither bodies nor their HTML (a cache saved to disk; pages that need a body read the
 	// file again). disk: this cache was loaded for, and is saved by, a one-off build (diskcache.go).
 	lean, disk bool
@@ -129,7 +133,7 @@ func (mc *MemCache) begin(config uint64, files []*sourceFile) {
 	if mc.entries == nil || mc.config != config {
 		mc.entries = map[string]*memEntry{}
 		mc.config = config
-		mc.pageKeys, mc.rows, mc.similar, mc.derived = nil, nil, nil, nil
+		mc.pageKeys, mc.rows, mc.similar, mc.derived, mc.relations = nil, nil, nil, nil, nil
 	}
 	present := make(map[string]bool, len(files))
 	for _, f := range files {

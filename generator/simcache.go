@@ -116,3 +116,121 @@ func (s *Site) restoreSimilar(refs map[string][]similarRef) bool {
 	}
 	return true
 }
+
+// The relations of the factor and service pages (co-occurring factors, services touched, severities involved)
+// depend on each incident's factors, services and severity, and are remembered the same way.
+
+type termCountRef struct {
+	slug  string
+	count int
+}
+
+type relationRefs struct {
+	coFactors, related, severities []termCountRef
+}
+
+func (s *Site) relationsSignature() uint64 {
+	h := newKeyHash()
+	for _, p := range s.Incidents {
+		h.str(p.Slug, p.Severity)
+		for _, f := range p.Factors {
+			h.str(f.Slug)
+		}
+		h.str("services")
+		for _, t := range p.svcTerms {
+			h.str(t.Slug)
+		}
+	}
+	for _, t := range s.Severities {
+		if t != nil {
+			h.str("sev", t.Slug, t.Name)
+		}
+	}
+	return h.sum()
+}
+
+// relateFactorsCached is relateFactors, from the cache when its signature is unchanged.
+func (s *Site) relateFactorsCached(mc *MemCache) {
+	if mc == nil {
+		s.relateFactors()
+		return
+	}
+	sig := s.relationsSignature()
+	mc.mu.Lock()
+	prev, prevSig := mc.relations, mc.relationsSig
+	mc.mu.Unlock()
+	if prev != nil && prevSig == sig && s.restoreRelations(prev) {
+		return
+	}
+	s.relateFactors()
+	refs := map[string]relationRefs{}
+	out := func(list []TermCount) []termCountRef {
+		r := make([]termCountRef, len(list))
+		for i, tc := range list {
+			r[i] = termCountRef{tc.Term.Slug, tc.Count}
+		}
+		return r
+	}
+	for _, f := range s.Factors {
+		refs["factors/"+f.Slug] = relationRefs{out(f.CoFactors), out(f.Related), out(f.Severities)}
+	}
+	for _, sv := range s.Services {
+		refs["services/"+sv.Slug] = relationRefs{related: out(sv.Related)}
+	}
+	mc.mu.Lock()
+	mc.relations, mc.relationsSig = refs, sig
+	mc.mu.Unlock()
+}
+
+func (s *Site) restoreRelations(refs map[string]relationRefs) bool {
+	sevIdx := map[string]*Term{}
+	for _, t := range s.Severities {
+		if t != nil {
+			sevIdx[t.Slug] = t
+		}
+	}
+	in := func(list []termCountRef, idx map[string]*Term) ([]TermCount, bool) {
+		if list == nil {
+			return nil, true
+		}
+		r := make([]TermCount, len(list))
+		for i, c := range list {
+			t := idx[c.slug]
+			if t == nil {
+				return nil, false
+			}
+			r[i] = TermCount{t, c.count}
+		}
+		return r, true
+	}
+	type set struct {
+		t                       *Term
+		coFactors, related, sev []TermCount
+	}
+	var sets []set
+	for _, f := range s.Factors {
+		r, found := refs["factors/"+f.Slug]
+		co, ok1 := in(r.coFactors, s.factorIdx)
+		rel, ok2 := in(r.related, s.serviceIdx)
+		sev, ok3 := in(r.severities, sevIdx)
+		if !found || !ok1 || !ok2 || !ok3 {
+			return false
+		}
+		sets = append(sets, set{f, co, rel, sev})
+	}
+	for _, sv := range s.Services {
+		r, found := refs["services/"+sv.Slug]
+		rel, ok := in(r.related, s.factorIdx)
+		if !found || !ok {
+			return false
+		}
+		sets = append(sets, set{t: sv, related: rel})
+	}
+	for _, x := range sets {
+		if x.t.Kind == "factors" {
+			x.t.CoFactors, x.t.Severities = x.coFactors, x.sev
+		}
+		x.t.Related = x.related
+	}
+	return true
+}
