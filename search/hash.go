@@ -6,6 +6,7 @@ import (
 	"hash/crc32"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -127,8 +128,17 @@ func hashDoc(d Document) docHash {
 // idle cores. Much of it is reading the text from memory (a loop that
 // only touches every cache line of it takes 7 ms of CPU), which no hash
 // of the full text avoids.
+//
+// A document equal to the one its ID had at the last call takes that
+// call's hash (hashMemo): comparing is far cheaper than hashing, as the
+// text of an unchanged document is usually the very same string (the
+// preview hands the same documents back on every save), which Go compares
+// by its pointer before reading any byte.
 func hashDocs(docs []Document) map[string]docHash {
 	hs := make([]docHash, len(docs))
+	hashMemo.mu.Lock()
+	prev := hashMemo.m
+	hashMemo.mu.Unlock()
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -136,16 +146,46 @@ func hashDocs(docs []Document) map[string]docHash {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(docs); i += workers {
-				hs[i] = hashDoc(docs[i])
+				if m, ok := prev[docs[i].ID]; ok && sameDoc(m.d, docs[i]) {
+					hs[i] = m.h
+				} else {
+					hs[i] = hashDoc(docs[i])
+				}
 			}
 		}(w)
 	}
 	wg.Wait()
 	out := make(map[string]docHash, len(docs))
+	next := make(map[string]memoHash, len(docs))
 	for i, d := range docs {
 		out[d.ID] = hs[i]
+		next[d.ID] = memoHash{d, hs[i]}
 	}
+	hashMemo.mu.Lock()
+	hashMemo.m = next
+	hashMemo.mu.Unlock()
 	return out
+}
+
+// hashMemo holds the documents of the last hashDocs call with their
+// hashes (for the process: a preview hashes the same library on every
+// save).
+var hashMemo struct {
+	mu sync.Mutex
+	m  map[string]memoHash
+}
+
+type memoHash struct {
+	d Document
+	h docHash
+}
+
+// sameDoc reports whether a and b hash alike: every field equal.
+func sameDoc(a, b Document) bool {
+	return a.ID == b.ID && a.URL == b.URL && a.Title == b.Title && a.Summary == b.Summary && a.Body == b.Body &&
+		a.Timeline == b.Timeline && a.Actions == b.Actions && a.Severity == b.Severity && a.Status == b.Status &&
+		slices.Equal(a.Tags, b.Tags) && slices.Equal(a.Factors, b.Factors) && slices.Equal(a.Services, b.Services) &&
+		a.Date == b.Date && math.Float64bits(a.DurationMinutes) == math.Float64bits(b.DurationMinutes)
 }
 
 // hashesVersion is the first byte of the stored table of hashes. It

@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -305,4 +306,39 @@ func TestSyncOldHashes(t *testing.T) {
 			t.Errorf("second Sync: %+v, %v", st, err)
 		}
 	})
+}
+
+// TestSameDocEveryField: hashDocs reuses a hash when sameDoc says the document is unchanged, so sameDoc must look
+// at every field (a field added to Document and forgotten there fails here).
+func TestSameDocEveryField(t *testing.T) {
+	base := Document{ID: "a", URL: "u", Title: "t", Summary: "s", Body: "b", Timeline: "tl", Actions: "ac",
+		Tags: []string{"x"}, Factors: []string{"f"}, Services: []string{"v"}, Severity: "SEV1", Status: "published",
+		Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), DurationMinutes: 5}
+	if !sameDoc(base, base) {
+		t.Fatal("a document differs from itself")
+	}
+	v := reflect.ValueOf(&base).Elem()
+	for i := range v.NumField() {
+		d := base
+		d.Tags, d.Factors, d.Services = slices.Clone(base.Tags), slices.Clone(base.Factors), slices.Clone(base.Services)
+		f := reflect.ValueOf(&d).Elem().Field(i)
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString(f.String() + "!")
+		case reflect.Slice:
+			f.Index(0).SetString("changed")
+		case reflect.Float64:
+			f.SetFloat(f.Float() + 1)
+		case reflect.Struct: // time.Time
+			f.Set(reflect.ValueOf(base.Date.Add(time.Hour)))
+		default:
+			t.Fatalf("field %s of kind %s: teach this test (and sameDoc) about it", v.Type().Field(i).Name, f.Kind())
+		}
+		if sameDoc(base, d) {
+			t.Errorf("sameDoc misses a change of %s", v.Type().Field(i).Name)
+		}
+		if hashDoc(base) == hashDoc(d) {
+			t.Errorf("hashDoc misses a change of %s", v.Type().Field(i).Name)
+		}
+	}
 }
