@@ -149,3 +149,41 @@ func TestPreviewThenBuild(t *testing.T) {
 	build(clean, nil)
 	sameTree(t, out, clean)
 }
+
+// TestBuildSeesEditsThatKeepSizeAndTime: a build does not read a file whose size, times and inode are those of the
+// last read. An edit of the same length whose modification time is then put back (as some tools do) still changes
+// the change time, so it is seen.
+func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kb")
+	copyTree(t, "../content", src)
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	out := filepath.Join(t.TempDir(), "public")
+	build := func(out string) {
+		t.Helper()
+		if _, err := Build(Options{Source: src, Out: out, Now: now}); err != nil {
+			t.Fatalf("build: %v", err)
+		}
+	}
+	build(out)
+	p := filepath.Join(src, "incidents/2023-03-14-orders-db-failover.md")
+	info, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(p)
+	edited := strings.Replace(string(data), "severity: SEV1", "severity: SEV2", 1)
+	if len(edited) != len(data) || edited == string(data) {
+		t.Fatal("the edit must keep the length")
+	}
+	time.Sleep(10 * time.Millisecond) // a later change time than the first read's
+	if err := os.WriteFile(p, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(p, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	build(out)
+	clean := filepath.Join(t.TempDir(), "public")
+	build(clean)
+	sameTree(t, out, clean)
+}
