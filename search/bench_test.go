@@ -221,49 +221,40 @@ func sampleHeap() func() uint64 {
 // BenchmarkSync changes one document's body in an index of
 // SECONDSTORY_BENCH_N documents and syncs it: a save in watch mode.
 func BenchmarkSync(b *testing.B) {
-	n := benchN(b)
-	docs := syntheticDocs(n, 1000)
-	dir := filepath.Join(b.TempDir(), "idx")
-	if err := Build(dir, docs); err != nil {
-		b.Fatal(err)
-	}
-	body := docs[n/2].Body
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
-		st, err := Sync(dir, docs)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if st.Updated != 1 || st.Rebuilt {
-			b.Fatalf("stats %+v", st)
-		}
-	}
-	b.StopTimer()
-	reportCPU(b, cpu0)
+	benchSync(b, func(dir string) func([]Document) (SyncStats, error) {
+		return func(docs []Document) (SyncStats, error) { return Sync(dir, docs) }
+	})
 }
 
 // BenchmarkSyncWritable is BenchmarkSync through an index held open with
 // OpenWritable, as a watch server holds it: no open and close per save.
 func BenchmarkSyncWritable(b *testing.B) {
+	benchSync(b, func(dir string) func([]Document) (SyncStats, error) {
+		w, err := OpenWritable(dir)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { w.Close() })
+		return w.Sync
+	})
+}
+
+// benchSync builds an index, prepares the way to sync it (untimed), then times a sync after each edit of one
+// body.
+func benchSync(b *testing.B, prepare func(dir string) func([]Document) (SyncStats, error)) {
 	n := benchN(b)
 	docs := syntheticDocs(n, 1000)
 	dir := filepath.Join(b.TempDir(), "idx")
 	if err := Build(dir, docs); err != nil {
 		b.Fatal(err)
 	}
-	w, err := OpenWritable(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer w.Close()
+	sync := prepare(dir)
 	body := docs[n/2].Body
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
-		st, err := w.Sync(docs)
+		st, err := sync(docs)
 		if err != nil {
 			b.Fatal(err)
 		}
