@@ -99,24 +99,32 @@ func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML
 	if v, ok := t.rows.Load(key); ok {
 		return v.(template.HTML), nil
 	}
-	var sk rowStoreKey
+	h, err := t.kept(p, rowStoreKey{root: root, compact: compact}, t.root, "incident-row",
+		map[string]any{"P": p, "Root": root, "Compact": compact})
+	if err == nil {
+		t.rows.Store(key, h)
+	}
+	return h, err
+}
+
+// kept executes the named row template of set with data, or takes its output from the previous build: k completed
+// with p's source and frontmatter checksum, which is all a row shows of its postmortem.
+func (t *templates) kept(p *Postmortem, k rowStoreKey, set *template.Template, name string, data any) (template.HTML, error) {
 	if t.store != nil {
 		if e := t.cache.entry(p.Source); e != nil {
-			sk = rowStoreKey{source: p.Source, sum: e.fmSum, root: root, compact: compact}
-			if h, ok := t.store.get(sk); ok {
-				t.rows.Store(key, h)
+			k.source, k.sum = p.Source, e.fmSum
+			if h, ok := t.store.get(k); ok {
 				return h, nil
 			}
 		}
 	}
 	var b strings.Builder
-	if err := t.root.ExecuteTemplate(&b, "incident-row", map[string]any{"P": p, "Root": root, "Compact": compact}); err != nil {
+	if err := set.ExecuteTemplate(&b, name, data); err != nil {
 		return "", err
 	}
 	h := template.HTML(b.String())
-	t.rows.Store(key, h)
-	if sk.source != "" {
-		t.store.put(sk, h)
+	if k.source != "" {
+		t.store.put(k, h)
 	}
 	return h, nil
 }
@@ -152,24 +160,8 @@ func (t *templates) actionRowList(root string, rs []*ActionRow) (template.HTML, 
 // actionRow renders one row of /actions/ (the "action-row" template of actions.html). A row shows its item, its
 // incident's frontmatter and the build day, so between builds it is kept while those are unchanged.
 func (t *templates) actionRow(root string, r *ActionRow) (template.HTML, error) {
-	var sk rowStoreKey
-	if t.store != nil {
-		if e := t.cache.entry(r.Incident.Source); e != nil {
-			sk = rowStoreKey{source: r.Incident.Source, sum: e.fmSum, root: root, item: r.index + 1, day: r.day}
-			if h, ok := t.store.get(sk); ok {
-				return h, nil
-			}
-		}
-	}
-	var b strings.Builder
-	if err := t.sets["actions"].ExecuteTemplate(&b, "action-row", map[string]any{"A": r, "Root": root}); err != nil {
-		return "", err
-	}
-	h := template.HTML(b.String())
-	if sk.source != "" {
-		t.store.put(sk, h)
-	}
-	return h, nil
+	return t.kept(r.Incident, rowStoreKey{root: root, item: r.index + 1, day: r.day}, t.sets["actions"], "action-row",
+		map[string]any{"A": r, "Root": root})
 }
 
 func loadTemplates(theme fs.FS) (*templates, error) {
