@@ -32,6 +32,11 @@ type Options struct {
 	Force   bool      // build even when the build cache says the output is up to date
 	Cache   *MemCache // kept by a long-running process between builds (serve --watch); nil for one-off builds
 
+	// Changed, when not nil, lists the source files (relative, forward slashes) that changed since the last build
+	// with this Cache, and nothing else did: serve --watch passes its change set, so that a save that only edits
+	// bodies is applied to the last build (patch.go).
+	Changed []string
+
 	stats *fileStats // one-off builds: the stats of the files the last build read (diskcache.go)
 
 	// Progress, when set, gets a line as each stage ends, so a long build is visibly moving (the CLI sets it on
@@ -77,6 +82,12 @@ func Build(opts Options) (*Result, error) {
 		opts.progress(st, counts...)
 	}
 
+	if opts.Cache != nil {
+		if res, err, ok := patch(opts, opts.Cache.takeLast(), start); ok {
+			logBuild(opts, res, err)
+			return res, err
+		}
+	}
 	t0 := time.Now()
 	var saved chan *MemCache
 	var upToDateNow atomic.Bool
@@ -145,7 +156,7 @@ func Build(opts Options) (*Result, error) {
 		indexErr = buildIndex(docs, IndexDir(opts.Out))
 		indexed <- Stage{"search index", time.Since(t)}
 	}()
-	err = writeSite(site, content, out)
+	jobs, err := writeSite(site, content, out)
 	if err == nil {
 		err = writeClientIndex(docs, out)
 	}
@@ -176,12 +187,21 @@ func Build(opts Options) (*Result, error) {
 		stage("save state", t0)
 	}
 	res.Pages, res.Bytes = out.files, out.bytes
+	opts.Cache.keepLast(opts, content, site, jobs, out.memo, docs, res.Diagnostics, out.bytes)
 	res.Duration = time.Since(start)
 	if opts.Log != nil {
 		fmt.Fprintf(opts.Log, "built %s: %d pages, %d incidents, %d warnings in %s\n", opts.Out, res.Pages, len(site.Incidents),
 			res.Diagnostics.Warnings(), res.Duration.Round(time.Millisecond))
 	}
 	return res, nil
+}
+
+// logBuild reports a patched build the way Build reports its own.
+func logBuild(opts Options, res *Result, err error) {
+	if opts.Log != nil && err == nil {
+		fmt.Fprintf(opts.Log, "built %s: %d pages, %d incidents, %d warnings in %s\n", opts.Out, res.Pages,
+			len(res.Site.Incidents), res.Diagnostics.Warnings(), res.Duration.Round(time.Millisecond))
+	}
 }
 
 // Content is a loaded and validated knowledge base: what Load returns, before the graph stage.
@@ -542,8 +562,7 @@ func renderBodies(c *Content, diags *Diagnostics) {
 			}
 		}
 		md := <-mds
-		var pd Diagnostics
-		pd = append(pd, renderMarkdown(md, p, c.resolver, func(doc ast.Node) { lintPostmortem(p, doc, disable, &pd) })...)
+		pd := renderBody(md, p, c.resolver, disable)
 		mds <- md
 		*d = append(*d, pd...)
 		if e != nil {
@@ -564,6 +583,13 @@ func renderBodies(c *Content, diags *Diagnostics) {
 		*diags = append(*diags, renderMarkdown(md, page, c.resolver, nil)...)
 		t.Description = page.HTML
 	}
+}
+
+// renderBody renders p's body with md and lints it (the lint rules disable turns off), returning the findings.
+func renderBody(md goldmark.Markdown, p *Postmortem, r *resolver, disable []string) Diagnostics {
+	var pd Diagnostics
+	pd = append(pd, renderMarkdown(md, p, r, func(doc ast.Node) { lintPostmortem(p, doc, disable, &pd) })...)
+	return pd
 }
 
 // loadBody gives a postmortem decoded from a lean cache entry its body again, from the file, which must still be

@@ -9,15 +9,15 @@ import (
 
 // machineReadable renders the feed, the sitemap and incidents.json. Nothing in them depends on the build time, so
 // rebuilding unchanged content gives identical files.
-func machineReadable(s *Site, jobs []pageJob, cache *MemCache, memo *pageMemo) map[string][]byte {
+func machineReadable(s *Site, jobs []pageJob, cache *MemCache, memo *pageMemo) []siteFile {
 	var listSig uint64
 	if memo != nil {
 		listSig = memo.listSig // every listed incident's source and frontmatter, in order
 	}
-	return map[string][]byte{
-		"feed.xml":       renderFeed(s, 50),
-		"sitemap.xml":    memo.derived("sitemap.xml", sitemapKey(jobs), func() []byte { return sitemap(s, jobs) }),
-		"incidents.json": memo.derived("incidents.json", listSig, func() []byte { return incidentsJSON(s, cache) }),
+	return []siteFile{
+		{name: "feed.xml", data: renderFeed(s, 50)},
+		memo.derived("sitemap.xml", sitemapKey(jobs), func() []byte { return sitemap(s, jobs) }),
+		memo.derived("incidents.json", listSig, func() []byte { return incidentsJSON(s, cache) }),
 	}
 }
 

@@ -41,6 +41,9 @@ type MemCache struct {
 	relations    map[string]relationRefs
 	relationsSig uint64
 
+	// The model of the last preview build, which the next save may patch (patch.go).
+	last *lastBuild
+
 	// lean: entries keep neither bodies nor their HTML (a cache saved to disk; pages that need a body read the
 	// file again). disk: this cache was loaded for, and is saved by, a one-off build (diskcache.go).
 	lean, disk bool

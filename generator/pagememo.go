@@ -14,7 +14,7 @@ import (
 // is. The keys below follow the default layouts; with a theme that brings its own layouts, nothing is memoised.
 //
 // Memoised: incident pages, /incidents/, every term page (factors, tags, services, severities, years), /actions/,
-// /stats/ and /learn/ — the pages that grow with the knowledge base or sum it up. The home page, the term indexes,
+// /stats/, /learn/, the home page and the term indexes — the pages that grow with the knowledge base or sum it up.
 // /search/ and the 404 page are small and rendered every time.
 
 // pageMemo holds the keys of one build.
@@ -149,8 +149,9 @@ func (m *pageMemo) key(j pageJob) (uint64, bool) {
 				h.u64(uint64(readingMinutes(p.Words)))
 			}
 		}
-	case "actions", "stats":
-		// Both sum up every incident's frontmatter (action items, times, teams, factors) as of the build day.
+	case "actions", "stats", "home", "terms":
+		// Each sums up every incident's frontmatter (action items, times, teams, factors, dates) as of the build
+		// day, with the factor catalogue.
 		h.u64(m.listSig)
 		h.u64(m.factorSig)
 	case "learn":
@@ -222,13 +223,16 @@ type rowStoreKey struct {
 
 func (rs *rowStore) get(k rowStoreKey) (template.HTML, bool) {
 	h, ok := rs.prev[k]
-	if ok {
+	if ok && rs.next != nil { // a frozen store (useFrozenRows) only gives
 		rs.put(k, h)
 	}
 	return h, ok
 }
 
 func (rs *rowStore) put(k rowStoreKey, h template.HTML) {
+	if rs.next == nil {
+		return
+	}
 	rs.mu.Lock()
 	rs.next[k] = h
 	rs.mu.Unlock()
@@ -277,28 +281,38 @@ func (k *keyHash) u64(v uint64) {
 func (k *keyHash) sum() uint64 { return k.h }
 
 // derived returns a whole-site file whose inputs hash to key, from the last build when they did then too: a few
-// megabytes of JSON that most edits leave as they are. Without a memo, make runs.
-func (m *pageMemo) derived(name string, key uint64, make func() []byte) []byte {
+// megabytes of JSON that most edits leave as they are. Without a memo, make runs. The file comes with its checksum,
+// so that writing it in place need not compute it again (siteFile).
+func (m *pageMemo) derived(name string, key uint64, make func() []byte) siteFile {
 	if m == nil || !m.complete {
-		return make()
+		return siteFile{name: name, data: make()}
 	}
 	m.mc.mu.Lock()
 	d, ok := m.mc.derived[name]
 	m.mc.mu.Unlock()
 	if ok && d.key == key {
-		return d.data
+		return siteFile{name, d.data, d.sum}
 	}
 	data := make()
+	sum := checksum(data)
 	m.mc.mu.Lock()
 	if m.mc.derived == nil {
 		m.mc.derived = map[string]derivedFile{}
 	}
-	m.mc.derived[name] = derivedFile{key, data}
+	m.mc.derived[name] = derivedFile{key, data, sum}
 	m.mc.mu.Unlock()
-	return data
+	return siteFile{name, data, sum}
 }
 
 type derivedFile struct {
 	key  uint64
 	data []byte
+	sum  uint64 // checksum(data)
+}
+
+// siteFile is a file of the site other than a page; sum is its checksum when known, else 0.
+type siteFile struct {
+	name string
+	data []byte
+	sum  uint64
 }

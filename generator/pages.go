@@ -73,27 +73,37 @@ func (s *Site) pages() []pageJob {
 	return jobs
 }
 
-// writeSite renders every page and copies the assets into out, on every core.
-func writeSite(s *Site, c *Content, out *output) error {
+// writeSite renders every page and copies the assets into out, on every core. It returns the pages, which a preview
+// keeps for its next save (patch.go).
+func writeSite(s *Site, c *Content, out *output) ([]pageJob, error) {
 	tpl, err := loadTemplates(c.theme)
 	if err != nil {
-		return envErrorf("%v", err)
+		return nil, envErrorf("%v", err)
 	}
 	jobs := s.pages()
-	var firstErr error
-	var once sync.Once
-	fail := func(err error) { once.Do(func() { firstErr = err }) }
-	var ignored Diagnostics
 	out.startWriters()
 	// In a preview rebuild, a page whose inputs are all unchanged is not rendered again: it is already on disk.
 	memo := newPageMemo(s, c, out)
 	tpl.useRowStore(c.cache, memo != nil)
+	err = renderPages(jobs, c, tpl, memo, out)
+	tpl.commitRowStore()
+	out.memo = memo // the keys become the reference once the build is committed
+	if err != nil {
+		return nil, err
+	}
+	return jobs, writeSiteFiles(s, c, jobs, out)
+}
+
+// renderPages renders jobs on every core and hands them to out's writers, which it flushes. With a memo, a page whose
+// key is the one on disk is kept instead.
+func renderPages(jobs []pageJob, c *Content, tpl *templates, memo *pageMemo, out *output) error {
+	var firstErr error
+	var once sync.Once
+	fail := func(err error) { once.Do(func() { firstErr = err }) }
+	var ignored Diagnostics
 	parallel(len(jobs), func(i int, _ *Diagnostics) {
 		j := jobs[i]
-		file := j.page.Path
-		if file == "" || strings.HasSuffix(file, "/") {
-			file += "index.html"
-		}
+		file := j.page.file()
 		var key uint64
 		var keyed bool
 		if memo != nil {
@@ -130,16 +140,24 @@ func writeSite(s *Site, c *Content, out *output) error {
 			j.page.Incident.HTML = "" // rendered: large knowledge bases need the memory more than the copy
 		}
 	}, &ignored)
-	tpl.commitRowStore()
-	out.memo = memo // the keys become the reference once the build is committed
 	if err := out.flush(); err != nil {
 		fail(err)
 	}
-	if firstErr != nil {
-		return firstErr
+	return firstErr
+}
+
+// file is the page's file in the site: a folder's index.html for pretty URLs.
+func (p *Page) file() string {
+	if p.Path == "" || strings.HasSuffix(p.Path, "/") {
+		return p.Path + "index.html"
 	}
-	for name, data := range machineReadable(s, jobs, c.cache, memo) {
-		if err := out.write(name, data); err != nil {
+	return p.Path
+}
+
+// writeSiteFiles writes what is not a page: the feed, the sitemap, incidents.json and the assets.
+func writeSiteFiles(s *Site, c *Content, jobs []pageJob, out *output) error {
+	for _, f := range machineReadable(s, jobs, c.cache, out.memo) {
+		if err := out.writeFile(f); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,11 +31,13 @@ func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
 	const routing = "incidents/2021-02-08-routing-config-push.md"
 	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 	out := filepath.Join(t.TempDir(), "public")
-	build := func(out string, cache *MemCache) {
+	build := func(out string, cache *MemCache, changed ...string) *Result {
 		t.Helper()
-		if _, err := Build(Options{Source: src, Out: out, Now: now, Force: cache != nil, Cache: cache}); err != nil {
+		res, err := Build(Options{Source: src, Out: out, Now: now, Force: cache != nil, Cache: cache, Changed: changed})
+		if err != nil {
 			t.Fatalf("build: %v", err)
 		}
+		return res
 	}
 	build(out, cache)
 	build(out, cache) // the first in-place build
@@ -43,21 +46,28 @@ func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
 		file     string
 		old, new string
 		remove   bool
-		minPages int // incident pages the preview must have rendered at least
-		maxPages int // and at most
+		minPages int    // incident pages the preview must have rendered at least
+		maxPages int    // and at most
+		patched  bool   // the preview applies it to the last build (patch.go) rather than running the pipeline
+		warning  string // a lint finding the build reports on file after the edit
 	}{
-		{name: "body text", file: failover, old: "## What went well\n", new: "## What went well\n\nAn added sentence.\n", minPages: 1, maxPages: 1},
+		{name: "body text", file: failover, old: "## What went well\n", new: "## What went well\n\nAn added sentence.\n", minPages: 1, maxPages: 1, patched: true},
+		{name: "body: blaming words (lint warnings)", file: failover, old: "An added sentence.\n", new: "An added sentence. Bob should have known better.\n", minPages: 1, maxPages: 1, patched: true, warning: "should have"},
+		{name: "body: a link to another incident (backlinks)", file: failover, old: "An added sentence.", new: "An added sentence, as in [[2022-01-19-kafka-broker-disk-full]].", minPages: 2, maxPages: 2},
+		{name: "body: text around the link", file: failover, old: "An added sentence, as in", new: "A sentence, as in", minPages: 1, maxPages: 1, patched: true},
+		{name: "body: the link again elsewhere", file: failover, old: "## What went well\n", new: "## What went well\n\nSee [[2022-01-19-kafka-broker-disk-full]] too.\n", minPages: 1, maxPages: 1, patched: true},
 		{name: "nothing", maxPages: 0},
 		{name: "title (rows, link labels, similar lists)", file: failover, old: `title: "Orders database failover took an hour instead of a minute"`, new: `title: "Orders database failover: an hour, not a minute"`, minPages: 2, maxPages: 30},
 		{name: "summary (long rows)", file: failover, old: `summary: "A disk controller`, new: `summary: "A failing disk controller`},
 		{name: "a service (service pages and guides)", file: failover, old: "services: [orders-db,", new: "services: [tracking-db, orders-db,"},
 		{name: "a factor (similar incidents)", file: failover, old: "  - Knowledge silo\n", new: "  - Knowledge silo\n  - Alert fatigue\n"},
-		{name: "the second-story heading (service guide richness)", file: failover, old: "## Why it made sense at the time", new: "## Reasoning"},
+		{name: "the second-story heading (service guide richness)", file: failover, old: "## Why it made sense at the time", new: "## Reasoning", patched: true},
 		{name: "an action item (actions rows)", file: failover, old: "    status: in-progress", new: "    status: done"},
 		{name: "severity", file: failover, old: "severity: SEV1", new: "severity: SEV2"},
 		{name: "date (another year)", file: failover, old: "date: 2023-03-14", new: "date: 2024-03-14"},
 		{name: "factor description", file: "factors/alert-fatigue.md", old: "\n---\n", new: "\n---\nA rewritten first sentence.\n\n"},
 		{name: "draft", file: routing, old: "status: published", new: "status: draft"},
+		{name: "a draft's body", file: routing, old: "\n## ", new: "\nA draft's new paragraph.\n\n## ", patched: true},
 		{name: "published again", file: routing, old: "status: draft", new: "status: published"},
 		{name: "delete", file: "incidents/2026-11-09-label-printer-firmware.md", remove: true},
 	}
@@ -80,14 +90,29 @@ func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
 				t.Fatal(err)
 			}
 		}
-		build(out, cache)
+		var changed []string
+		if e.file != "" {
+			changed = []string{e.file}
+		}
+		res := build(out, cache, changed...)
+		if patched := strings.HasPrefix(res.Stages[0].Name, "patch"); cache != nil && patched != e.patched {
+			t.Errorf("%s: patched %v, want %v", e.name, patched, e.patched)
+		}
+		if e.warning != "" && !slices.ContainsFunc(res.Diagnostics, func(d Diagnostic) bool {
+			return d.Path == e.file && strings.Contains(d.Message, e.warning)
+		}) {
+			t.Errorf("%s: no finding %q on %s in %v", e.name, e.warning, e.file, res.Diagnostics)
+		}
 		if cache != nil && (e.maxPages > 0 || e.name == "nothing") {
 			if cache.Pages < e.minPages || cache.Pages > e.maxPages {
 				t.Errorf("%s: %d incident pages rendered, want %d to %d", e.name, cache.Pages, e.minPages, e.maxPages)
 			}
 		}
 		clean := filepath.Join(t.TempDir(), "public")
-		build(clean, nil)
+		want := build(clean, nil).Diagnostics
+		if !slices.Equal(res.Diagnostics, want) {
+			t.Errorf("%s: diagnostics\n%v\nwant (a clean build's)\n%v", e.name, res.Diagnostics, want)
+		}
 		t.Run(e.name, func(t *testing.T) { sameTree(t, out, clean) })
 	}
 }

@@ -77,6 +77,16 @@ func (t *templates) useRowStore(mc *MemCache, on bool) {
 	t.store, t.cache = mc.rows, mc
 }
 
+// useFrozenRows lets rows come from the preview cache's row store without changing it: a patch renders a few pages,
+// and the rows the others use must stay for the next full build.
+func (t *templates) useFrozenRows(mc *MemCache) {
+	mc.mu.Lock()
+	defer mc.mu.Unlock()
+	if mc.rows != nil {
+		t.store, t.cache = &rowStore{prev: mc.rows.prev}, mc
+	}
+}
+
 // commitRowStore keeps the rows this build used for the next one, and forgets the others.
 func (t *templates) commitRowStore() {
 	if t.store != nil {

@@ -16,40 +16,44 @@ func IndexDir(out string) string { return strings.TrimRight(out, "/\\") + ".blev
 func searchDocuments(s *Site, cache *MemCache) []search.Document {
 	docs := make([]search.Document, 0, len(s.Incidents))
 	for _, p := range s.Incidents {
-		// An entry of the incremental cache keeps its document, all but the factor names (the catalogue's, which
-		// another file can change): the rest comes from the file and its rendered body.
 		var e *memEntry
 		if cache != nil {
-			if e = cache.entry(p.Source); e != nil && e.doc != nil && e.docLinks == e.links {
-				d := *e.doc
-				d.Factors = s.factorNames(p)
-				docs = append(docs, d)
-				continue
-			}
+			e = cache.entry(p.Source)
 		}
-		d := search.Document{
-			ID: p.Slug, URL: p.URL(), Title: p.Title, Summary: p.Summary, Body: p.PlainText,
-			Tags: p.Tags, Services: p.Services, Severity: p.Severity, Status: p.Status, Date: p.Date,
-			DurationMinutes: p.Duration().Minutes(),
-		}
-		var tl, ac strings.Builder
-		for _, t := range p.Timeline {
-			tl.WriteString(t.Text)
-			tl.WriteByte('\n')
-		}
-		for _, a := range p.ActionItems {
-			ac.WriteString(a.Title)
-			ac.WriteByte('\n')
-		}
-		d.Timeline, d.Actions = tl.String(), ac.String()
-		if e != nil && e.links != 0 {
-			kept := d
-			e.doc, e.docLinks = &kept, e.links
-		}
-		d.Factors = s.factorNames(p)
-		docs = append(docs, d)
+		docs = append(docs, s.searchDocument(p, e))
 	}
 	return docs
+}
+
+// searchDocument is p's document. An entry of the incremental cache (e, when not nil) keeps it, all but the factor
+// names (the catalogue's, which another file can change): the rest comes from the file and its rendered body.
+func (s *Site) searchDocument(p *Postmortem, e *memEntry) search.Document {
+	if e != nil && e.doc != nil && e.docLinks == e.links {
+		d := *e.doc
+		d.Factors = s.factorNames(p)
+		return d
+	}
+	d := search.Document{
+		ID: p.Slug, URL: p.URL(), Title: p.Title, Summary: p.Summary, Body: p.PlainText,
+		Tags: p.Tags, Services: p.Services, Severity: p.Severity, Status: p.Status, Date: p.Date,
+		DurationMinutes: p.Duration().Minutes(),
+	}
+	var tl, ac strings.Builder
+	for _, t := range p.Timeline {
+		tl.WriteString(t.Text)
+		tl.WriteByte('\n')
+	}
+	for _, a := range p.ActionItems {
+		ac.WriteString(a.Title)
+		ac.WriteByte('\n')
+	}
+	d.Timeline, d.Actions = tl.String(), ac.String()
+	if e != nil && e.links != 0 {
+		kept := d
+		e.doc, e.docLinks = &kept, e.links
+	}
+	d.Factors = s.factorNames(p)
+	return d
 }
 
 // factorNames are the catalogue's display names of p's factors, so search facets match the factor pages.
@@ -75,7 +79,7 @@ func writeClientIndex(docs []search.Document, out *output) error {
 		key = h.sum()
 	}
 	var err error
-	data := out.memo.derived("search-index.json", key, func() []byte {
+	f := out.memo.derived("search-index.json", key, func() []byte {
 		var buf bytes.Buffer
 		err = search.WriteClientIndex(&buf, docs)
 		return buf.Bytes()
@@ -83,7 +87,7 @@ func writeClientIndex(docs []search.Document, out *output) error {
 	if err != nil {
 		return envErrorf("search: %v", err)
 	}
-	return out.write("search-index.json", data)
+	return out.writeFile(f)
 }
 
 // buildIndex brings the bleve index beside the site up to date: an existing index of ours is updated in place

@@ -215,6 +215,7 @@ func (w *Watcher) rebuild(changed []string, initial bool) Rebuild {
 	// The first build always runs in full, even when the build cache says the output is current: the preview needs
 	// the site's model (for renamed pages and per-page warnings), which an up-to-date build does not produce.
 	opts.Force = initial
+	opts.Changed = changed // a save that only edits bodies is patched into the last build (patch.go)
 	res, err := Build(opts)
 	rb := Rebuild{Initial: initial, Changed: changed, Result: res, Err: err, Duration: time.Since(t0)}
 	if err == nil && res != nil && res.Site != nil {
@@ -412,7 +413,7 @@ func (w *Watcher) updateTheme() {
 // MovedPages maps the URL of every incident page of old whose URL is different in new: its slug changed, or its
 // file was renamed (a file gone and a file added with the same title, or exactly one of each).
 func MovedPages(old, new *Site) map[string]string {
-	if old == nil || new == nil {
+	if old == nil || new == nil || old == new { // the same model: a save patched into it (patch.go) moves nothing
 		return nil
 	}
 	before := map[string]*Postmortem{}

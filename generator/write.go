@@ -123,10 +123,19 @@ func newOutputInPlace(target string, prev map[string]uint64) (*output, error) {
 }
 
 func (o *output) write(rel string, data []byte) error {
+	return o.writeFile(siteFile{name: rel, data: data})
+}
+
+// writeFile is write of a file whose checksum may be known (f.sum not 0).
+func (o *output) writeFile(f siteFile) error {
+	rel, data := f.name, f.data
 	p := filepath.Join(o.dir, filepath.FromSlash(rel))
 	d := filepath.Dir(p)
 	if o.inPlace {
-		sum := checksum(data)
+		sum := f.sum
+		if sum == 0 {
+			sum = checksum(data)
+		}
 		o.mu.Lock()
 		o.cur[rel] = sum
 		o.files++
@@ -151,8 +160,8 @@ func (o *output) write(rel string, data []byte) error {
 		}
 		return nil
 	}
-	var sum uint64
-	if o.cur != nil {
+	sum := f.sum
+	if o.cur != nil && sum == 0 {
 		sum = checksum(data)
 	}
 	o.mu.Lock()

@@ -206,12 +206,20 @@ func stateOf(gen int, rb *generator.Rebuild) reloadState {
 		st.Moved["/"+from] = "/" + to
 	}
 	if res := rb.Result; res != nil && res.Site != nil && res.Diagnostics.Warnings() > 0 {
+		// Only the files with warnings are looked up: a large library has a few dozen of those.
 		pages := map[string]string{}
+		for _, d := range res.Diagnostics {
+			if d.Severity == generator.SeverityWarning {
+				pages[d.Path] = ""
+			}
+		}
 		for _, p := range res.Site.Incidents {
-			pages[p.Source] = "/" + p.URL()
+			if _, ok := pages[p.Source]; ok {
+				pages[p.Source] = "/" + p.URL()
+			}
 		}
 		for _, d := range res.Diagnostics {
-			if u, ok := pages[d.Path]; ok && d.Severity == generator.SeverityWarning {
+			if u := pages[d.Path]; u != "" && d.Severity == generator.SeverityWarning {
 				if st.Warnings == nil {
 					st.Warnings = map[string][]string{}
 				}

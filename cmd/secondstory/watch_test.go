@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -633,6 +634,16 @@ func BenchmarkWatchReload(b *testing.B) {
 func measureReloads(b *testing.B, st *stateStream, save func()) {
 	lat := make([]time.Duration, 0, b.N)
 	gen := st.last.Gen
+	// SECONDSTORY_BENCH_PROFILE=file profiles the measured saves alone, without the initial build.
+	if p := os.Getenv("SECONDSTORY_BENCH_PROFILE"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	b.ResetTimer()
 	for range b.N {
 		t0 := time.Now()
