@@ -90,7 +90,11 @@ func ownerKey(owner string) string {
 
 // ticketURL returns the ticket when it is an absolute http(s) URL, so plain ids ("OPS-12") stay text.
 func ticketURL(t string) string {
-	u, err := url.Parse(strings.TrimSpace(t))
+	t = strings.TrimSpace(t)
+	if len(t) < 7 || !strings.EqualFold(t[:4], "http") {
+		return "" // most tickets are ids: not worth a parse
+	}
+	u, err := url.Parse(t)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return ""
 	}
@@ -100,17 +104,24 @@ func ticketURL(t string) string {
 // actionRows lists every action item of every listed incident with its state on the build date.
 func (s *Site) actionRows() []*ActionRow {
 	today := s.today()
+	day := today.Format("2006-01-02")
 	var rows []*ActionRow
+	slugs := map[string]string{} // team name -> slug: a few dozen teams, named on thousands of incidents
 	for _, p := range s.Incidents {
 		var teams []string
 		for _, t := range p.Teams {
-			if slug := Slugify(t); slug != "" && !contains(teams, slug) {
+			slug, ok := slugs[t]
+			if !ok {
+				slug = Slugify(t)
+				slugs[t] = slug
+			}
+			if slug != "" && !contains(teams, slug) {
 				teams = append(teams, slug)
 			}
 		}
 		for i, a := range p.ActionItems {
 			r := &ActionRow{ActionItem: a, Incident: p, OwnerKey: ownerKey(a.Owner), TicketURL: ticketURL(a.Ticket), index: i,
-				teams: teams, day: today.Format("2006-01-02")}
+				teams: teams, day: day}
 			r.TeamKeys = "|" + nobody + "|"
 			if len(teams) > 0 {
 				r.TeamKeys = "|" + strings.Join(teams, "|") + "|"

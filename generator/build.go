@@ -338,28 +338,8 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 			}
 			f.data, f.sum, sum = data, checksum(data), checksum(data)
 		}
-		fm := parseFrontMatter(f.rel, f.data, d)
-		if fm == nil {
-			return
-		}
-		p := decodePostmortem(f.rel, fm, cfg, d)
+		p, fm := decodeSource(f.rel, f.data, cfg, d)
 		if p == nil {
-			return
-		}
-		if path.Base(f.rel) == "index.md" {
-			p.Bundle = path.Dir(f.rel)
-		}
-		if p.Slug == "" {
-			if p.Bundle != "" {
-				p.Slug = path.Base(p.Bundle)
-			} else {
-				p.Slug = strings.TrimSuffix(path.Base(f.rel), path.Ext(f.rel))
-			}
-		}
-		if s := Slugify(p.Slug); s != p.Slug && s != "" && !strings.ContainsAny(p.Slug, " /?#") {
-			p.Slug = s
-		} else if s != p.Slug {
-			d.errorf(f.rel, fm.bodyLine, 0, "schema", "slug: %q cannot be a URL segment (try %q)", p.Slug, s)
 			return
 		}
 		out[i] = p
@@ -382,6 +362,36 @@ func parseAll(files []*sourceFile, cfg *Config, cache *MemCache, diags *Diagnost
 		}
 	}
 	return ps
+}
+
+// decodeSource decodes one postmortem file (its bytes, at rel) and gives it its slug; nil when it cannot be
+// decoded, with the reasons in d.
+func decodeSource(rel string, data []byte, cfg *Config, d *Diagnostics) (*Postmortem, *frontMatter) {
+	fm := parseFrontMatter(rel, data, d)
+	if fm == nil {
+		return nil, nil
+	}
+	p := decodePostmortem(rel, fm, cfg, d)
+	if p == nil {
+		return nil, nil
+	}
+	if path.Base(rel) == "index.md" {
+		p.Bundle = path.Dir(rel)
+	}
+	if p.Slug == "" {
+		if p.Bundle != "" {
+			p.Slug = path.Base(p.Bundle)
+		} else {
+			p.Slug = strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+		}
+	}
+	if s := Slugify(p.Slug); s != p.Slug && s != "" && !strings.ContainsAny(p.Slug, " /?#") {
+		p.Slug = s
+	} else if s != p.Slug {
+		d.errorf(rel, fm.bodyLine, 0, "schema", "slug: %q cannot be a URL segment (try %q)", p.Slug, s)
+		return nil, nil
+	}
+	return p, fm
 }
 
 // parallel runs fn for 0..n-1 on every core, each worker with its own diagnostics, merged at the end.

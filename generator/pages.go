@@ -86,7 +86,7 @@ func writeSite(s *Site, c *Content, out *output) ([]pageJob, error) {
 	memo := newPageMemo(s, c, out)
 	tpl.useRowStore(c.cache, memo != nil)
 	err = renderPages(jobs, c, tpl, memo, out)
-	tpl.commitRowStore()
+	tpl.commitRowStore(s.today().Format("2006-01-02"))
 	out.memo = memo // the keys become the reference once the build is committed
 	if err != nil {
 		return nil, err

@@ -2,9 +2,11 @@ package generator
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -71,20 +73,23 @@ func (mc *MemCache) takeLast() *lastBuild {
 
 func buildDay(cfg *Config, now time.Time) string { return now.In(cfg.Location()).Format("2006-01-02") }
 
-// bodyEdit is one changed file that a patch can apply.
-type bodyEdit struct {
-	f     *sourceFile
+// fileEdit is one changed file that a patch can apply, or a body that renders differently because of one.
+type fileEdit struct {
+	f     *sourceFile // nil: a body rendered again because an incident it links to was retitled
 	p     *Postmortem // the model's postmortem of that file
 	st    fileStat
 	sum   uint64
 	body  []byte
+	fm    *Postmortem // the file as decoded, when its frontmatter changed (only in what the graph does not read)
+	fmSum uint64
+	fmErr Diagnostics // decoding findings of a changed frontmatter
 	entry *memEntry   // its new cache entry
-	q     *Postmortem // p with the new body rendered; nil when p has no page (a draft)
-	diags Diagnostics
+	q     *Postmortem // p with the body rendered; nil when p has no page (a draft)
+	diags Diagnostics // the findings of rendering the body
 }
 
-// patch applies opts.Changed to the last build when every change is a body edit (see above). ok is false when it
-// cannot, having changed nothing: then Build runs in full.
+// patch applies opts.Changed to the last build when every change is a body edit or a frontmatter edit the graph
+// does not see (see above). ok is false when it cannot, having changed nothing: then Build runs in full.
 func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error, ok bool) {
 	if lb == nil || len(opts.Changed) == 0 || opts.Source != lb.opts.Source || opts.Out != lb.opts.Out ||
 		opts.Drafts != lb.opts.Drafts || opts.BaseURL != lb.opts.BaseURL || buildDay(lb.site.Config, opts.Now) != lb.day {
@@ -99,27 +104,77 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	if !ok {
 		return nil, nil, false
 	}
+	listed := func(p *Postmortem) bool { return p.Status != StatusDraft || opts.Drafts }
+
+	// A changed frontmatter goes into the model's postmortem itself, so that the bodies rendered below see it (a
+	// [[link]]'s label is the title); the graph's fields stay. It is put back if the save has errors.
+	var undo []func()
+	for i := range edits {
+		ed := &edits[i]
+		if ed.fm == nil {
+			continue
+		}
+		old := *ed.p
+		undo = append(undo, func() { *ed.p = old })
+		merged := *ed.fm
+		merged.Factors = slices.Clone(ed.fm.Factors)
+		for j := range merged.Factors {
+			merged.Factors[j].Slug = old.Factors[j].Slug
+		}
+		merged.Backlinks, merged.Similar, merged.RelatedTo, merged.svcTerms = old.Backlinks, old.Similar, old.RelatedTo, old.svcTerms
+		merged.HTML, merged.PlainText, merged.Headings, merged.Outlinks, merged.Words = old.HTML, old.PlainText, old.Headings, old.Outlinks, old.Words
+		merged.linkDeps, merged.rich, merged.richSet = old.linkDeps, old.rich, old.richSet
+		*ed.p = merged
+	}
+	rollback := func() {
+		for _, u := range undo {
+			u()
+		}
+	}
+	// Bodies that show a retitled incident's title (its [[slug]] links) render again.
+	edits = append(edits, dependentBodies(mc, s, edits)...)
+
 	md := newMarkdown(c.Config.UnsafeHTML)
 	var ignored Diagnostics
 	disable := lintDisabled(c.Config, &ignored)
 	diags := slices.Clone(lb.diags)
 	for i := range edits {
 		ed := &edits[i]
-		e := mc.entry(ed.f.rel)
+		e := mc.entry(ed.p.Source)
 		ne := *e
-		ne.sum, ne.pm.Body, ne.doc = ed.sum, ed.body, nil
+		ne.doc = nil
+		if ed.f != nil {
+			ne.sum, ne.pm.Body = ed.sum, ed.body
+		}
+		if ed.fm != nil {
+			ne.pm = *ed.fm
+			ne.pm.Factors = slices.Clone(ed.fm.Factors)
+			ne.fmSum, ne.json = ed.fmSum, nil
+		}
 		ed.entry = &ne
-		if !(ed.p.Status != StatusDraft || opts.Drafts) {
-			continue // no page, no lint: only the cache learns the new body
+		if ed.fm != nil {
+			// Every finding on this file comes from decoding it and from its body, both done again here.
+			diags = slices.DeleteFunc(diags, func(d Diagnostic) bool { return d.Path == ed.p.Source })
+			diags = append(diags, ed.fmErr...)
+			checkRelated([]*Postmortem{ed.p}, c.resolver, &diags)
+			if c.Config.StrictFactors {
+				checkStrictFactors([]*Postmortem{ed.p}, c.factorTerms, c.resolver, &diags)
+			}
+		}
+		if !listed(ed.p) {
+			continue // no page, no lint: only the cache learns the new file
 		}
 		q := *ed.p
-		q.Body, q.HTML, q.PlainText, q.Headings, q.Outlinks, q.Words, q.linkDeps = ed.body, "", "", nil, nil, 0, nil
+		q.Body, q.HTML, q.PlainText, q.Headings, q.Outlinks, q.Words, q.linkDeps = ne.pm.Body, "", "", nil, nil, 0, nil
 		ed.diags = renderBody(md, &q, c.resolver, disable)
 		if !sameTargets(ed.p.Outlinks, q.Outlinks) {
+			rollback()
 			return nil, nil, false // its backlinks move
 		}
 		ed.q = &q
-		diags = withoutDiags(diags, e.diags)
+		if ed.fm == nil {
+			diags = withoutDiags(diags, e.diags)
+		}
 		diags = append(diags, ed.diags...)
 		ne.links, ne.deps = linkDepsSum(c.resolver, q.linkDeps), q.linkDeps
 		ne.html, ne.plain, ne.headings, ne.outlinks, ne.words, ne.diags = q.HTML, q.PlainText, q.Headings, q.Outlinks, q.Words, ed.diags
@@ -131,6 +186,7 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	stage("patch: load+parse", start)
 	if diags.Errors() > 0 {
 		// The site stays the last good build's, and so does the model.
+		rollback()
 		mc.mu.Lock()
 		mc.last = lb
 		mc.mu.Unlock()
@@ -142,21 +198,47 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	mc.mu.Lock()
 	mc.Decoded, mc.Rendered, mc.Pages = 0, 0, 0
 	mc.mu.Unlock()
-	changed := map[*Postmortem]bool{}
+	changed := map[*Postmortem]bool{} // incidents whose page may change
+	retitled := map[*Postmortem]bool{}
+	memo := lb.memo
 	for _, ed := range edits {
-		ed.f.sum, ed.f.data = ed.sum, nil
-		mc.store(ed.f.rel, ed.entry)
-		mc.noteStat(ed.f.rel, ed.st, ed.sum)
-		mc.count(1, 0, 0)
+		if ed.f != nil {
+			ed.f.sum, ed.f.data = ed.sum, nil
+			mc.noteStat(ed.f.rel, ed.st, ed.sum)
+			mc.count(1, 0, 0)
+		}
+		mc.store(ed.p.Source, ed.entry)
 		if ed.q == nil {
 			continue
 		}
 		p, q := ed.p, ed.q
 		p.HTML, p.PlainText, p.Headings, p.Outlinks, p.Words, p.linkDeps = q.HTML, q.PlainText, q.Headings, q.Outlinks, q.Words, q.linkDeps
 		p.Body, p.lazyHTML, p.rich, p.richSet = nil, false, ed.entry.rich, true
-		lb.memo.ent[p] = ed.entry
+		memo.ent[p] = ed.entry
 		changed[p] = true
 		mc.count(0, 1, 0)
+		if ed.fm != nil {
+			h := newKeyHash()
+			h.str(p.Source)
+			h.u64(ed.fmSum)
+			memo.row[p] = h.sum()
+			retitled[p] = true
+		}
+	}
+	if len(retitled) > 0 {
+		list := newKeyHash()
+		for _, p := range memo.order {
+			list.u64(memo.row[p])
+		}
+		memo.listSig = list.sum()
+		// The pages that list a changed incident: related, backlinks, similar.
+		for _, p := range s.Incidents {
+			if slices.ContainsFunc(p.RelatedTo, func(q *Postmortem) bool { return retitled[q] }) ||
+				slices.ContainsFunc(p.Backlinks, func(q *Postmortem) bool { return retitled[q] }) ||
+				slices.ContainsFunc(p.Similar, func(sim Similarity) bool { return retitled[sim.Incident] }) {
+				changed[p] = true
+			}
+		}
 	}
 	s.BuildDate = opts.Now
 	out, err := newOutputInPlace(opts.Out, prev)
@@ -168,8 +250,10 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	dropDiskCache(opts.Out)
 
 	docs := slices.Clone(lb.docs)
-	for p := range changed {
-		docs[lb.docAt[p.Slug]] = s.searchDocument(p, mc.entry(p.Source))
+	for _, ed := range edits {
+		if i, ok := lb.docAt[ed.p.Slug]; ok && ed.q != nil {
+			docs[i] = s.searchDocument(ed.p, ed.entry)
+		}
 	}
 	indexed := make(chan error, 1)
 	var indexTime time.Duration
@@ -185,10 +269,16 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	for _, j := range lb.jobs {
 		if j.layout != "incident" || changed[j.page.Incident] {
 			j.page.BuildDate = opts.Now
+			if p := j.page.Incident; p != nil {
+				// Rendered pages drop their body's HTML (writeSite); a neighbour's page needs it again.
+				j.page.Title = p.Title
+				if p.HTML == "" {
+					p.HTML = mc.entry(p.Source).html
+				}
+			}
 			jobs = append(jobs, j)
 		}
 	}
-	memo := lb.memo
 	memo.next = maps.Clone(mc.pageKeysNow())
 	memo.keep = true
 	out.memo = memo
@@ -233,8 +323,9 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 }
 
 // readEdits reads the changed files and returns them when each is a postmortem of the last build whose frontmatter
-// is unchanged (ok false otherwise). Files whose bytes did not change are left out.
-func readEdits(opts Options, lb *lastBuild) (edits []bodyEdit, ok bool) {
+// is unchanged, or changed only in what the graph does not read (graphKey); ok is false otherwise. Files whose
+// bytes did not change are left out.
+func readEdits(opts Options, lb *lastBuild) (edits []fileEdit, ok bool) {
 	mc := opts.Cache
 	for _, rel := range opts.Changed {
 		f := lb.files[rel]
@@ -256,14 +347,73 @@ func readEdits(opts Options, lb *lastBuild) (edits []bodyEdit, ok bool) {
 		if sum == f.sum {
 			continue
 		}
+		ed := fileEdit{f: f, p: p, st: st, sum: sum}
 		var ignored Diagnostics
 		fm := parseFrontMatter(rel, data, &ignored)
-		if fm == nil || checksum(fm.raw(data)) != e.fmSum || fm.bodyLine != e.pm.BodyLine {
+		if fm == nil {
 			return nil, false
 		}
-		edits = append(edits, bodyEdit{f: f, p: p, st: st, sum: sum, body: fm.body})
+		ed.body, ed.fmSum = fm.body, checksum(fm.raw(data))
+		if ed.fmSum != e.fmSum {
+			q, _ := decodeSource(rel, data, lb.content.Config, &ed.fmErr)
+			if q == nil || ed.fmErr.Errors() > 0 || graphKey(q) != graphKey(&e.pm) {
+				return nil, false
+			}
+			q.Body = fm.body
+			ed.fm = q
+		} else if fm.bodyLine != e.pm.BodyLine {
+			return nil, false
+		}
+		edits = append(edits, ed)
 	}
 	return edits, true
+}
+
+// graphKey hashes what the graph stage and the page list read of a decoded postmortem: its identity, date,
+// status, terms (with the spellings that name them), relations and onboarding flag. A frontmatter edit that keeps
+// it (a title, a summary, the timeline, action items, links, times) leaves every list, term and relation as it is.
+func graphKey(p *Postmortem) uint64 {
+	h := newKeyHash()
+	h.str(p.Source, p.Bundle, p.Slug, p.Date.Format(time.RFC3339Nano), p.Date.Location().String(), p.Severity,
+		strconv.Itoa(p.SevRank), p.Status, fmt.Sprint(p.Onboarding != nil, p.Onboarding != nil && *p.Onboarding))
+	for _, list := range [][]string{p.Tags, p.Services, p.Teams} {
+		h.str("list")
+		h.str(list...)
+	}
+	for _, f := range p.Factors {
+		h.str("factor", f.Name, f.Description, f.base)
+	}
+	for _, r := range p.Related {
+		h.str("related", r.Slug, strconv.FormatBool(r.Factor))
+	}
+	return h.sum()
+}
+
+// dependentBodies lists the listed incidents, other than the edited ones, whose body links to an incident whose
+// frontmatter changed (their [[slug]] link shows its title): their bodies render again.
+func dependentBodies(mc *MemCache, s *Site, edits []fileEdit) []fileEdit {
+	slugs := map[string]bool{}
+	edited := map[*Postmortem]bool{}
+	for _, ed := range edits {
+		edited[ed.p] = true
+		if ed.fm != nil {
+			slugs[ed.p.Slug] = true
+		}
+	}
+	if len(slugs) == 0 {
+		return nil
+	}
+	var out []fileEdit
+	for _, p := range s.Incidents {
+		if edited[p] {
+			continue
+		}
+		e := mc.entry(p.Source)
+		if e != nil && slices.ContainsFunc(e.deps, func(d linkDep) bool { return d.kind == depIncident && slugs[d.key] }) {
+			out = append(out, fileEdit{p: p})
+		}
+	}
+	return out
 }
 
 // sameTargets reports whether two bodies link to the same incidents, which is all backlinks depend on.

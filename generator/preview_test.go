@@ -1,6 +1,8 @@
 package generator
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -57,12 +59,12 @@ func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
 		{name: "body: text around the link", file: failover, old: "An added sentence, as in", new: "A sentence, as in", minPages: 1, maxPages: 1, patched: true},
 		{name: "body: the link again elsewhere", file: failover, old: "## What went well\n", new: "## What went well\n\nSee [[2022-01-19-kafka-broker-disk-full]] too.\n", minPages: 1, maxPages: 1, patched: true},
 		{name: "nothing", maxPages: 0},
-		{name: "title (rows, link labels, similar lists)", file: failover, old: `title: "Orders database failover took an hour instead of a minute"`, new: `title: "Orders database failover: an hour, not a minute"`, minPages: 2, maxPages: 30},
-		{name: "summary (long rows)", file: failover, old: `summary: "A disk controller`, new: `summary: "A failing disk controller`},
+		{name: "title (rows, link labels, similar lists)", file: failover, old: `title: "Orders database failover took an hour instead of a minute"`, new: `title: "Orders database failover: an hour, not a minute"`, minPages: 2, maxPages: 30, patched: true},
+		{name: "summary (long rows)", file: failover, old: `summary: "A disk controller`, new: `summary: "A failing disk controller`, patched: true},
 		{name: "a service (service pages and guides)", file: failover, old: "services: [orders-db,", new: "services: [tracking-db, orders-db,"},
 		{name: "a factor (similar incidents)", file: failover, old: "  - Knowledge silo\n", new: "  - Knowledge silo\n  - Alert fatigue\n"},
 		{name: "the second-story heading (service guide richness)", file: failover, old: "## Why it made sense at the time", new: "## Reasoning", patched: true},
-		{name: "an action item (actions rows)", file: failover, old: "    status: in-progress", new: "    status: done"},
+		{name: "an action item (actions rows)", file: failover, old: "    status: in-progress", new: "    status: done", patched: true},
 		{name: "severity", file: failover, old: "severity: SEV1", new: "severity: SEV2"},
 		{name: "date (another year)", file: failover, old: "date: 2023-03-14", new: "date: 2024-03-14"},
 		{name: "factor description", file: "factors/alert-fatigue.md", old: "\n---\n", new: "\n---\nA rewritten first sentence.\n\n"},
@@ -210,5 +212,62 @@ func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
 	build(out)
 	clean := filepath.Join(t.TempDir(), "public")
 	build(clean)
+	sameTree(t, out, clean)
+}
+
+// TestPatchedSaveWithErrors: a body edit that breaks a link fails the preview build with the error at its line,
+// leaves the site as it was, and the save that fixes it is patched in (patch.go) with a clean build's result.
+func TestPatchedSaveWithErrors(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kb")
+	copyTree(t, "../content", src)
+	const file = "incidents/2023-03-14-orders-db-failover.md"
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	out := filepath.Join(t.TempDir(), "public")
+	cache := &MemCache{}
+	build := func(changed ...string) (*Result, error) {
+		return Build(Options{Source: src, Out: out, Now: now, Force: true, Cache: cache, Changed: changed})
+	}
+	if _, err := build(); err != nil {
+		t.Fatal(err)
+	}
+	before := filepath.Join(t.TempDir(), "before")
+	copyTree(t, out, before)
+	p := filepath.Join(src, file)
+	orig, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(orig), "## What went well\n", "## What went well\n\nSee [[no-such-incident]].\n", 1)
+	if err := os.WriteFile(p, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := build(file)
+	var ce *ContentError
+	if !errors.As(err, &ce) {
+		t.Fatalf("broken link: err %v, want a ContentError", err)
+	}
+	if !strings.HasPrefix(res.Stages[0].Name, "patch") {
+		t.Errorf("broken link: not patched (%s)", res.Stages[0].Name)
+	}
+	line := 1 + strings.Count(broken[:strings.Index(broken, "[[no-such")], "\n")
+	if want := fmt.Sprintf("%s:%d:", file, line); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "no-such-incident") {
+		t.Errorf("error %q does not name %s", err, want)
+	}
+	sameTree(t, out, before)
+
+	fixed := strings.Replace(string(orig), "## What went well\n", "## What went well\n\nSee the runbook.\n", 1)
+	if err := os.WriteFile(p, []byte(fixed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = build(file); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(res.Stages[0].Name, "patch") {
+		t.Errorf("fix: not patched (%s)", res.Stages[0].Name)
+	}
+	clean := filepath.Join(t.TempDir(), "clean")
+	if _, err := Build(Options{Source: src, Out: clean, Now: now}); err != nil {
+		t.Fatal(err)
+	}
 	sameTree(t, out, clean)
 }

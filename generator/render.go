@@ -87,11 +87,25 @@ func (t *templates) useFrozenRows(mc *MemCache) {
 	}
 }
 
-// commitRowStore keeps the rows this build used for the next one, and forgets the others.
-func (t *templates) commitRowStore() {
-	if t.store != nil {
-		t.store.prev, t.store.next = t.store.next, nil
+// commitRowStore keeps the rows this build used for the next one, and those of pages it kept on disk (not asked
+// for, yet needed by the next build that renders those pages) while they are current: of the file's frontmatter as
+// it is now and, for action rows, of day (the build day). The others are forgotten.
+func (t *templates) commitRowStore(day string) {
+	if t.store == nil || t.store.next == nil {
+		return
 	}
+	next := t.store.next
+	t.cache.mu.Lock()
+	for k, h := range t.store.prev {
+		if _, ok := next[k]; ok || k.item > 0 && k.day != day {
+			continue
+		}
+		if e := t.cache.entries[k.source]; e != nil && e.fmSum == k.sum {
+			next[k] = h
+		}
+	}
+	t.cache.mu.Unlock()
+	t.store.prev, t.store.next = next, nil
 }
 
 // rowKey identifies one rendering of the "incident-row" partial: an incident appears on many list pages (each of
