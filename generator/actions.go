@@ -106,7 +106,8 @@ func (s *Site) actionRows() []*ActionRow {
 	today := s.today()
 	day := today.Format("2006-01-02")
 	var rows []*ActionRow
-	slugs := map[string]string{} // team name -> slug: a few dozen teams, named on thousands of incidents
+	slugs := map[string]string{}  // team name -> slug: a few dozen teams, named on thousands of incidents
+	owners := map[string]string{} // owner as written -> ownerKey: the same few hundred people own most items
 	for _, p := range s.Incidents {
 		var teams []string
 		for _, t := range p.Teams {
@@ -120,7 +121,12 @@ func (s *Site) actionRows() []*ActionRow {
 			}
 		}
 		for i, a := range p.ActionItems {
-			r := &ActionRow{ActionItem: a, Incident: p, OwnerKey: ownerKey(a.Owner), TicketURL: ticketURL(a.Ticket), index: i,
+			key, ok := owners[a.Owner]
+			if !ok {
+				key = ownerKey(a.Owner)
+				owners[a.Owner] = key
+			}
+			r := &ActionRow{ActionItem: a, Incident: p, OwnerKey: key, TicketURL: ticketURL(a.Ticket), index: i,
 				teams: teams, day: day}
 			r.TeamKeys = "|" + nobody + "|"
 			if len(teams) > 0 {

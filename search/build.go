@@ -17,9 +17,11 @@ import (
 const (
 	markerName = ".secondstory-index"
 	bleveDir   = "bleve"
-	// formatVersion changes whenever the mapping does, so an old index is
-	// rebuilt rather than queried with field names it does not have.
-	formatVersion = 2
+	// formatVersion changes whenever the mapping or the layout of the
+	// tables in bleve's internal store does, so an old index is rebuilt
+	// rather than queried with field names it does not have. 3: the tables
+	// are split into shards (shard.go).
+	formatVersion = 3
 	// batchSize keeps bleve batches large: many tiny batches are very slow.
 	batchSize = 1000
 )
@@ -116,7 +118,21 @@ func fillTemp(tmp string, docs []Document) error {
 	return nil
 }
 
+// validateDocs checks that every document has an ID, and no two the same.
 func validateDocs(docs []Document) error {
+	validIDs.mu.Lock()
+	defer validIDs.mu.Unlock()
+	if ids := validIDs.ids; len(ids) == len(docs) {
+		i := 0
+		// Equal IDs are replaced with docs' strings, which the next
+		// call usually passes again: comparing those compares pointers.
+		for ; i < len(docs) && docs[i].ID == ids[i]; i++ {
+			ids[i] = docs[i].ID
+		}
+		if i == len(docs) {
+			return nil
+		}
+	}
 	seen := make(map[string]bool, len(docs))
 	for i, d := range docs {
 		if d.ID == "" {
@@ -127,7 +143,21 @@ func validateDocs(docs []Document) error {
 		}
 		seen[d.ID] = true
 	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	validIDs.ids = ids
 	return nil
+}
+
+// validIDs are the IDs validateDocs last found valid, in their order. A
+// preview passes the same documents, in the same order, on every save,
+// and comparing their IDs with these is far cheaper than building a set
+// of 10,000.
+var validIDs struct {
+	mu  sync.Mutex
+	ids []string
 }
 
 func writeBleve(path, scratch string, docs []Document) error {
@@ -135,20 +165,24 @@ func writeBleve(path, scratch string, docs []Document) error {
 	if err != nil {
 		return err
 	}
-	hashes := encodeHashes(hashDocs(docs))
+	internal := newHashTable(docs, hashDocs(docs)).encode()
 	if len(docs) == 0 {
 		// The offline builder cannot write an empty index.
 		bi, err := bleve.New(path, m)
 		if err != nil {
 			return err
 		}
-		if err := bi.SetInternal([]byte(hashesKey), hashes); err != nil {
+		b := bi.NewBatch()
+		for k, v := range internal {
+			b.SetInternal([]byte(k), v)
+		}
+		if err := bi.Batch(b); err != nil {
 			_ = bi.Close()
 			return err
 		}
 		return bi.Close()
 	}
-	return buildOffline(path, scratch, m, docs, map[string][]byte{hashesKey: hashes})
+	return buildOffline(path, scratch, m, docs, internal)
 }
 
 // verify opens the new index the way a server would and checks the count.

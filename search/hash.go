@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"hash/crc32"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -11,12 +12,15 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"github.com/blevesearch/bleve/v2"
 )
 
-// hashesKey names the bleve internal value holding every document's
-// content hash. Being inside the index, it is written in the same batch as
-// the documents it describes, so it cannot disagree with them after a
-// crash, and Build's swap carries it along.
+// hashesKey begins the names of the bleve internal values holding every
+// document's content hash, the shards of a hashTable. Being inside the
+// index, they are written in the same batch as the documents they
+// describe, so they cannot disagree with them after a crash, and Build's
+// swap carries them along.
 const hashesKey = "secondstory.hashes"
 
 // docHash identifies a document's content: two CRC-32s of it, with
@@ -31,7 +35,7 @@ const hashesKey = "secondstory.hashes"
 // instructions on arm64): less than half of SHA-256's CPU time, and a
 // quarter of its wall time on two idle cores (see hashDocs).
 // The all-zero value is never a document's hash (see hashDoc): it marks
-// documents to rewrite (see pending and decodeHashes).
+// documents to rewrite (see apply).
 type docHash [8]byte
 
 // castagnoli is the table crc32.Update recognises and computes with the
@@ -122,23 +126,35 @@ func hashDoc(d Document) docHash {
 	return out
 }
 
-// hashDocs hashes docs on every core. 10,000 documents of 1,150 words
-// (60 MB of text, BenchmarkHashDocs) take 30 to 45 ms of CPU, against 80
-// to 95 ms with SHA-256 measured side by side; 20 ms of wall time on two
-// idle cores. Much of it is reading the text from memory (a loop that
-// only touches every cache line of it takes 7 ms of CPU), which no hash
-// of the full text avoids.
+// hashDocs hashes docs on every core; the result is in docs' order.
+// 10,000 documents of 1,150 words (60 MB of text, BenchmarkHashDocs) take
+// 30 to 45 ms of CPU, against 80 to 95 ms with SHA-256 measured side by
+// side; 20 ms of wall time on two idle cores. Much of it is reading the
+// text from memory (a loop that only touches every cache line of it takes
+// 7 ms of CPU), which no hash of the full text avoids.
 //
 // A document equal to the one its ID had at the last call takes that
 // call's hash (hashMemo): comparing is far cheaper than hashing, as the
 // text of an unchanged document is usually the very same string (the
 // preview hands the same documents back on every save), which Go compares
 // by its pointer before reading any byte.
-func hashDocs(docs []Document) map[string]docHash {
+func hashDocs(docs []Document) []docHash {
 	hs := make([]docHash, len(docs))
+	// Held throughout: the memo is read and rewritten in place.
 	hashMemo.mu.Lock()
-	prev := hashMemo.m
-	hashMemo.mu.Unlock()
+	defer hashMemo.mu.Unlock()
+	prev, next := hashMemo.docs, hashMemo.docs
+	// The documents usually come in the order of the last call: then
+	// the memo entry of each is at its position, and is replaced in
+	// place. Otherwise they are found by ID, and the memo is made anew.
+	var at map[string]int
+	if len(prev) != len(docs) || !sameIDs(prev, docs) {
+		at = make(map[string]int, len(prev))
+		for i, m := range prev {
+			at[m.d.ID] = i
+		}
+		next = make([]memoHash, len(docs))
+	}
 	workers := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
@@ -146,33 +162,40 @@ func hashDocs(docs []Document) map[string]docHash {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(docs); i += workers {
-				if m, ok := prev[docs[i].ID]; ok && sameDoc(m.d, docs[i]) {
-					hs[i] = m.h
+				j, ok := i, true
+				if at != nil {
+					j, ok = at[docs[i].ID]
+				}
+				if ok && sameDoc(prev[j].d, docs[i]) {
+					hs[i] = prev[j].h
 				} else {
 					hs[i] = hashDoc(docs[i])
 				}
+				next[i] = memoHash{docs[i], hs[i]}
 			}
 		}(w)
 	}
 	wg.Wait()
-	out := make(map[string]docHash, len(docs))
-	next := make(map[string]memoHash, len(docs))
-	for i, d := range docs {
-		out[d.ID] = hs[i]
-		next[d.ID] = memoHash{d, hs[i]}
-	}
-	hashMemo.mu.Lock()
-	hashMemo.m = next
-	hashMemo.mu.Unlock()
-	return out
+	hashMemo.docs = next
+	return hs
 }
 
-// hashMemo holds the documents of the last hashDocs call with their
-// hashes (for the process: a preview hashes the same library on every
-// save).
+// sameIDs reports whether docs have the IDs of memo, in the same order.
+func sameIDs(memo []memoHash, docs []Document) bool {
+	for i := range docs {
+		if memo[i].d.ID != docs[i].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// hashMemo holds the documents of the last hashDocs call, in its order,
+// with their hashes (for the process: a preview hashes the same library
+// on every save).
 var hashMemo struct {
-	mu sync.Mutex
-	m  map[string]memoHash
+	mu   sync.Mutex
+	docs []memoHash
 }
 
 type memoHash struct {
@@ -188,14 +211,93 @@ func sameDoc(a, b Document) bool {
 		a.Date == b.Date && math.Float64bits(a.DurationMinutes) == math.Float64bits(b.DurationMinutes)
 }
 
-// hashesVersion is the first byte of the stored table of hashes. It
-// changes whenever hashDoc does (or the size of docHash), so that hashes
-// of another kind are never compared with new ones. Version 1 held
-// 16 bytes of SHA-256 per document.
+// hashesVersion is the first byte of each stored shard of the table of
+// hashes. It changes whenever hashDoc does (or the size of docHash), so
+// that hashes of another kind are never compared with new ones. Version 1
+// held 16 bytes of SHA-256 per document, in indexes of format 2 at most,
+// which are rebuilt (formatVersion).
 const hashesVersion = 2
 
-// encodeHashes is a compact, deterministic encoding: a version byte, then
-// per document (sorted by ID) the ID's length, the ID and the hash.
+// hashTable is the table of every document's hash, split as the index
+// stores it: shard s maps the IDs of shard s (shardOf) to their hashes.
+type hashTable [tableShards]map[string]docHash
+
+// newHashTable makes the table of docs, whose hashes are hs.
+func newHashTable(docs []Document, hs []docHash) *hashTable {
+	var t hashTable
+	for s := range t {
+		t[s] = make(map[string]docHash, len(docs)/tableShards)
+	}
+	for i, d := range docs {
+		t[shardOf(d.ID)][d.ID] = hs[i]
+	}
+	return &t
+}
+
+func (t *hashTable) get(id string) (docHash, bool) {
+	h, ok := t[shardOf(id)][id]
+	return h, ok
+}
+
+func (t *hashTable) len() int {
+	n := 0
+	for _, m := range t {
+		n += len(m)
+	}
+	return n
+}
+
+// changed returns t without deletes and with upserts, whose hashes are
+// hashes (nil: the zero hash, for documents to rewrite), in that order.
+// t is left as it is: the shards in touched, which must hold every entry
+// that changes, are copied, the others shared.
+func (t *hashTable) changed(touched *[tableShards]bool, deletes []string, upserts []Document, hashes []docHash) *hashTable {
+	c := *t
+	for s, ok := range touched {
+		if ok {
+			c[s] = maps.Clone(t[s])
+		}
+	}
+	for _, id := range deletes {
+		delete(c[shardOf(id)], id)
+	}
+	for i, d := range upserts {
+		var h docHash
+		if hashes != nil {
+			h = hashes[i]
+		}
+		c[shardOf(d.ID)][d.ID] = h
+	}
+	return &c
+}
+
+// encode returns the stored value of each shard, by key.
+func (t *hashTable) encode() map[string][]byte {
+	out := make(map[string][]byte, tableShards)
+	for s, m := range t {
+		out[hashesKeys[s]] = encodeHashes(m)
+	}
+	return out
+}
+
+// readHashes reads the table of hashes of an index.
+func readHashes(bi bleve.Index) (*hashTable, error) {
+	var t hashTable
+	for s := range t {
+		b, err := bi.GetInternal([]byte(hashesKeys[s]))
+		if err != nil {
+			return nil, err
+		}
+		if t[s], err = decodeHashes(b); err != nil {
+			return nil, err
+		}
+	}
+	return &t, nil
+}
+
+// encodeHashes encodes a shard of the table compactly and
+// deterministically: a version byte, then per document (sorted by ID) the
+// ID's length, the ID and the hash.
 func encodeHashes(m map[string]docHash) []byte {
 	ids := make([]string, 0, len(m))
 	size := 1
@@ -217,41 +319,23 @@ func encodeHashes(m map[string]docHash) []byte {
 
 var errBadHashes = errors.New("search: unreadable document hashes in the index")
 
-// decodeHashes reads a table of hashes. A table of version 1 (written
-// before hashDoc used CRCs) still says which documents the index holds,
-// but not in terms a new hash can be compared with: each document gets
-// the zero hash, which no document has, so the next Sync counts every one
-// as changed (and, all having changed, rebuilds; Index.Sync and Update
-// rewrite them in place).
+// decodeHashes reads a shard of the table; a missing one is unreadable.
 func decodeHashes(b []byte) (map[string]docHash, error) {
-	if len(b) == 0 {
+	if len(b) == 0 || b[0] != hashesVersion {
 		return nil, errBadHashes
 	}
-	var size int // of each stored hash
-	switch b[0] {
-	case 1:
-		size = 16
-	case hashesVersion:
-		size = len(docHash{})
-	default:
-		return nil, errBadHashes
-	}
-	stale := b[0] != hashesVersion
 	b = b[1:]
 	m := map[string]docHash{}
 	for len(b) > 0 {
 		n, k := binary.Uvarint(b)
-		if k <= 0 || uint64(len(b)-k) < n+uint64(size) {
+		if k <= 0 || uint64(len(b)-k) < n+uint64(len(docHash{})) {
 			return nil, errBadHashes
 		}
 		b = b[k:]
-		id := string(b[:n])
 		var h docHash
-		if !stale {
-			copy(h[:], b[n:])
-		}
-		m[id] = h
-		b = b[n+uint64(size):]
+		copy(h[:], b[n:])
+		m[string(b[:n])] = h
+		b = b[n+uint64(len(docHash{})):]
 	}
 	return m, nil
 }

@@ -1,15 +1,11 @@
 package search
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"maps"
-	"math"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +30,7 @@ func TestHashDocStable(t *testing.T) {
 	if got := hex.EncodeToString(h[:]); got != want {
 		t.Errorf("hashDoc = %s, want %s: the stored hashes changed meaning; bump hashesVersion and update this test", got, want)
 	}
-	if hashDocs([]Document{d})[d.ID] != h {
+	if hashDocs([]Document{d})[0] != h {
 		t.Error("hashDocs disagrees with hashDoc")
 	}
 }
@@ -97,78 +93,6 @@ func TestHashDocFields(t *testing.T) {
 	}
 }
 
-// oldHashDoc is hashDoc as it was for version 1 of the table: 16 bytes of
-// SHA-256.
-func oldHashDoc(d Document) (out [16]byte) {
-	h := sha256.New()
-	var n [binary.MaxVarintLen64]byte
-	str := func(s string) {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
-		h.Write([]byte(s))
-	}
-	strs := func(ss []string) {
-		h.Write(n[:binary.PutUvarint(n[:], uint64(len(ss)))])
-		for _, s := range ss {
-			str(s)
-		}
-	}
-	for _, s := range []string{d.ID, d.URL, d.Title, d.Summary, d.Body, d.Timeline, d.Actions, d.Severity, d.Status} {
-		str(s)
-	}
-	strs(d.Tags)
-	strs(d.Factors)
-	strs(d.Services)
-	str(d.Date.Format(time.RFC3339Nano))
-	h.Write(n[:binary.PutUvarint(n[:], math.Float64bits(d.DurationMinutes))])
-	copy(out[:], h.Sum(nil))
-	return out
-}
-
-// encodeV1 writes docs' table of hashes as version 1 did.
-func encodeV1(docs []Document) []byte {
-	sorted := append([]Document(nil), docs...)
-	sort.Slice(sorted, func(i, j int) bool { return sorted[i].ID < sorted[j].ID })
-	b := []byte{1}
-	for _, d := range sorted {
-		b = binary.AppendUvarint(b, uint64(len(d.ID)))
-		b = append(b, d.ID...)
-		h := oldHashDoc(d)
-		b = append(b, h[:]...)
-	}
-	return b
-}
-
-// oldIndex builds docs at dir and gives it the table of hashes an index
-// written before the CRCs has.
-func oldIndex(t *testing.T, dir string, docs []Document) {
-	t.Helper()
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
-	w, err := openWait(dir, true, boltTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	b := w.bi.NewBatch() // through Index.batch, so Close waits for it to reach the disk
-	b.SetInternal([]byte(hashesKey), encodeV1(docs))
-	if err := w.batch(b); err != nil {
-		t.Fatal(err)
-	}
-	h, err := w.hashes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(h) != len(docs) {
-		t.Fatalf("the version 1 table reads as %d documents, want %d", len(h), len(docs))
-	}
-	for id, dh := range h {
-		if dh != (docHash{}) {
-			t.Fatalf("%s: a version 1 hash reads as %x, want zero (rewrite)", id, dh)
-		}
-	}
-}
-
 func TestDecodeHashes(t *testing.T) {
 	m := map[string]docHash{"a": {1, 2, 3, 4, 5, 6, 7, 8}, "bb": {9}, "": {}}
 	b := encodeHashes(m)
@@ -178,134 +102,94 @@ func TestDecodeHashes(t *testing.T) {
 	if got, err := decodeHashes(b); err != nil || !maps.Equal(got, m) {
 		t.Errorf("round trip: %v, %v", got, err)
 	}
-	old := encodeV1(fixtureDocs()[:2])
-	got, err := decodeHashes(old)
-	if err != nil || len(got) != 2 || got[fixtureDocs()[0].ID] != (docHash{}) {
-		t.Errorf("version 1: %v, %v", got, err)
+	if got, err := decodeHashes(encodeHashes(nil)); err != nil || len(got) != 0 {
+		t.Errorf("empty shard: %v, %v", got, err)
 	}
-	for _, bad := range [][]byte{nil, {}, {0}, {3}, {hashesVersion, 5, 'a'}, {hashesVersion, 1, 'a', 1, 2}, old[:len(old)-1]} {
+	// Version 1 (16 bytes of SHA-256) is only in indexes of format 2.
+	v1 := append([]byte{1, 1, 'a'}, make([]byte, 16)...)
+	for _, bad := range [][]byte{nil, {}, {0}, {3}, v1, {hashesVersion, 5, 'a'}, {hashesVersion, 1, 'a', 1, 2}, b[:len(b)-1]} {
 		if _, err := decodeHashes(bad); err != errBadHashes {
 			t.Errorf("decodeHashes(%v): %v, want errBadHashes", bad, err)
 		}
 	}
 }
 
-// An index written with the old hashes (SHA-256, table version 1) is
-// brought up to date by its first Sync, whichever way Sync takes: none of
-// its documents may pass for unchanged, even those that did not change,
-// since the old hashes cannot be compared with new ones; afterwards the
-// index equals a fresh Build, and the next Sync finds nothing to do.
-func TestSyncOldHashes(t *testing.T) {
-	docs := fixtureDocs()
-	edited := append([]Document(nil), docs...)
-	edited[3].Body += " quokka"
-	root := t.TempDir()
-	fresh := filepath.Join(root, "fresh")
-	if err := Build(fresh, edited); err != nil {
-		t.Fatal(err)
-	}
-	want := internals(t, fresh)
-	check := func(name, dir string, st SyncStats, err error, rebuilt bool) {
+// hashDocs takes an unchanged document's hash from its last call, in
+// whatever order the documents come.
+func TestHashDocsMemo(t *testing.T) {
+	docs := syntheticDocs(50, 20)
+	check := func(name string, docs []Document) {
 		t.Helper()
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
+		hs := hashDocs(docs)
+		if len(hs) != len(docs) {
+			t.Fatalf("%s: %d hashes for %d documents", name, len(hs), len(docs))
 		}
-		if st.Unchanged != 0 || st.Updated != len(docs) || st.Rebuilt != rebuilt {
-			t.Errorf("%s: stats %+v, want all %d updated, rebuilt %v", name, st, len(docs), rebuilt)
-		}
-		if got := internals(t, dir); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s: the hashes or word pairs differ from a fresh Build's", name)
-		}
-		if s := siblings(t, dir); len(s) != 0 {
-			t.Errorf("%s: left %v behind", name, s)
-		}
-	}
-	again := func(name, dir string) {
-		t.Helper()
-		st, err := Sync(dir, edited)
-		if err != nil || st.Changed() || st.Unchanged != len(docs) {
-			t.Errorf("%s, second Sync: %+v, %v", name, st, err)
-		}
-		ix, err := Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ix.Close()
-		if got := hitURLs(mustSearch(t, ix, Request{Query: "quokka"})); !reflect.DeepEqual(got, []string{"incidents/cert-expiry/"}) {
-			t.Errorf("%s: search for the edit: %v", name, got)
-		}
-	}
-
-	t.Run("nobody has it open", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "idx")
-		oldIndex(t, dir, docs)
-		st, err := Sync(dir, edited)
-		check("Sync", dir, st, err, true)
-		again("Sync", dir)
-	})
-	t.Run("reader open", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "idx")
-		oldIndex(t, dir, docs)
-		r, err := Open(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := Sync(dir, edited)
-		r.Close()
-		check("Sync beside a reader", dir, st, err, true)
-		again("Sync beside a reader", dir)
-	})
-	t.Run("writer open", func(t *testing.T) {
-		dir := filepath.Join(t.TempDir(), "idx")
-		oldIndex(t, dir, docs)
-		w, err := OpenWritable(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := Sync(dir, edited)
-		if err == nil {
-			if got := mustSearch(t, w, Request{Query: "quokka"}).Total; got != 1 {
-				t.Errorf("the writer finds %d documents with the edit, want 1", got)
+		for i, d := range docs {
+			if hs[i] != hashDoc(d) {
+				t.Errorf("%s: %s has a hash not its own", name, d.ID)
 			}
 		}
-		w.Close()
-		check("Sync through a writer", dir, st, err, true)
-		again("Sync through a writer", dir)
-	})
-	t.Run("Index.Sync", func(t *testing.T) {
-		// The method never rebuilds: it rewrites every document in place.
-		dir := filepath.Join(t.TempDir(), "idx")
-		oldIndex(t, dir, docs)
-		w, err := OpenWritable(dir)
-		if err != nil {
-			t.Fatal(err)
+	}
+	check("first", docs)
+	check("again", docs)
+	docs[7].Body += " edited"
+	check("one edited in place", docs)
+	docs = slices.Clone(docs)
+	slices.Reverse(docs)
+	check("reversed", docs)
+	docs = append(docs[:10], docs[11:]...)
+	docs[3].Title += " edited"
+	check("one fewer and one edited", docs)
+	docs[4].ID, docs[5].ID = docs[5].ID, docs[4].ID
+	check("two IDs swapped", docs)
+	check("none", nil)
+}
+
+// Each document's hash is in the shard of its ID, and changing the table
+// leaves the original as it was.
+func TestHashTable(t *testing.T) {
+	docs := syntheticDocs(300, 10)
+	hs := hashDocs(docs)
+	tab := newHashTable(docs, hs)
+	if tab.len() != len(docs) {
+		t.Errorf("%d entries, want %d", tab.len(), len(docs))
+	}
+	for s, m := range tab {
+		if len(m) == 0 {
+			t.Errorf("shard %d is empty: a poor spread of 300 IDs", s)
 		}
-		st, err := w.Sync(edited)
-		w.Close()
-		check("Index.Sync", dir, st, err, false)
-		again("Index.Sync", dir)
-	})
-	t.Run("Update", func(t *testing.T) {
-		// Update writes new hashes for what it is given and keeps zero
-		// for the rest, which the next Sync rewrites.
-		dir := filepath.Join(t.TempDir(), "idx")
-		oldIndex(t, dir, docs)
-		w, err := OpenWritable(dir)
-		if err != nil {
-			t.Fatal(err)
+		for id := range m {
+			if shardOf(id) != s {
+				t.Errorf("%s in shard %d, want %d", id, s, shardOf(id))
+			}
 		}
-		defer w.Close()
-		if err := w.Update(edited[3:4], nil); err != nil {
-			t.Fatal(err)
-		}
-		st, err := w.Sync(edited)
-		if err != nil || st.Updated != len(docs)-1 || st.Unchanged != 1 {
-			t.Errorf("Sync after Update: %+v, %v", st, err)
-		}
-		if st, err := w.Sync(edited); err != nil || st.Changed() {
-			t.Errorf("second Sync: %+v, %v", st, err)
-		}
-	})
+	}
+	before := maps.Clone(tab[shardOf(docs[0].ID)])
+	added := Document{ID: "added"}
+	touched := shardsOf([]string{docs[0].ID}, []Document{added, docs[1]})
+	next := tab.changed(&touched, []string{docs[0].ID}, []Document{added, docs[1]}, []docHash{{7}, {8}})
+	if !maps.Equal(tab[shardOf(docs[0].ID)], before) {
+		t.Error("changed modified the table it was called on")
+	}
+	if _, ok := next.get(docs[0].ID); ok {
+		t.Error("a deleted document is still in the table")
+	}
+	if h, _ := next.get("added"); h != (docHash{7}) {
+		t.Errorf("added: %x", h)
+	}
+	if h, _ := next.get(docs[1].ID); h != (docHash{8}) {
+		t.Errorf("updated: %x", h)
+	}
+	if h, _ := next.get(docs[2].ID); h != hs[2] {
+		t.Errorf("unchanged: %x, want %x", h, hs[2])
+	}
+	if next.len() != len(docs) {
+		t.Errorf("%d entries after one deleted and one added, want %d", next.len(), len(docs))
+	}
+	pending := tab.changed(&touched, nil, []Document{docs[1]}, nil)
+	if h, _ := pending.get(docs[1].ID); h != (docHash{}) {
+		t.Errorf("pending: %x, want zero", h)
+	}
 }
 
 // TestSameDocEveryField: hashDocs reuses a hash when sameDoc says the document is unchanged, so sameDoc must look

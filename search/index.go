@@ -28,8 +28,13 @@ type Index struct {
 	// waits for in-flight searches instead of failing them.
 	mu sync.RWMutex
 	// syncMu serialises Syncs, which read and then replace the hashes,
-	// and merges (compact.go).
-	syncMu   sync.Mutex
+	// and merges (compact.go). It guards table and order.
+	syncMu sync.Mutex
+	// table is the index's table of hashes, kept by a writable Index
+	// between Syncs (see hashes); nil until read. order is the same
+	// table in the order of the last Sync's documents, or nil.
+	table    *hashTable
+	order    *docOrder
 	closed   bool
 	bi       bleve.Index
 	dir      string
@@ -189,21 +194,13 @@ func (ix *Index) update(upserts []Document, deletes []string) error {
 	if err != nil {
 		return err
 	}
-	next := make(map[string]docHash, len(prev)+len(upserts))
-	for id, h := range prev {
-		next[id] = h
-	}
 	var dels []string
 	for _, id := range deletes {
 		if id != "" {
-			delete(next, id)
 			dels = append(dels, id)
 		}
 	}
-	for id, h := range hashDocs(upserts) {
-		next[id] = h
-	}
-	_, err = ix.apply(upserts, dels, prev, next)
+	_, err = ix.apply(upserts, hashDocs(upserts), dels, prev)
 	return err
 }
 

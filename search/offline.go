@@ -98,21 +98,27 @@ func buildOffline(path, scratch string, m mapping.IndexMapping, docs []Document,
 		built <- err
 	}()
 	workers := runtime.GOMAXPROCS(0)
-	table := make(pairsTable, len(docs))
+	var pairs [tableShards]pairsTable
+	for s := range pairs {
+		pairs[s] = make(pairsTable, len(docs)/tableShards)
+	}
 	for start := 0; start < len(docs) && !failed.Load(); start += segmentDocs {
-		b, pairs, err := analyseBatch(m, docs[start:min(start+segmentDocs, len(docs))], workers)
+		b, batchPairs, err := analyseBatch(m, docs[start:min(start+segmentDocs, len(docs))], workers)
 		if err != nil {
 			close(batches)
 			<-built
 			return err
 		}
-		for i, p := range pairs {
-			table[docs[start+i].ID] = p
+		for i, p := range batchPairs {
+			id := docs[start+i].ID
+			pairs[shardOf(id)][id] = p
 		}
 		if start+segmentDocs >= len(docs) {
 			// The builder keeps this map and writes it when it closes,
 			// after the last batch.
-			internal[pairsKey] = table.encode()
+			for s, t := range pairs {
+				internal[pairsKeys[s]] = t.encode()
+			}
 			complete = true
 		}
 		batches <- b

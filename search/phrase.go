@@ -26,9 +26,8 @@ import (
 //  2. each is kept only if its body has every pair of the phrase's
 //     adjacent words next to each other: the index stores, per document,
 //     the sorted 32-bit hashes of its body's adjacent word pairs (1.3 KB
-//     per document, in one value of bleve's internal store, always
-//     written in the same batch as the documents); a lookup costs about
-//     a microsecond;
+//     per document, in bleve's internal store, always written in the
+//     same batch as the documents); a lookup costs about a microsecond;
 //  3. for a phrase of more than two words, or with a stop word inside,
 //     the pairs are not enough: the stored body is re-analysed (about
 //     0.1 ms per candidate, so a long phrase of common words is slower).
@@ -109,14 +108,14 @@ func (q *bodyPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 	fa, _ := m.AnalyzerNamed(m.AnalyzerNameForPath(fBody)).(*fastAnalyzer)
 	var buf []analysis.Token
 	var at []int32
-	table, _ := r.GetInternal([]byte(pairsKey))
+	table := pairsReader{r: r}
 	return searcher.NewFilteringSearcher(ctx, conj, func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
 		id, err := sctx.IndexReader.ExternalID(d.IndexInternalID)
 		if err != nil {
 			return false
 		}
 		if len(pairs) > 0 {
-			if set, ok := lookupPairs(table, id); ok {
+			if set, ok := table.lookup(id); ok {
 				for _, p := range pairs {
 					if !hasPair(set, p) {
 						return false
@@ -151,10 +150,31 @@ func (q *bodyPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 	}), nil
 }
 
-// pairsKey names the internal value holding every document's word pairs
-// (a pairsTable, encoded). One value rather than one per document: bolt
-// stored 10,000 small values in three times their size.
+// pairsKey begins the names of the internal values holding every
+// document's word pairs: the table's shards (shard.go), each a pairsTable,
+// encoded. Few values rather than one per document: bolt stored 10,000
+// small values in three times their size.
 const pairsKey = "secondstory.pairs"
+
+// pairsReader looks documents' word pairs up in the index a query reads.
+// It reads a shard of the table when it first looks a document up there,
+// and keeps it for the query.
+type pairsReader struct {
+	r      index.IndexReader
+	shards [tableShards][]byte
+	read   [tableShards]bool
+}
+
+func (p *pairsReader) lookup(id string) ([]byte, bool) {
+	s := shardOf(id)
+	if !p.read[s] {
+		// Unreadable, it reads as empty: every document is checked
+		// against its text instead.
+		p.shards[s], _ = p.r.GetInternal([]byte(pairsKeys[s]))
+		p.read[s] = true
+	}
+	return lookupPairs(p.shards[s], id)
+}
 
 // wordPairs appends the hashes of the pairs of adjacent words (positions
 // p and p+1) in tokens to dst, sorted and without duplicates.

@@ -119,6 +119,30 @@ func TestBodyPhraseMatchesBleve(t *testing.T) {
 	}
 }
 
+// A query finds each document's word pairs in the shard of its ID.
+func TestPairsReader(t *testing.T) {
+	ix, _ := buildFixture(t)
+	adv, err := ix.bi.Advanced()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := adv.Reader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	p := pairsReader{r: r}
+	for _, d := range fixtureDocs() {
+		got, ok := p.lookup(d.ID)
+		if want := bodyPairs(ix.bi.Mapping(), d.Body); !ok || !slices.Equal(got, want) {
+			t.Errorf("%s: pairs %v, %v; want %v", d.ID, got, ok, want)
+		}
+	}
+	if _, ok := p.lookup("nope"); ok {
+		t.Error("found the pairs of a missing document")
+	}
+}
+
 func TestPairsTable(t *testing.T) {
 	tab := pairsTable{"b": encodePairs([]uint32{1, 5, 9}), "a": nil, "c": encodePairs([]uint32{7})}
 	for i := 0; i < 300; i++ {

@@ -391,7 +391,8 @@ func scoreBound(t *testing.T, synced, fresh *Index) float64 {
 	return ratio - 1
 }
 
-// internals returns the index's tables of hashes and word pairs.
+// internals returns the index's tables of hashes and word pairs, each as
+// one map, after checking that every entry is in the shard of its ID.
 func internals(t *testing.T, dir string) [2]any {
 	t.Helper()
 	ix, err := Open(dir)
@@ -399,19 +400,66 @@ func internals(t *testing.T, dir string) [2]any {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	h, err := ix.hashes()
+	table, err := ix.hashes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ix.bi.GetInternal([]byte(pairsKey))
-	if err != nil {
-		t.Fatal(err)
-	}
+	hashes := map[string]docHash{}
 	pairs := map[string]string{}
-	for id, b := range decodePairs(p) {
-		pairs[id] = string(b)
+	for s := range tableShards {
+		for id, h := range table[s] {
+			if shardOf(id) != s {
+				t.Errorf("the hash of %s is in shard %d, want %d", id, s, shardOf(id))
+			}
+			hashes[id] = h
+		}
+		b, err := ix.bi.GetInternal([]byte(pairsKeys[s]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for id, p := range decodePairs(b) {
+			if shardOf(id) != s {
+				t.Errorf("the word pairs of %s are in shard %d, want %d", id, s, shardOf(id))
+			}
+			pairs[id] = string(p)
+		}
 	}
-	return [2]any{h, pairs}
+	return [2]any{hashes, pairs}
+}
+
+// checkKeptTable fails unless the table of hashes a writable Index keeps
+// in memory, if any, is the one in its index, and so is its docOrder.
+func checkKeptTable(t *testing.T, w *Index) {
+	t.Helper()
+	w.syncMu.Lock()
+	defer w.syncMu.Unlock()
+	if w.table == nil {
+		if w.order != nil {
+			t.Error("a docOrder kept without a table")
+		}
+		return
+	}
+	stored, err := readHashes(w.bi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(w.table, stored) {
+		t.Error("the table of hashes kept in memory differs from the index's")
+	}
+	if w.order == nil {
+		return
+	}
+	listed := map[string]docHash{}
+	for i, id := range w.order.ids {
+		listed[id] = w.order.hashes[i]
+	}
+	all := map[string]docHash{}
+	for _, shard := range stored {
+		maps.Copy(all, shard)
+	}
+	if len(w.order.ids) != len(w.order.hashes) || !maps.Equal(listed, all) {
+		t.Error("the docOrder kept in memory differs from the index's table of hashes")
+	}
 }
 
 // A Sync that dies between two of its batches leaves an index that the
@@ -436,12 +484,14 @@ func TestSyncInterrupted(t *testing.T) {
 	if !errors.Is(err, crash) || batches != 1 {
 		t.Fatalf("Sync: %v after %d batches, want the simulated crash after 1", err, batches)
 	}
+	checkKeptTable(t, w)
 	// Some of the documents the interrupted Sync wrote are gone by the
 	// next one, and some that were deleted are back.
 	want := append(append([]Document(nil), docs[40:60]...), docs[400:]...)
 	if _, err := w.Sync(want); err != nil {
 		t.Fatal(err)
 	}
+	checkKeptTable(t, w)
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -561,6 +611,26 @@ func TestSyncThroughOpenWriter(t *testing.T) {
 	if res, _ := svc.Search(context.Background(), Request{Query: "failover"}); res.Total != 0 {
 		t.Errorf("deleted document still found: %d hits", res.Total)
 	}
+	checkKeptTable(t, w)
+	// The next Syncs compare docs with the table w keeps in memory.
+	docs[0].Body += " wombat"
+	docs = append(docs[:1], docs[2:]...)
+	if st, err := Sync(dir, docs); err != nil || st != (SyncStats{Updated: 1, Deleted: 1, Unchanged: 10}) {
+		t.Errorf("second Sync: %+v, %v", st, err)
+	}
+	checkKeptTable(t, w)
+	if st, err := Sync(dir, docs); err != nil || st != (SyncStats{Unchanged: 11}) {
+		t.Errorf("third Sync: %+v, %v", st, err)
+	}
+	// The same IDs in the same order: the kept docOrder is compared.
+	docs[5].Title += " wombat"
+	if st, err := Sync(dir, docs); err != nil || st != (SyncStats{Updated: 1, Unchanged: 10}) {
+		t.Errorf("fourth Sync: %+v, %v", st, err)
+	}
+	checkKeptTable(t, w)
+	if res, _ := svc.Search(context.Background(), Request{Query: "wombat"}); res.Total != 2 {
+		t.Errorf("search for the changes: %d hits, want 2", res.Total)
+	}
 }
 
 // When Sync must rebuild an index held by OpenWritable (most documents
@@ -642,6 +712,7 @@ func TestSyncThroughOpenWriterRebuilds(t *testing.T) {
 		t.Error("Sync of one change replaced the folder")
 	}
 	find("after the update", "wombat", 1)
+	checkKeptTable(t, w)
 
 	// The folder deleted under the Index: Sync rebuilds it rather than
 	// writing into the deleted files.
