@@ -30,8 +30,11 @@ import (
 // much for every save. So Sync counts the documents written or deleted
 // since the index was last merged (the count is kept in the index, in the
 // same batch as the documents) and merges only when the count exceeds
-// mergeShare of the live documents; an index held with OpenWritable also
-// merges after idleMergeDelay without changes.
+// mergeShare of the live documents; an index held with OpenWritable
+// merges after idleMergeDelay without changes instead, and in the Sync
+// only past writerMergeShare: the preview's saves come every few hundred
+// milliseconds while an author types, and a merge in one of them would
+// hold that save's reload for as long as the merge takes.
 
 // unmergedKey names the bleve internal value counting the documents
 // written (added or rewritten) or deleted since the index was last merged
@@ -43,6 +46,10 @@ const unmergedKey = "secondstory.unmerged"
 // below 100 documents, every Sync).
 const mergeShare = 0.01
 
+// writerMergeShare is mergeShare for an index held with OpenWritable, which
+// merges when idle anyway: a bound for an author who never pauses.
+const writerMergeShare = 0.1
+
 // idleMergeDelay is how long an index opened with OpenWritable waits
 // after its last change before it merges in the background.
 const idleMergeDelay = 2 * time.Second
@@ -51,6 +58,15 @@ const idleMergeDelay = 2 * time.Second
 // index of live documents.
 func overBound(n uint64, live int) bool {
 	return float64(n) > mergeShare*float64(live)
+}
+
+// mergeDue reports whether a Sync that leaves n unmerged changes in ix,
+// of live documents, merges before it returns.
+func (ix *Index) mergeDue(n uint64, live int) bool {
+	if ix.idleMerge {
+		return float64(n) > writerMergeShare*float64(live)
+	}
+	return overBound(n, live)
 }
 
 func encodeCount(n uint64) []byte { return strconv.AppendUint(nil, n, 10) }

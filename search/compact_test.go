@@ -404,3 +404,35 @@ func settledGoroutines(t *testing.T, limit int) int {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// An index held with OpenWritable (the preview's) does not merge in a
+// Sync past 1 % of changes, which would hold that save's reload, but only
+// past 10 %; until then the merge waits for a pause.
+func TestWritableMergesPastWriterBound(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "idx")
+	docs := syntheticDocs(100, 40)
+	if err := Build(dir, docs); err != nil {
+		t.Fatal(err)
+	}
+	_, _, hold, _ := idleHooks(t)
+	hold.Store(true) // no background merge during the test
+	w, err := OpenWritable(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	// 10 % of 100 is 10: the eleventh change merges, the ones before do not.
+	for i := range 11 {
+		docs[i].Body += " changed"
+		if _, err := w.Sync(docs); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := w.unmerged()
+		if want := uint64(i + 1); i < 10 && n != want {
+			t.Errorf("change %d: %d unmerged changes, want %d (no merge in the Sync)", i+1, n, want)
+		}
+		if i == 10 && (n != 0 || !merged(t, w)) {
+			t.Errorf("change 11: %d unmerged changes, merged %v: want merged", n, merged(t, w))
+		}
+	}
+}

@@ -44,8 +44,9 @@ func (s SyncStats) Changed() bool { return s.Rebuilt || s.Added+s.Updated+s.Dele
 // that depends on the vocabulary more than on the number of changes (see
 // compact.go: up to 10 % measured at 10,000 documents just before a
 // merge, 93 % in a small index with a tiny vocabulary). An index held
-// with OpenWritable merges after 2 s without changes; Index.Compact
-// merges at once. Build's result is always merged.
+// with OpenWritable merges after 2 s without changes, and in a Sync only
+// past 10 % (compact.go: writerMergeShare); Index.Compact merges at once.
+// Build's result is always merged.
 //
 // bleve's index files admit one writer and no readers alongside it (bolt
 // takes an exclusive file lock), so Sync picks the way that is safe:
@@ -307,7 +308,7 @@ func (ix *Index) syncLocked(docs []Document, maxChanges int) (SyncStats, error) 
 		return SyncStats{}, err
 	}
 	ix.keepOrder(order, docs, hs)
-	if overBound(n, len(docs)) {
+	if ix.mergeDue(n, len(docs)) {
 		if err := ix.compact(context.Background()); err != nil {
 			return st, err
 		}
