@@ -282,6 +282,16 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	memo.next = maps.Clone(mc.pageKeysNow())
 	memo.keep = true
 	out.memo = memo
+	// The whole-site files (feed, sitemap, incidents.json, search-index.json) while the pages render: a frontmatter
+	// edit makes several megabytes of them again, and a few large pages keep only one core busy.
+	files := make(chan error, 1)
+	go func() {
+		err := writeSiteFiles(s, c, lb.jobs, out)
+		if err == nil {
+			err = writeClientIndex(docs, out)
+		}
+		files <- err
+	}()
 	tpl, err := loadTemplates(c.theme)
 	if err == nil {
 		tpl.useFrozenRows(mc)
@@ -290,11 +300,8 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	} else {
 		err = envErrorf("%v", err)
 	}
-	if err == nil {
-		err = writeSiteFiles(s, c, lb.jobs, out)
-	}
-	if err == nil {
-		err = writeClientIndex(docs, out)
+	if ferr := <-files; err == nil {
+		err = ferr
 	}
 	stage("patch: render+write", t0)
 	if ierr := <-indexed; err == nil {
