@@ -271,3 +271,57 @@ func TestPatchedSaveWithErrors(t *testing.T) {
 	}
 	sameTree(t, out, clean)
 }
+
+// TestPatchManyFiles: one change set with a body edit and a title edit (in TOML frontmatter) of two files is
+// patched as one, with a clean build's result; adding a tag to one of them in the next set runs the pipeline.
+func TestPatchManyFiles(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "kb")
+	copyTree(t, "../content", src)
+	const failover = "incidents/2023-03-14-orders-db-failover.md"
+	const jwks = "incidents/2024-05-27-jwks-key-rotation.md"
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	out := filepath.Join(t.TempDir(), "public")
+	cache := &MemCache{}
+	build := func(changed ...string) *Result {
+		t.Helper()
+		res, err := Build(Options{Source: src, Out: out, Now: now, Force: true, Cache: cache, Changed: changed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	edit := func(file, old, new string) {
+		t.Helper()
+		p := filepath.Join(src, file)
+		data, err := os.ReadFile(p)
+		if err != nil || !strings.Contains(string(data), old) {
+			t.Fatalf("%s: %q not found (%v)", file, old, err)
+		}
+		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	matchClean := func(step string) {
+		t.Helper()
+		clean := filepath.Join(t.TempDir(), "clean")
+		if _, err := Build(Options{Source: src, Out: clean, Now: now}); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(step, func(t *testing.T) { sameTree(t, out, clean) })
+	}
+	build()
+	edit(failover, "## What went well\n", "## What went well\n\nA new paragraph.\n")
+	edit(jwks, `title = "Drivers logged out`, `title = "Every driver logged out`)
+	if res := build(failover, jwks); !strings.HasPrefix(res.Stages[0].Name, "patch") {
+		t.Errorf("body and title edits: not patched (%s)", res.Stages[0].Name)
+	}
+	if cache.Decoded != 2 {
+		t.Errorf("%d files decoded, want 2", cache.Decoded)
+	}
+	matchClean("body and title")
+	edit(jwks, `tags = ["jwt", `, `tags = ["a-new-tag", "jwt", `)
+	if res := build(jwks); strings.HasPrefix(res.Stages[0].Name, "patch") {
+		t.Error("a new tag was patched; the graph changes")
+	}
+	matchClean("a new tag")
+}
