@@ -109,12 +109,20 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	// A changed frontmatter goes into the model's postmortem itself, so that the bodies rendered below see it (a
 	// [[link]]'s label is the title); the graph's fields stay. It is put back if the save has errors.
 	var undo []func()
+	// What /stats/ and /actions/ compute from (times, action items) may be unchanged by every edit: then /stats/
+	// stays as it is, and /actions/ keeps its data (it shows titles, so it renders again when an edited incident
+	// has items).
+	statsSame, actionsSame, itemsShown := true, true, false
 	for i := range edits {
 		ed := &edits[i]
 		if ed.fm == nil {
 			continue
 		}
 		old := *ed.p
+		statsSame = statsSame && old.StartedAt.Equal(ed.fm.StartedAt) && old.DetectedAt.Equal(ed.fm.DetectedAt) &&
+			old.MitigatedAt.Equal(ed.fm.MitigatedAt) && old.ResolvedAt.Equal(ed.fm.ResolvedAt)
+		actionsSame = actionsSame && slices.EqualFunc(old.ActionItems, ed.fm.ActionItems, sameItem)
+		itemsShown = itemsShown || len(old.ActionItems) > 0
 		undo = append(undo, func() { *ed.p = old })
 		merged := *ed.fm
 		merged.Factors = slices.Clone(ed.fm.Factors)
@@ -267,6 +275,17 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	// Incident pages other than the edited ones show nothing of a body (their keys say so): they stay on disk.
 	jobs := make([]pageJob, 0, 512)
 	for _, j := range lb.jobs {
+		switch {
+		case j.layout == "stats" && statsSame && actionsSame:
+			continue // kept as it is; its memo key stays the old one, so the next full build renders it again
+		case j.layout == "actions" && actionsSame:
+			if !itemsShown {
+				continue
+			}
+			if data := j.page.Data; data != nil {
+				j.data = func() any { return data }
+			}
+		}
 		if j.layout != "incident" || changed[j.page.Incident] {
 			j.page.BuildDate = opts.Now
 			if p := j.page.Incident; p != nil {
@@ -327,6 +346,11 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	res.Pages, res.Bytes = len(out.cur), lb.bytes
 	res.Duration = time.Since(start)
 	return res, nil, true
+}
+
+// sameItem reports whether two action items are the same to /actions/ and /stats/ (their line may differ).
+func sameItem(a, b ActionItem) bool {
+	return a.Title == b.Title && a.Owner == b.Owner && a.Due.Equal(b.Due) && a.Status == b.Status && a.Ticket == b.Ticket
 }
 
 // readEdits reads the changed files and returns them when each is a postmortem of the last build whose frontmatter

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -376,5 +378,47 @@ func TestWriteClientIndex(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "Replication lag had grown") {
 		t.Error("body text leaked into the client index")
+	}
+}
+
+// WriteClientIndex keeps each entry's encoding between calls: after edits, the file must still be byte for byte
+// what one json.Encoder writes for the whole index.
+func TestWriteClientIndexMemo(t *testing.T) {
+	reference := func(docs []Document) string {
+		sorted := slices.Clone(docs)
+		sort.SliceStable(sorted, func(i, j int) bool {
+			if !sorted[i].Date.Equal(sorted[j].Date) {
+				return sorted[i].Date.After(sorted[j].Date)
+			}
+			return sorted[i].ID < sorted[j].ID
+		})
+		out := clientIndex{Version: 1, Docs: []clientDoc{}}
+		for _, d := range sorted {
+			out.Docs = append(out.Docs, toClientDoc(d))
+		}
+		var b bytes.Buffer
+		if err := json.NewEncoder(&b).Encode(out); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	docs := fixtureDocs()
+	steps := []func(){
+		func() {},
+		func() { docs[3].Title += " <retitled> & more" },
+		func() { docs[5].Tags = append(slices.Clone(docs[5].Tags), "new-tag") },
+		func() { docs[0].Date = docs[0].Date.AddDate(-3, 0, 0) }, // moves in the order
+		func() { docs = docs[1:] },
+		func() { docs = nil },
+	}
+	for i, step := range steps {
+		step()
+		var b bytes.Buffer
+		if err := WriteClientIndex(&b, docs); err != nil {
+			t.Fatal(err)
+		}
+		if want := reference(docs); b.String() != want {
+			t.Errorf("step %d:\n%s\nwant\n%s", i, b.String(), want)
+		}
 	}
 }
