@@ -46,21 +46,22 @@ func WriteClientIndex(w io.Writer, docs []Document) error {
 		return sorted[i].ID < sorted[j].ID
 	})
 	clientMemo.Lock()
-	prev := clientMemo.m
+	prev, size := clientMemo.m, clientMemo.size
 	clientMemo.Unlock()
 	next := make(map[string]clientEntry, len(sorted))
-	buf := bytes.NewBufferString(`{"version":1,"docs":[`)
+	buf := bytes.NewBuffer(make([]byte, 0, size+64))
+	buf.WriteString(`{"version":1,"docs":[`)
 	for i, d := range sorted {
-		cd := toClientDoc(d)
 		e, ok := prev[d.ID]
-		if !ok || !e.doc.equal(cd) {
+		if !ok || !sameClientDoc(e.doc, d) {
 			// json.Marshal escapes <, > and & as the Encoder does, so the
 			// file is also safe to inline in a page.
-			data, err := json.Marshal(cd)
+			data, err := json.Marshal(toClientDoc(d))
 			if err != nil {
 				return err
 			}
-			e = clientEntry{cd, data}
+			e = clientEntry{d, data}
+			e.doc.Body, e.doc.Timeline, e.doc.Actions = "", "", "" // not shown; not kept alive
 		}
 		next[d.ID] = e
 		if i > 0 {
@@ -70,7 +71,7 @@ func WriteClientIndex(w io.Writer, docs []Document) error {
 	}
 	buf.WriteString("]}\n")
 	clientMemo.Lock()
-	clientMemo.m = next
+	clientMemo.m, clientMemo.size = next, buf.Len()
 	clientMemo.Unlock()
 	_, err := w.Write(buf.Bytes())
 	return err
@@ -88,21 +89,24 @@ func toClientDoc(d Document) clientDoc {
 	return cd
 }
 
-func (a clientDoc) equal(b clientDoc) bool {
-	return a.URL == b.URL && a.Title == b.Title && a.Date == b.Date && a.Severity == b.Severity &&
-		a.Summary == b.Summary && a.Year == b.Year && slices.Equal(a.Tags, b.Tags) &&
+// sameClientDoc reports whether a and b make the same entry: equal in
+// every field that toClientDoc reads.
+func sameClientDoc(a, b Document) bool {
+	return a.URL == b.URL && a.Title == b.Title && a.Severity == b.Severity && a.Summary == b.Summary &&
+		a.Date.Equal(b.Date) && a.Date.Location() == b.Date.Location() && slices.Equal(a.Tags, b.Tags) &&
 		slices.Equal(a.Factors, b.Factors) && slices.Equal(a.Services, b.Services)
 }
 
 // clientMemo holds the entries of the last WriteClientIndex call, encoded,
-// by document ID (for the process: a preview writes the same library again
-// after every frontmatter edit).
+// by document ID, and the size of the file (for the process: a preview
+// writes the same library again after every frontmatter edit).
 var clientMemo struct {
 	sync.Mutex
-	m map[string]clientEntry
+	m    map[string]clientEntry
+	size int
 }
 
 type clientEntry struct {
-	doc  clientDoc
+	doc  Document // what the entry was made from (without the long text fields, which it does not show)
 	json []byte
 }
