@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"strings"
 	"sync"
 	"syscall"
@@ -77,6 +79,9 @@ func runWatch(ctx context.Context, ln net.Listener, opts generator.Options, wo g
 	gen := 0
 	go func() {
 		watchDone <- w.Run(wctx, func(rb generator.Rebuild) {
+			if rb.Initial {
+				previewMemory()
+			}
 			if rb.OK() {
 				gen++
 				site.setBuilt()
@@ -117,6 +122,28 @@ func runWatch(ctx context.Context, ln net.Listener, opts generator.Options, wo g
 	}
 	return code
 }
+
+// previewMemory raises, after the preview's first build, the heap limit main sets for a build (defaultMemoryLimit),
+// unless GOMEMLIMIT sets one. The preview keeps the whole model of the library between saves; at 10,000 postmortems
+// that is most of the build's limit, and the collector then ran on nearly every save (save → reload 201 ms instead
+// of 129 for a body edit, 798 instead of 288 for a title edit). Without a limit the heap grew to 1.6 GB; half as
+// much again as the model, and room for a few saves' garbage, keeps both in check.
+func previewMemory() {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	live := int64(sample[0].Value.Uint64())
+	debug.SetMemoryLimit(max(defaultMemoryLimit, live+live/2+previewHeadroom))
+}
+
+// previewHeadroom is the garbage of a few saves at 10,000 postmortems (a title edit rewrites 40 MB of whole-site
+// files).
+const previewHeadroom = 192 << 20
 
 // previewIndex serves the preview's searches from the index beside the output folder. It holds the index open for
 // writing (search.OpenWritable), so that the search.Sync of every rebuild goes through this very handle: the changed

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -582,6 +583,8 @@ func pollBrowser(t *testing.T, ctx context.Context, expr, want string) {
 //
 // SECONDSTORY_BENCH_10K=1 adds the 10,000-postmortem corpus (select it alone with -bench 'WatchReload/n=10000').
 func BenchmarkWatchReload(b *testing.B) {
+	// As main sets it for the command.
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(defaultMemoryLimit))
 	sizes := []int{1000}
 	if os.Getenv("SECONDSTORY_BENCH_10K") != "" {
 		sizes = append(sizes, 10000)
