@@ -13,14 +13,16 @@ import (
 	"github.com/secondstory/secondstory/search"
 )
 
-// While an author writes, most saves change a postmortem's Markdown body and nothing else. Such a save leaves the
-// graph as it was — slugs, lists, terms, backlinks and similar incidents come from the frontmatter and from where
-// the bodies link — so a preview applies it to the last build's model instead of running the pipeline over every
-// file: it renders the changed bodies, re-keys the pages other than incident pages (the page memo renders those
-// whose key changed: the incident itself, its service guides, the reading path) and updates one document of the
-// search index. Whatever else a save touches (frontmatter, where a body links, a new, deleted or renamed file, the
-// configuration, the theme, a factor file, another day) goes through Build's full pipeline. Either way the result
-// is a clean build's; TestPreviewEditsMatchCleanBuild holds both to that.
+// While an author writes, most saves change a postmortem's Markdown body, or a part of its frontmatter that no
+// list, term or relation depends on (title, summary, timeline, action items, times, links: graphKey says which).
+// Such a save leaves the graph as it was — slugs, lists, terms, backlinks and similar incidents come from the rest
+// of the frontmatter and from where the bodies link — so the preview, which knows from its watcher which files
+// changed, applies it to the last build's model instead of running the pipeline over every file: it renders the
+// changed bodies (and those whose links show a changed title), re-keys the pages that can show them (the page memo
+// renders those whose key changed), writes the whole-site files again and updates those documents of the search
+// index. Whatever else a save touches (a tag, a factor, a date, where a body links, a new, deleted or renamed
+// file, the configuration, the theme, a factor file, another day) goes through Build's full pipeline. Either way
+// the result is a clean build's; TestPreviewEditsMatchCleanBuild holds both to that.
 
 // lastBuild is the model of the last successful preview build, as the pages on disk show it.
 type lastBuild struct {
@@ -95,7 +97,7 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 		opts.Drafts != lb.opts.Drafts || opts.BaseURL != lb.opts.BaseURL || buildDay(lb.site.Config, opts.Now) != lb.day {
 		return nil, nil, false
 	}
-	mc, c, s := opts.Cache, lb.content, lb.site
+	mc := opts.Cache
 	prev := mc.manifestFor(opts.Out)
 	if prev == nil {
 		return nil, nil, false
@@ -104,25 +106,57 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	if !ok {
 		return nil, nil, false
 	}
-	listed := func(p *Postmortem) bool { return p.Status != StatusDraft || opts.Drafts }
+	summary, rollback := mergeFrontmatter(edits)
+	// Bodies that show a retitled incident's title (its [[slug]] links) render again.
+	edits = append(edits, dependentBodies(mc, lb.site, edits)...)
+	diags, ok := renderEdits(opts, lb, edits)
+	if !ok {
+		rollback()
+		return nil, nil, false // a body's links moved: its backlinks change
+	}
+	res = &Result{Site: lb.site, Diagnostics: diags}
+	res.Stages = append(res.Stages, Stage{"patch: load+parse", time.Since(start)})
+	if diags.Errors() > 0 {
+		// The site stays the last good build's, and so does the model.
+		rollback()
+		mc.mu.Lock()
+		mc.last = lb
+		mc.mu.Unlock()
+		return res, &ContentError{diags}, true
+	}
+	// From here on the model changes; it is kept again only when the build commits.
+	changed := applyEdits(mc, lb, edits)
+	if err := writePatch(opts, lb, prev, edits, pagesToRender(opts, lb, changed, summary), res); err != nil {
+		return res, err, true // the model is forgotten: the next build runs in full
+	}
+	lb.diags = diags
+	mc.mu.Lock()
+	mc.last = lb
+	mc.mu.Unlock()
+	res.Duration = time.Since(start)
+	return res, nil, true
+}
 
-	// A changed frontmatter goes into the model's postmortem itself, so that the bodies rendered below see it (a
-	// [[link]]'s label is the title); the graph's fields stay. It is put back if the save has errors.
+// summaryInputs says what of /stats/ and /actions/ the frontmatter edits left alone: stats (times, action items),
+// actions (action items), and whether an edited incident shows on /actions/ at all (has items).
+type summaryInputs struct{ statsSame, actionsSame, itemsShown bool }
+
+// mergeFrontmatter puts each changed frontmatter into the model's postmortem itself, so that the bodies rendered
+// next see it (a [[link]]'s label is the title); the graph's fields stay. rollback puts the old ones back.
+func mergeFrontmatter(edits []fileEdit) (summary summaryInputs, rollback func()) {
+	summary = summaryInputs{statsSame: true, actionsSame: true}
 	var undo []func()
-	// What /stats/ and /actions/ compute from (times, action items) may be unchanged by every edit: then /stats/
-	// stays as it is, and /actions/ keeps its data (it shows titles, so it renders again when an edited incident
-	// has items).
-	statsSame, actionsSame, itemsShown := true, true, false
 	for i := range edits {
 		ed := &edits[i]
 		if ed.fm == nil {
 			continue
 		}
 		old := *ed.p
-		statsSame = statsSame && old.StartedAt.Equal(ed.fm.StartedAt) && old.DetectedAt.Equal(ed.fm.DetectedAt) &&
-			old.MitigatedAt.Equal(ed.fm.MitigatedAt) && old.ResolvedAt.Equal(ed.fm.ResolvedAt)
-		actionsSame = actionsSame && slices.EqualFunc(old.ActionItems, ed.fm.ActionItems, sameItem)
-		itemsShown = itemsShown || len(old.ActionItems) > 0
+		summary.statsSame = summary.statsSame && old.StartedAt.Equal(ed.fm.StartedAt) &&
+			old.DetectedAt.Equal(ed.fm.DetectedAt) && old.MitigatedAt.Equal(ed.fm.MitigatedAt) &&
+			old.ResolvedAt.Equal(ed.fm.ResolvedAt)
+		summary.actionsSame = summary.actionsSame && slices.EqualFunc(old.ActionItems, ed.fm.ActionItems, sameItem)
+		summary.itemsShown = summary.itemsShown || len(old.ActionItems) > 0
 		undo = append(undo, func() { *ed.p = old })
 		merged := *ed.fm
 		merged.Factors = slices.Clone(ed.fm.Factors)
@@ -134,14 +168,17 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 		merged.linkDeps, merged.rich, merged.richSet = old.linkDeps, old.rich, old.richSet
 		*ed.p = merged
 	}
-	rollback := func() {
+	return summary, func() {
 		for _, u := range undo {
 			u()
 		}
 	}
-	// Bodies that show a retitled incident's title (its [[slug]] links) render again.
-	edits = append(edits, dependentBodies(mc, s, edits)...)
+}
 
+// renderEdits renders the bodies of the edits into new cache entries (ed.entry, ed.q) and returns the build's
+// diagnostics with theirs; false when a body now links to other incidents.
+func renderEdits(opts Options, lb *lastBuild, edits []fileEdit) (Diagnostics, bool) {
+	mc, c := opts.Cache, lb.content
 	md := newMarkdown(c.Config.UnsafeHTML)
 	var ignored Diagnostics
 	disable := lintDisabled(c.Config, &ignored)
@@ -158,9 +195,6 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 			ne.pm = *ed.fm
 			ne.pm.Factors = slices.Clone(ed.fm.Factors)
 			ne.fmSum, ne.json = ed.fmSum, nil
-		}
-		ed.entry = &ne
-		if ed.fm != nil {
 			// Every finding on this file comes from decoding it and from its body, both done again here.
 			diags = slices.DeleteFunc(diags, func(d Diagnostic) bool { return d.Path == ed.p.Source })
 			diags = append(diags, ed.fmErr...)
@@ -169,15 +203,15 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 				checkStrictFactors([]*Postmortem{ed.p}, c.factorTerms, c.resolver, &diags)
 			}
 		}
-		if !listed(ed.p) {
+		ed.entry = &ne
+		if ed.p.Status == StatusDraft && !opts.Drafts {
 			continue // no page, no lint: only the cache learns the new file
 		}
 		q := *ed.p
 		q.Body, q.HTML, q.PlainText, q.Headings, q.Outlinks, q.Words, q.linkDeps = ne.pm.Body, "", "", nil, nil, 0, nil
 		ed.diags = renderBody(md, &q, c.resolver, disable)
 		if !sameTargets(ed.p.Outlinks, q.Outlinks) {
-			rollback()
-			return nil, nil, false // its backlinks move
+			return nil, false
 		}
 		ed.q = &q
 		if ed.fm == nil {
@@ -189,24 +223,16 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 		ne.rich = richness(&q)
 	}
 	diags.Sort()
-	res = &Result{Site: s, Diagnostics: diags}
-	stage := func(name string, t0 time.Time) { res.Stages = append(res.Stages, Stage{name, time.Since(t0)}) }
-	stage("patch: load+parse", start)
-	if diags.Errors() > 0 {
-		// The site stays the last good build's, and so does the model.
-		rollback()
-		mc.mu.Lock()
-		mc.last = lb
-		mc.mu.Unlock()
-		return res, &ContentError{diags}, true
-	}
+	return diags, true
+}
 
-	// From here on the model changes; it is kept again only when the build commits.
-	t0 := time.Now()
+// applyEdits puts the rendered edits into the model and the cache, and returns the incidents whose page may change:
+// the edited ones, and those that list one whose frontmatter changed (related, backlinks, similar).
+func applyEdits(mc *MemCache, lb *lastBuild, edits []fileEdit) map[*Postmortem]bool {
 	mc.mu.Lock()
 	mc.Decoded, mc.Rendered, mc.Pages = 0, 0, 0
 	mc.mu.Unlock()
-	changed := map[*Postmortem]bool{} // incidents whose page may change
+	changed := map[*Postmortem]bool{}
 	retitled := map[*Postmortem]bool{}
 	memo := lb.memo
 	for _, ed := range edits {
@@ -233,25 +259,66 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 			retitled[p] = true
 		}
 	}
-	if len(retitled) > 0 {
-		list := newKeyHash()
-		for _, p := range memo.order {
-			list.u64(memo.row[p])
-		}
-		memo.listSig = list.sum()
-		// The pages that list a changed incident: related, backlinks, similar.
-		for _, p := range s.Incidents {
-			if slices.ContainsFunc(p.RelatedTo, func(q *Postmortem) bool { return retitled[q] }) ||
-				slices.ContainsFunc(p.Backlinks, func(q *Postmortem) bool { return retitled[q] }) ||
-				slices.ContainsFunc(p.Similar, func(sim Similarity) bool { return retitled[sim.Incident] }) {
-				changed[p] = true
-			}
+	if len(retitled) == 0 {
+		return changed
+	}
+	list := newKeyHash()
+	for _, p := range memo.order {
+		list.u64(memo.row[p])
+	}
+	memo.listSig = list.sum()
+	for _, p := range lb.site.Incidents {
+		if slices.ContainsFunc(p.RelatedTo, func(q *Postmortem) bool { return retitled[q] }) ||
+			slices.ContainsFunc(p.Backlinks, func(q *Postmortem) bool { return retitled[q] }) ||
+			slices.ContainsFunc(p.Similar, func(sim Similarity) bool { return retitled[sim.Incident] }) {
+			changed[p] = true
 		}
 	}
+	return changed
+}
+
+// pagesToRender picks the pages a patch renders or keys again: every page but the incident pages of unchanged
+// incidents (their keys say they show nothing of the edits), /stats/ when its inputs are unchanged, and /actions/
+// when no edited incident shows on it; /actions/ keeps its data when the action items are unchanged.
+func pagesToRender(opts Options, lb *lastBuild, changed map[*Postmortem]bool, summary summaryInputs) []pageJob {
+	mc := opts.Cache
+	jobs := make([]pageJob, 0, 512)
+	for _, j := range lb.jobs {
+		switch {
+		case j.layout == "stats" && summary.statsSame && summary.actionsSame:
+			continue // kept as it is; its memo key stays the old one, so the next full build renders it again
+		case j.layout == "actions" && summary.actionsSame:
+			if !summary.itemsShown {
+				continue
+			}
+			if data := j.page.Data; data != nil {
+				j.data = func() any { return data }
+			}
+		case j.layout == "incident" && !changed[j.page.Incident]:
+			continue
+		}
+		j.page.BuildDate = opts.Now
+		if p := j.page.Incident; p != nil {
+			// Rendered pages drop their body's HTML (writeSite); a neighbour's page needs it again.
+			j.page.Title = p.Title
+			if p.HTML == "" {
+				p.HTML = mc.entry(p.Source).html
+			}
+		}
+		jobs = append(jobs, j)
+	}
+	return jobs
+}
+
+// writePatch writes jobs and the whole-site files in place, updates the search documents of the edits, and commits;
+// res gets the stages and the count of files. prev is what the last build wrote.
+func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fileEdit, jobs []pageJob, res *Result) error {
+	mc, c, s := opts.Cache, lb.content, lb.site
+	t0 := time.Now()
 	s.BuildDate = opts.Now
 	out, err := newOutputInPlace(opts.Out, prev)
 	if err != nil {
-		return res, err, true
+		return err
 	}
 	out.cur = maps.Clone(prev)
 	forgetCache(opts.Out)
@@ -271,33 +338,7 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 		indexTime = time.Since(t)
 		indexed <- err
 	}()
-
-	// Incident pages other than the edited ones show nothing of a body (their keys say so): they stay on disk.
-	jobs := make([]pageJob, 0, 512)
-	for _, j := range lb.jobs {
-		switch {
-		case j.layout == "stats" && statsSame && actionsSame:
-			continue // kept as it is; its memo key stays the old one, so the next full build renders it again
-		case j.layout == "actions" && actionsSame:
-			if !itemsShown {
-				continue
-			}
-			if data := j.page.Data; data != nil {
-				j.data = func() any { return data }
-			}
-		}
-		if j.layout != "incident" || changed[j.page.Incident] {
-			j.page.BuildDate = opts.Now
-			if p := j.page.Incident; p != nil {
-				// Rendered pages drop their body's HTML (writeSite); a neighbour's page needs it again.
-				j.page.Title = p.Title
-				if p.HTML == "" {
-					p.HTML = mc.entry(p.Source).html
-				}
-			}
-			jobs = append(jobs, j)
-		}
-	}
+	memo := lb.memo
 	memo.next = maps.Clone(mc.pageKeysNow())
 	memo.keep = true
 	out.memo = memo
@@ -322,7 +363,7 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	if ferr := <-files; err == nil {
 		err = ferr
 	}
-	stage("patch: render+write", t0)
+	res.Stages = append(res.Stages, Stage{"patch: render+write", time.Since(t0)})
 	if ierr := <-indexed; err == nil {
 		err = ierr
 	}
@@ -333,19 +374,15 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	}
 	if err != nil {
 		out.abort()
-		return res, err, true // the model is forgotten: the next build runs in full
+		return err
 	}
-	stage("patch: commit", t0)
+	res.Stages = append(res.Stages, Stage{"patch: commit", time.Since(t0)})
 	mc.setManifest(opts.Out, out.cur)
 	mc.commitPages(memo)
-	saveCache(opts.Out, c.fingerprint(opts, c.themeDir), diags)
-	lb.docs, lb.diags = docs, diags
-	mc.mu.Lock()
-	mc.last = lb
-	mc.mu.Unlock()
+	saveCache(opts.Out, c.fingerprint(opts, c.themeDir), res.Diagnostics)
+	lb.docs = docs
 	res.Pages, res.Bytes = len(out.cur), lb.bytes
-	res.Duration = time.Since(start)
-	return res, nil, true
+	return nil
 }
 
 // sameItem reports whether two action items are the same to /actions/ and /stats/ (their line may differ).
