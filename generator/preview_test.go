@@ -27,12 +27,9 @@ func TestBuildStateEditsMatchCleanBuild(t *testing.T) {
 }
 
 func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
-	src := filepath.Join(t.TempDir(), "kb")
-	copyTree(t, "../content", src)
+	src, out, now := sampleLibrary(t)
 	const failover = "incidents/2023-03-14-orders-db-failover.md"
 	const routing = "incidents/2021-02-08-routing-config-push.md"
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	out := filepath.Join(t.TempDir(), "public")
 	build := func(out string, cache *MemCache, changed ...string) *Result {
 		t.Helper()
 		res, err := Build(Options{Source: src, Out: out, Now: now, Force: cache != nil, Cache: cache, Changed: changed})
@@ -119,6 +116,28 @@ func testEditsMatchCleanBuild(t *testing.T, cache *MemCache) {
 	}
 }
 
+// sampleLibrary copies the sample knowledge base for a test to edit, and returns it with an output folder and the
+// build time the tests use.
+func sampleLibrary(t *testing.T) (src, out string, now time.Time) {
+	t.Helper()
+	src = filepath.Join(t.TempDir(), "kb")
+	copyTree(t, "../content", src)
+	return src, filepath.Join(t.TempDir(), "public"), time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+}
+
+// editFile replaces the first old in the source file rel with new.
+func editFile(t *testing.T, src, rel, old, new string) {
+	t.Helper()
+	p := filepath.Join(src, rel)
+	data, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(data), old) {
+		t.Fatalf("%s: %q not found (%v)", rel, old, err)
+	}
+	if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func copyTree(t *testing.T, from, to string) {
 	t.Helper()
 	err := filepath.WalkDir(from, func(p string, d fs.DirEntry, err error) error {
@@ -143,27 +162,14 @@ func copyTree(t *testing.T, from, to string) {
 // TestPreviewThenBuild: a preview (serve --watch) changes the site in place without saving its state, so the state
 // an earlier `build` saved no longer describes the site; the next `build` must not trust it.
 func TestPreviewThenBuild(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "kb")
-	copyTree(t, "../content", src)
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	out := filepath.Join(t.TempDir(), "public")
+	src, out, now := sampleLibrary(t)
 	build := func(out string, cache *MemCache) {
 		t.Helper()
 		if _, err := Build(Options{Source: src, Out: out, Now: now, Cache: cache, Force: cache != nil}); err != nil {
 			t.Fatalf("build: %v", err)
 		}
 	}
-	edit := func(old, new string) {
-		t.Helper()
-		p := filepath.Join(src, "incidents/2023-03-14-orders-db-failover.md")
-		data, _ := os.ReadFile(p)
-		if !strings.Contains(string(data), old) {
-			t.Fatalf("%q not found", old)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(old, new string) { editFile(t, src, "incidents/2023-03-14-orders-db-failover.md", old, new) }
 	build(out, nil) // saves its state
 	build(out, nil)
 	preview := &MemCache{}
@@ -181,10 +187,7 @@ func TestPreviewThenBuild(t *testing.T) {
 // last read. An edit of the same length whose modification time is then put back (as some tools do) still changes
 // the change time, so it is seen.
 func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "kb")
-	copyTree(t, "../content", src)
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	out := filepath.Join(t.TempDir(), "public")
+	src, out, now := sampleLibrary(t)
 	build := func(out string) {
 		t.Helper()
 		if _, err := Build(Options{Source: src, Out: out, Now: now}); err != nil {
@@ -218,11 +221,8 @@ func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
 // TestPatchedSaveWithErrors: a body edit that breaks a link fails the preview build with the error at its line,
 // leaves the site as it was, and the save that fixes it is patched in (patch.go) with a clean build's result.
 func TestPatchedSaveWithErrors(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "kb")
-	copyTree(t, "../content", src)
+	src, out, now := sampleLibrary(t)
 	const file = "incidents/2023-03-14-orders-db-failover.md"
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	out := filepath.Join(t.TempDir(), "public")
 	cache := &MemCache{}
 	build := func(changed ...string) (*Result, error) {
 		return Build(Options{Source: src, Out: out, Now: now, Force: true, Cache: cache, Changed: changed})
@@ -275,12 +275,9 @@ func TestPatchedSaveWithErrors(t *testing.T) {
 // TestPatchManyFiles: one change set with a body edit and a title edit (in TOML frontmatter) of two files is
 // patched as one, with a clean build's result; adding a tag to one of them in the next set runs the pipeline.
 func TestPatchManyFiles(t *testing.T) {
-	src := filepath.Join(t.TempDir(), "kb")
-	copyTree(t, "../content", src)
+	src, out, now := sampleLibrary(t)
 	const failover = "incidents/2023-03-14-orders-db-failover.md"
 	const jwks = "incidents/2024-05-27-jwks-key-rotation.md"
-	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
-	out := filepath.Join(t.TempDir(), "public")
 	cache := &MemCache{}
 	build := func(changed ...string) *Result {
 		t.Helper()
@@ -290,17 +287,7 @@ func TestPatchManyFiles(t *testing.T) {
 		}
 		return res
 	}
-	edit := func(file, old, new string) {
-		t.Helper()
-		p := filepath.Join(src, file)
-		data, err := os.ReadFile(p)
-		if err != nil || !strings.Contains(string(data), old) {
-			t.Fatalf("%s: %q not found (%v)", file, old, err)
-		}
-		if err := os.WriteFile(p, []byte(strings.Replace(string(data), old, new, 1)), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	edit := func(file, old, new string) { editFile(t, src, file, old, new) }
 	matchClean := func(step string) {
 		t.Helper()
 		clean := filepath.Join(t.TempDir(), "clean")
