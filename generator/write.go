@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 )
 
 // ioWorkers is how many goroutines do file system calls at once: they wait on the kernel, not on a core, so more
@@ -86,7 +87,7 @@ type output struct {
 	inPlace bool
 	prev    map[string]uint64
 	cur     map[string]uint64
-	pending []string // written next to their pages, renamed over them at commit
+	pending []pendingFile // written next to their pages, renamed over them at commit
 
 	memo *pageMemo // the page keys of this build (pagememo.go)
 }
@@ -153,7 +154,7 @@ func (o *output) writeFile(f siteFile) error {
 		// half-written page.
 		tmp := p + ".secondstory-tmp"
 		o.mu.Lock()
-		o.pending = append(o.pending, tmp)
+		o.pending = append(o.pending, pendingFile{tmp, len(data)})
 		o.mu.Unlock()
 		if err := os.WriteFile(tmp, data, 0o644); err != nil {
 			return envErrorf("%v", err)
@@ -239,11 +240,20 @@ func (o *output) commit() error {
 		return err
 	}
 	if o.inPlace {
-		for i, tmp := range o.pending {
-			if err := os.Rename(tmp, strings.TrimSuffix(tmp, ".secondstory-tmp")); err != nil {
+		var replaced []string
+		for i, f := range o.pending {
+			target := strings.TrimSuffix(f.tmp, ".secondstory-tmp")
+			old := o.keepReplaced(target, f.size, i)
+			if err := os.Rename(f.tmp, target); err != nil {
 				o.pending = o.pending[i:]
 				return envErrorf("%v", err)
 			}
+			if old != "" {
+				replaced = append(replaced, old)
+			}
+		}
+		if len(replaced) > 0 {
+			go freeReplaced(replacedDir(o.target), replaced)
 		}
 		o.pending = nil
 		return o.removeStale()
@@ -268,6 +278,51 @@ func (o *output) commit() error {
 		return removeTree(old)
 	}
 	return nil
+}
+
+// pendingFile is a file written beside its page (tmp), and its size.
+type pendingFile struct {
+	tmp  string
+	size int
+}
+
+// lateFreeSize: a file at least this large that an in-place build replaces is freed after the build, not in it.
+// Renaming over a file frees its blocks then and there: 30 ms for the 31 MB incidents.json of 10,000 postmortems,
+// on the path from a save to the reload.
+const lateFreeSize = 1 << 20
+
+// keepReplaced gives target, when it is large and about to be replaced, a second name in the folder beside the
+// site (replacedDir), so that the rename only drops a link; freeReplaced removes it after the build. It returns
+// that name, or "" when target is small, new, or cannot be linked (another file system): then the rename frees it.
+func (o *output) keepReplaced(target string, size, n int) string {
+	if size < lateFreeSize {
+		return ""
+	}
+	if st, err := os.Stat(target); err != nil || st.Size() < lateFreeSize {
+		return ""
+	}
+	dir := replacedDir(o.target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return ""
+	}
+	old := filepath.Join(dir, fmt.Sprintf("%d-%d-%s", time.Now().UnixNano(), n, filepath.Base(target)))
+	if os.Link(target, old) != nil {
+		return ""
+	}
+	return old
+}
+
+// replacedDir holds the replaced files of the site at target until they are freed: a dot-folder beside it.
+func replacedDir(target string) string {
+	return filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".replaced")
+}
+
+// freeReplaced removes the replaced files keepReplaced made, then their folder if nothing else is in it.
+func freeReplaced(dir string, files []string) {
+	for _, f := range files {
+		_ = os.Remove(f)
+	}
+	_ = os.Remove(dir)
 }
 
 // removeTree removes a folder of ours with several workers: a large site is tens of thousands of small files, and
@@ -357,7 +412,7 @@ func (o *output) abort() {
 	if !o.inPlace {
 		_ = os.RemoveAll(o.dir)
 	}
-	for _, tmp := range o.pending {
-		_ = os.Remove(tmp)
+	for _, f := range o.pending {
+		_ = os.Remove(f.tmp)
 	}
 }
