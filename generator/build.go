@@ -137,7 +137,9 @@ func Build(opts Options) (*Result, error) {
 	t0 = time.Now()
 	var out *output
 	if prev := opts.Cache.manifestFor(opts.Out); prev != nil {
-		out, err = newOutputInPlace(opts.Out, prev)
+		if out, err = newOutputInPlace(opts.Out, prev); err == nil {
+			out.lateFree = !opts.Cache.disk
+		}
 	} else if out, err = newOutput(opts.Out); err == nil && opts.Cache != nil {
 		out.cur = map[string]uint64{} // record what is written, so the next preview build can update in place
 	}

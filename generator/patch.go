@@ -320,7 +320,7 @@ func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fil
 	if err != nil {
 		return err
 	}
-	out.cur = maps.Clone(prev)
+	out.cur, out.lateFree = maps.Clone(prev), true
 	forgetCache(opts.Out)
 	dropDiskCache(opts.Out)
 

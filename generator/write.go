@@ -88,6 +88,9 @@ type output struct {
 	prev    map[string]uint64
 	cur     map[string]uint64
 	pending []pendingFile // written next to their pages, renamed over them at commit
+	// lateFree: large replaced files are freed after the commit, in the background (keepReplaced). Only for a
+	// process that goes on after the build (the preview): a one-off build would exit and leave them behind.
+	lateFree bool
 
 	memo *pageMemo // the page keys of this build (pagememo.go)
 }
@@ -295,7 +298,7 @@ const lateFreeSize = 1 << 20
 // site (replacedDir), so that the rename only drops a link; freeReplaced removes it after the build. It returns
 // that name, or "" when target is small, new, or cannot be linked (another file system): then the rename frees it.
 func (o *output) keepReplaced(target string, size, n int) string {
-	if size < lateFreeSize {
+	if !o.lateFree || size < lateFreeSize {
 		return ""
 	}
 	if st, err := os.Stat(target); err != nil || st.Size() < lateFreeSize {

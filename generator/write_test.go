@@ -31,6 +31,7 @@ func TestInPlaceReplacesLargeFilesLate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	next.lateFree = true
 	for rel, data := range map[string][]byte{"incidents.json": big('b'), "small.html": []byte("b")} {
 		if err := next.write(rel, data); err != nil {
 			t.Fatal(err)
@@ -67,10 +68,13 @@ func TestKeepReplaced(t *testing.T) {
 	if err := os.MkdirAll(site, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	o := &output{target: site}
+	o := &output{target: site, lateFree: true}
 	large, small := filepath.Join(site, "large.json"), filepath.Join(site, "small.html")
 	os.WriteFile(large, make([]byte, lateFreeSize), 0o644)
 	os.WriteFile(small, []byte("x"), 0o644)
+	if (&output{target: site}).keepReplaced(large, lateFreeSize, 0) != "" {
+		t.Error("a one-off build's output kept a replaced file")
+	}
 	if o.keepReplaced(small, lateFreeSize, 0) != "" {
 		t.Error("a small file (on disk) was kept")
 	}
