@@ -33,8 +33,8 @@ type Options struct {
 	Cache   *MemCache // kept by a long-running process between builds (serve --watch); nil for one-off builds
 
 	// Changed, when not nil, lists the source files (relative, forward slashes) that changed since the last build
-	// with this Cache, and nothing else did: serve --watch passes its change set, so that a save that only edits
-	// bodies is applied to the last build (patch.go).
+	// with this Cache, and nothing else did: serve --watch passes its change set, so that a save that edits only
+	// bodies, or frontmatter the graph does not read, is applied to the last build (patch.go).
 	Changed []string
 
 	stats *fileStats // one-off builds: the stats of the files the last build read (diskcache.go)
@@ -191,14 +191,11 @@ func Build(opts Options) (*Result, error) {
 	res.Pages, res.Bytes = out.files, out.bytes
 	opts.Cache.keepLast(opts, content, site, jobs, out.memo, docs, res.Diagnostics, out.bytes)
 	res.Duration = time.Since(start)
-	if opts.Log != nil {
-		fmt.Fprintf(opts.Log, "built %s: %d pages, %d incidents, %d warnings in %s\n", opts.Out, res.Pages, len(site.Incidents),
-			res.Diagnostics.Warnings(), res.Duration.Round(time.Millisecond))
-	}
+	logBuild(opts, res, nil)
 	return res, nil
 }
 
-// logBuild reports a patched build the way Build reports its own.
+// logBuild reports a successful build, patched or not, on opts.Log.
 func logBuild(opts Options, res *Result, err error) {
 	if opts.Log != nil && err == nil {
 		fmt.Fprintf(opts.Log, "built %s: %d pages, %d incidents, %d warnings in %s\n", opts.Out, res.Pages,
