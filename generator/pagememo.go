@@ -221,14 +221,16 @@ type rowStoreKey struct {
 	day     string // an action row: the build day (overdue items count days)
 }
 
+// get returns a row of the last build, and keeps it for the next.
 func (rs *rowStore) get(k rowStoreKey) (template.HTML, bool) {
 	h, ok := rs.prev[k]
-	if ok && rs.next != nil { // a frozen store (useFrozenRows) only gives
+	if ok {
 		rs.put(k, h)
 	}
 	return h, ok
 }
 
+// put keeps a row for the next build; a frozen store (useFrozenRows, next nil) keeps nothing.
 func (rs *rowStore) put(k rowStoreKey, h template.HTML) {
 	if rs.next == nil {
 		return
