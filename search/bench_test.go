@@ -313,8 +313,30 @@ func BenchmarkSyncCompact(b *testing.B) {
 // BenchmarkQuery runs a broad two-word query with all facets, highlighting
 // and 10 hits, and reports latency percentiles.
 func BenchmarkQuery(b *testing.B) {
+	benchQuery(b, Request{Query: "database latency", Size: 10}, func(res *Result) {
+		if len(res.Hits) != 10 || len(res.Hits[0].Fragments) == 0 {
+			b.Fatalf("unexpected result: %d hits", len(res.Hits))
+		}
+	})
+}
+
+// BenchmarkQueryPhrase runs a phrase of two common words: bleve finds the
+// documents with both words, and each one's stored body is checked for
+// the phrase (phrase.go), the slowest kind of query.
+func BenchmarkQueryPhrase(b *testing.B) {
+	benchQuery(b, Request{Query: `"circuit breaker"`, Size: 10}, nil)
+}
+
+// BenchmarkQueryFiltered adds two filters, which costs extra facet passes.
+func BenchmarkQueryFiltered(b *testing.B) {
+	benchQuery(b, Request{Query: "database latency", Size: 10,
+		Filters: map[string][]string{"tag": {"tag-01", "tag-02"}, "severity": {"SEV1"}}}, nil)
+}
+
+// benchQuery runs req b.N times against the benchmark index and reports CPU time and latency percentiles; check,
+// when not nil, looks at every result.
+func benchQuery(b *testing.B, req Request, check func(*Result)) {
 	ix := benchIndex(b, benchN(b))
-	req := Request{Query: "database latency", Size: 10}
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)
 	cpu0 := processCPU()
@@ -326,52 +348,9 @@ func BenchmarkQuery(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(res.Hits) != 10 || len(res.Hits[0].Fragments) == 0 {
-			b.Fatalf("unexpected result: %d hits", len(res.Hits))
+		if check != nil {
+			check(res)
 		}
-	}
-	b.StopTimer()
-	reportCPU(b, cpu0)
-	reportPercentiles(b, lat)
-}
-
-// BenchmarkQueryPhrase runs a phrase of two common words: bleve finds the
-// documents with both words, and each one's stored body is checked for
-// the phrase (phrase.go), the slowest kind of query.
-func BenchmarkQueryPhrase(b *testing.B) {
-	ix := benchIndex(b, benchN(b))
-	req := Request{Query: `"circuit breaker"`, Size: 10}
-	ctx := context.Background()
-	lat := make([]time.Duration, 0, b.N)
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if _, err := ix.Search(ctx, req); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(t0))
-	}
-	b.StopTimer()
-	reportCPU(b, cpu0)
-	reportPercentiles(b, lat)
-}
-
-// BenchmarkQueryFiltered adds two filters, which costs extra facet passes.
-func BenchmarkQueryFiltered(b *testing.B) {
-	ix := benchIndex(b, benchN(b))
-	req := Request{Query: "database latency", Size: 10,
-		Filters: map[string][]string{"tag": {"tag-01", "tag-02"}, "severity": {"SEV1"}}}
-	ctx := context.Background()
-	lat := make([]time.Duration, 0, b.N)
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		t0 := time.Now()
-		if _, err := ix.Search(ctx, req); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(t0))
 	}
 	b.StopTimer()
 	reportCPU(b, cpu0)
