@@ -32,6 +32,8 @@ type pageMemo struct {
 
 	mu   sync.Mutex
 	next map[string]uint64 // page file -> key, as written by this build
+
+	rendered *renderedRows // the rows this build's templates rendered, for the saves patched onto it
 }
 
 // newPageMemo returns nil when pages cannot be memoised: no incremental cache, or layouts from a custom theme. Into
@@ -285,7 +287,7 @@ func (k *keyHash) sum() uint64 { return k.h }
 // derived returns a whole-site file whose inputs hash to key, from the last build when they did then too: a few
 // megabytes of JSON that most edits leave as they are. Without a memo, make runs. The file comes with its checksum,
 // so that writing it in place need not compute it again (siteFile).
-func (m *pageMemo) derived(name string, key uint64, make func() []byte) siteFile {
+func (m *pageMemo) derived(name string, key uint64, make func() fileData) siteFile {
 	if m == nil || !m.complete {
 		return siteFile{name: name, data: make()}
 	}
@@ -296,7 +298,7 @@ func (m *pageMemo) derived(name string, key uint64, make func() []byte) siteFile
 		return siteFile{name, d.data, d.sum}
 	}
 	data := make()
-	sum := checksum(data)
+	sum := data.checksum()
 	m.mc.mu.Lock()
 	if m.mc.derived == nil {
 		m.mc.derived = map[string]derivedFile{}
@@ -308,13 +310,13 @@ func (m *pageMemo) derived(name string, key uint64, make func() []byte) siteFile
 
 type derivedFile struct {
 	key  uint64
-	data []byte
-	sum  uint64 // checksum(data)
+	data fileData
+	sum  uint64 // data.checksum()
 }
 
 // siteFile is a file of the site other than a page; sum is its checksum when known, else 0.
 type siteFile struct {
 	name string
-	data []byte
+	data fileData
 	sum  uint64
 }

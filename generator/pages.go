@@ -87,6 +87,9 @@ func writeSite(s *Site, c *Content, out *output) ([]pageJob, error) {
 	tpl.useRowStore(c.cache, memo != nil)
 	err = renderPages(jobs, c, tpl, memo, out)
 	tpl.commitRowStore(s.today().Format("2006-01-02"))
+	if memo != nil {
+		memo.rendered = tpl.rows
+	}
 	out.memo = memo // the keys become the reference once the build is committed
 	if err != nil {
 		return nil, err
@@ -124,7 +127,7 @@ func renderPages(jobs []pageJob, c *Content, tpl *templates, memo *pageMemo, out
 				return
 			}
 		}
-		buf, err := tpl.render(j.layout, j.page)
+		buf, data, err := tpl.render(j.layout, j.page)
 		if err != nil {
 			fail(envErrorf("%v", err))
 			return
@@ -135,7 +138,7 @@ func renderPages(jobs []pageJob, c *Content, tpl *templates, memo *pageMemo, out
 		if j.layout == "incident" && c.cache != nil {
 			c.cache.count(0, 0, 1)
 		}
-		out.writeAsync(file, buf.Bytes(), func() { putBuffer(buf) })
+		out.writeAsync(file, data, func() { putBuffer(buf) })
 		if j.layout == "incident" {
 			j.page.Incident.HTML = "" // rendered: large knowledge bases need the memory more than the copy
 		}

@@ -262,6 +262,9 @@ func applyEdits(mc *MemCache, lb *lastBuild, edits []fileEdit) map[*Postmortem]b
 	if len(retitled) == 0 {
 		return changed
 	}
+	if memo.rendered != nil {
+		memo.rendered.forget(retitled)
+	}
 	list := newKeyHash()
 	for _, p := range memo.order {
 		list.u64(memo.row[p])
@@ -355,6 +358,10 @@ func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fil
 	tpl, err := loadTemplates(c.theme)
 	if err == nil {
 		tpl.useFrozenRows(mc)
+		if memo.rendered != nil {
+			tpl.rows = memo.rendered
+		}
+		memo.rendered = tpl.rows
 		out.startWriters()
 		err = renderPages(jobs, c, tpl, memo, out)
 	} else {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -72,6 +73,12 @@ func BenchmarkRebuild(b *testing.B) {
 			pprof.StartCPUProfile(f)
 			defer pprof.StopCPUProfile()
 		}
+		// SECONDSTORY_BENCH_MEMPROFILE=prefix writes prefix.before and prefix.after: compare them with
+		// go tool pprof -sample_index=alloc_space -base prefix.before prefix.after.
+		if p := os.Getenv("SECONDSTORY_BENCH_MEMPROFILE"); p != "" {
+			writeHeapProfile(b, p+".before")
+			defer writeHeapProfile(b, p+".after")
+		}
 		for b.Loop() {
 			b.StopTimer()
 			prepare()
@@ -119,6 +126,18 @@ func BenchmarkRebuild(b *testing.B) {
 		build(Options{Out: out}) // the first build from saved state records the page keys
 		timed(b, func() { save(false) }, &Options{Out: out})
 	})
+}
+
+func writeHeapProfile(b *testing.B, file string) {
+	runtime.GC() // the profile shows allocations up to the last collection
+	f, err := os.Create(file)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		b.Fatal(err)
+	}
 }
 
 // benchCorpus generates n postmortems with cmd/secondstory-gencorpus, once per process (the generator is

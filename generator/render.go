@@ -52,7 +52,9 @@ func (p *Page) Canonical() string {
 type templates struct {
 	sets map[string]*template.Template
 	root *template.Template // base + partials: what every set was cloned from
-	rows sync.Map           // rowKey -> template.HTML
+	rows *renderedRows
+	// Long lists of the pages being rendered, spliced in as each page is written.
+	splices splices
 
 	// In a preview rebuild, rows of unchanged files are taken from the previous build (pagememo.go).
 	store *rowStore
@@ -116,17 +118,52 @@ type rowKey struct {
 	compact bool
 }
 
+// actionRowKey identifies one rendering of the "action-row" template: the incident's item at a position, on a
+// build day.
+type actionRowKey struct {
+	p    *Postmortem
+	item int
+	day  string
+	root string
+}
+
+// renderedRows holds the rows rendered with one template set, by postmortem. A build starts with none; a save
+// patched onto the last preview build (patch.go) starts with that build's, less those of the files it changed: its
+// postmortems are the same objects, and a row shows only its file's frontmatter (and, for an action row, the day).
+// The lists of a large knowledge base run to tens of thousands of rows, and a lookup here is one lock-free map
+// access, where the row store's (pagememo.go) hashes the file's path under the cache's lock.
+type renderedRows struct {
+	incident sync.Map // rowKey -> template.HTML
+	action   sync.Map // actionRowKey -> template.HTML
+}
+
+// forget drops the rows of the postmortems in changed.
+func (r *renderedRows) forget(changed map[*Postmortem]bool) {
+	r.incident.Range(func(k, _ any) bool {
+		if changed[k.(rowKey).p] {
+			r.incident.Delete(k)
+		}
+		return true
+	})
+	r.action.Range(func(k, _ any) bool {
+		if changed[k.(actionRowKey).p] {
+			r.action.Delete(k)
+		}
+		return true
+	})
+}
+
 // row renders the "incident-row" partial through a cache; lists of thousands of incidents spend most of their time
 // here otherwise.
 func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML, error) {
 	key := rowKey{p, root, compact}
-	if v, ok := t.rows.Load(key); ok {
+	if v, ok := t.rows.incident.Load(key); ok {
 		return v.(template.HTML), nil
 	}
 	h, err := t.kept(p, rowStoreKey{root: root, compact: compact}, t.root, "incident-row",
 		map[string]any{"P": p, "Root": root, "Compact": compact})
 	if err == nil {
-		t.rows.Store(key, h)
+		t.rows.incident.Store(key, h)
 	}
 	return h, err
 }
@@ -155,19 +192,21 @@ func (t *templates) kept(p *Postmortem, k rowStoreKey, set *template.Template, n
 
 // rowList renders a list of incident rows in one call: a template calls a function through reflection, which
 // costs more than taking a kept row, and lists run to thousands of rows. The result is the rows one after another,
-// as {{range}}{{row}}{{end}} writes them.
+// as {{range}}{{row}}{{end}} writes them (spliced into the page when long: splice.go).
 func (t *templates) rowList(root string, ps []*Postmortem, compact bool) (template.HTML, error) {
-	return joinRows(ps, func(p *Postmortem) (template.HTML, error) { return t.row(root, p, compact) })
+	return rowsOf(t, ps, func(p *Postmortem) (template.HTML, error) { return t.row(root, p, compact) })
 }
 
 // actionRowList is rowList for the rows of /actions/.
 func (t *templates) actionRowList(root string, rs []*ActionRow) (template.HTML, error) {
-	return joinRows(rs, func(r *ActionRow) (template.HTML, error) { return t.actionRow(root, r) })
+	return rowsOf(t, rs, func(r *ActionRow) (template.HTML, error) { return t.actionRow(root, r) })
 }
 
-// joinRows renders every item with row and joins the rows, in one allocation of their total size: the lists run
-// to megabytes, and growing the buffer as it fills made most of a preview save's garbage.
-func joinRows[T any](items []T, row func(T) (template.HTML, error)) (template.HTML, error) {
+// rowsOf renders every item with row, as one list.
+func rowsOf[T any](t *templates, items []T, row func(T) (template.HTML, error)) (template.HTML, error) {
+	if len(items) == 0 {
+		return "", nil
+	}
 	rows := make([]template.HTML, len(items))
 	size := 0
 	for i, it := range items {
@@ -178,19 +217,22 @@ func joinRows[T any](items []T, row func(T) (template.HTML, error)) (template.HT
 		rows[i] = h
 		size += len(h)
 	}
-	var b strings.Builder
-	b.Grow(size)
-	for _, h := range rows {
-		b.WriteString(string(h))
-	}
-	return template.HTML(b.String()), nil
+	return t.splices.list(rows, size), nil
 }
 
 // actionRow renders one row of /actions/ (the "action-row" template of actions.html). A row shows its item, its
 // incident's frontmatter and the build day, so between builds it is kept while those are unchanged.
 func (t *templates) actionRow(root string, r *ActionRow) (template.HTML, error) {
-	return t.kept(r.Incident, rowStoreKey{root: root, item: r.index + 1, day: r.day}, t.sets["actions"], "action-row",
+	key := actionRowKey{r.Incident, r.index + 1, r.day, root}
+	if v, ok := t.rows.action.Load(key); ok {
+		return v.(template.HTML), nil
+	}
+	h, err := t.kept(r.Incident, rowStoreKey{root: root, item: r.index + 1, day: r.day}, t.sets["actions"], "action-row",
 		map[string]any{"A": r, "Root": root})
+	if err == nil {
+		t.rows.action.Store(key, h)
+	}
+	return h, err
 }
 
 func loadTemplates(theme fs.FS) (*templates, error) {
@@ -198,7 +240,7 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 	if err != nil {
 		return nil, fmt.Errorf("theme: %w", err)
 	}
-	t := &templates{sets: map[string]*template.Template{}}
+	t := &templates{sets: map[string]*template.Template{}, rows: &renderedRows{}}
 	root := template.New("base.html").Funcs(funcs).Funcs(template.FuncMap{"row": t.row, "rows": t.rowList,
 		"actionRow": t.actionRow, "actionRows": t.actionRowList})
 	if _, err := root.Parse(string(base)); err != nil {
@@ -249,19 +291,20 @@ func loadTemplates(theme fs.FS) (*templates, error) {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// render executes layout for page; the caller returns the buffer with putBuffer.
-func (t *templates) render(layout string, page *Page) (*bytes.Buffer, error) {
+// render executes layout for page. The page is data, which holds buf's bytes (and long lists: splice.go); the
+// caller returns buf with putBuffer once data is written.
+func (t *templates) render(layout string, page *Page) (buf *bytes.Buffer, data fileData, err error) {
 	set := t.sets[layout]
 	if set == nil {
-		return nil, fmt.Errorf("theme: no layouts/%s.html", layout)
+		return nil, nil, fmt.Errorf("theme: no layouts/%s.html", layout)
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	buf = bufPool.Get().(*bytes.Buffer)
 	buf.Reset()
 	if err := set.ExecuteTemplate(buf, "base.html", page); err != nil {
 		bufPool.Put(buf)
-		return nil, fmt.Errorf("rendering %s with layouts/%s.html: %w", page.Path, layout, err)
+		return nil, nil, fmt.Errorf("rendering %s with layouts/%s.html: %w", page.Path, layout, err)
 	}
-	return buf, nil
+	return buf, t.splices.cut(buf.Bytes()), nil
 }
 
 func putBuffer(b *bytes.Buffer) {

@@ -24,7 +24,7 @@ func BenchmarkRenderIncidentPage(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		buf, err := tpl.render(job.layout, job.page)
+		buf, _, err := tpl.render(job.layout, job.page)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -79,10 +79,10 @@ func writeClientIndex(docs []search.Document, out *output) error {
 		key = h.sum()
 	}
 	var err error
-	f := out.memo.derived("search-index.json", key, func() []byte {
+	f := out.memo.derived("search-index.json", key, func() fileData {
 		var buf bytes.Buffer
 		err = search.WriteClientIndex(&buf, docs)
-		return buf.Bytes()
+		return fileData{buf.Bytes()}
 	})
 	if err != nil {
 		return envErrorf("search: %v", err)
