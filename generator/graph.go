@@ -128,6 +128,7 @@ type Site struct {
 	BuildDate  time.Time
 	factorIdx  map[string]*Term
 	serviceIdx map[string]*Term
+	learnMemo  *learnMemo // the reading path's last selection (learnData)
 }
 
 // Incident returns the listed incident with that slug, or nil.

@@ -3,6 +3,8 @@ package generator
 import (
 	"html"
 	"html/template"
+	"math"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -59,7 +61,15 @@ func (s *Site) learnData() any {
 	for i, p := range s.Incidents {
 		incidents[i] = learnIncident(p)
 	}
-	plan := learn.Select(incidents, s.learnOptions("", s.Config.Learn.Factors))
+	opts := s.learnOptions("", s.Config.Learn.Factors)
+	// A preview save that retitles an incident, as most frontmatter saves do, changes nothing Select reads, and
+	// Select weighs every incident: the last selection is kept while its inputs are the same. (One page calls this
+	// per build, so the memo needs no lock.)
+	key := learnKey(incidents, opts)
+	if s.learnMemo == nil || s.learnMemo.key != key {
+		s.learnMemo = &learnMemo{key, learn.Select(incidents, opts)}
+	}
+	plan := s.learnMemo.plan
 	d := &LearnData{HalfLife: learn.HalfLifeYears}
 	d.Factors, d.Steps = s.learnView(plan, 0, 200)
 	for _, st := range d.Steps {
@@ -67,6 +77,39 @@ func (s *Site) learnData() any {
 		d.Pinned = d.Pinned || st.Pinned
 	}
 	return d
+}
+
+type learnMemo struct {
+	key  uint64 // learnKey of the inputs
+	plan learn.Plan
+}
+
+// learnKey hashes what learn.Select reads: every field of the incidents but Title, and the options.
+func learnKey(incidents []learn.Incident, opts learn.Options) uint64 {
+	h := newKeyHash()
+	for _, in := range incidents {
+		h.str(in.Slug)
+		h.u64(uint64(in.Date.UnixNano()))
+		h.u64(uint64(in.SeverityRank))
+		h.u64(math.Float64bits(in.Richness))
+		switch {
+		case in.Onboarding == nil:
+			h.str("-")
+		case *in.Onboarding:
+			h.str("y")
+		default:
+			h.str("n")
+		}
+		h.str(in.Factors...)
+		h.str("|")
+		h.str(in.Services...)
+		h.str("|")
+	}
+	h.str("opts", opts.Service, strconv.Itoa(opts.Factors), strconv.Itoa(opts.NumSeverities), opts.Now.String())
+	h.str(opts.Pin...)
+	h.str("|")
+	h.str(opts.Skip...)
+	return h.sum()
 }
 
 // ServiceGuide selects, by the same rules as /learn/ but only among the service's incidents, the factors that recur on
