@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/secondstory/secondstory/search"
@@ -80,9 +79,9 @@ func writeClientIndex(docs []search.Document, out *output) error {
 	}
 	var err error
 	f := out.memo.derived("search-index.json", key, func() fileData {
-		var buf bytes.Buffer
-		err = search.WriteClientIndex(&buf, docs)
-		return fileData{buf.Bytes()}
+		var pieces [][]byte
+		pieces, err = search.ClientIndex(docs)
+		return pieces
 	})
 	if err != nil {
 		return envErrorf("search: %v", err)

@@ -1,11 +1,11 @@
 package search
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"slices"
-	"sort"
+	"strings"
 	"sync"
 )
 
@@ -30,52 +30,74 @@ type clientIndex struct {
 
 // WriteClientIndex writes the compact JSON index ({"version":1,"docs":[...]},
 // newest first) that search.js falls back to when /api/search is absent.
-//
-// Each entry is encoded on its own and kept (clientMemo), so that writing
-// the index again after a few documents changed encodes only those: at
-// 10,000 documents the file is about 5 MB, and the preview writes it after
-// every frontmatter edit. The bytes are what one json.Encoder writes for
-// the whole index.
 func WriteClientIndex(w io.Writer, docs []Document) error {
-	sorted := make([]Document, len(docs))
-	copy(sorted, docs)
-	sort.SliceStable(sorted, func(i, j int) bool {
-		if !sorted[i].Date.Equal(sorted[j].Date) {
-			return sorted[i].Date.After(sorted[j].Date)
-		}
-		return sorted[i].ID < sorted[j].ID
-	})
-	clientMemo.Lock()
-	prev, size := clientMemo.m, clientMemo.size
-	clientMemo.Unlock()
-	next := make(map[string]clientEntry, len(sorted))
-	buf := bytes.NewBuffer(make([]byte, 0, size+64))
-	buf.WriteString(`{"version":1,"docs":[`)
-	for i, d := range sorted {
-		e, ok := prev[d.ID]
-		if !ok || !sameClientDoc(e.doc, d) {
-			// json.Marshal escapes <, > and & as the Encoder does, so the
-			// file is also safe to inline in a page.
-			data, err := json.Marshal(toClientDoc(d))
-			if err != nil {
-				return err
-			}
-			e = clientEntry{d, data}
-			e.doc.Body, e.doc.Timeline, e.doc.Actions = "", "", "" // not shown; not kept alive
-		}
-		next[d.ID] = e
-		if i > 0 {
-			buf.WriteByte(',')
-		}
-		buf.Write(e.json)
+	pieces, err := ClientIndex(docs)
+	if err != nil {
+		return err
 	}
-	buf.WriteString("]}\n")
-	clientMemo.Lock()
-	clientMemo.m, clientMemo.size = next, buf.Len()
-	clientMemo.Unlock()
-	_, err := w.Write(buf.Bytes())
+	_, err = io.Copy(w, (*net.Buffers)(&pieces))
 	return err
 }
+
+// ClientIndex returns the index WriteClientIndex writes, as pieces to write
+// one after another: at 10,000 documents the file is about 5 MB, and the
+// preview writes it after every frontmatter edit.
+//
+// Each entry is encoded on its own and kept (clientMemo), so that making
+// the index again after a few documents changed encodes only those. The
+// bytes are what one json.Encoder writes for the whole index.
+func ClientIndex(docs []Document) ([][]byte, error) {
+	sorted := make([]*Document, len(docs))
+	for i := range docs {
+		sorted[i] = &docs[i]
+	}
+	slices.SortStableFunc(sorted, func(a, b *Document) int {
+		if c := b.Date.Compare(a.Date); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	// One call at a time: the memo is updated in place.
+	clientMemo.Lock()
+	defer clientMemo.Unlock()
+	m := clientMemo.m
+	if m == nil {
+		m = make(map[string]clientEntry, len(sorted))
+	}
+	pieces := make([][]byte, 0, 2*len(sorted)+1)
+	pieces = append(pieces, clientOpen)
+	for i, d := range sorted {
+		e, ok := m[d.ID]
+		if !ok || !sameClientDoc(e.doc, *d) {
+			// json.Marshal escapes <, > and & as the Encoder does, so the
+			// file is also safe to inline in a page.
+			data, err := json.Marshal(toClientDoc(*d))
+			if err != nil {
+				return nil, err
+			}
+			e = clientEntry{*d, data}
+			e.doc.Body, e.doc.Timeline, e.doc.Actions = "", "", "" // not shown; not kept alive
+			m[d.ID] = e
+		}
+		if i > 0 {
+			pieces = append(pieces, clientComma)
+		}
+		pieces = append(pieces, e.json)
+	}
+	pieces = append(pieces, clientClose)
+	if len(m) > len(sorted) {
+		// Documents are gone: keep the entries of those still here.
+		next := make(map[string]clientEntry, len(sorted))
+		for _, d := range sorted {
+			next[d.ID] = m[d.ID]
+		}
+		m = next
+	}
+	clientMemo.m = m
+	return pieces, nil
+}
+
+var clientOpen, clientComma, clientClose = []byte(`{"version":1,"docs":[`), []byte(","), []byte("]}\n")
 
 func toClientDoc(d Document) clientDoc {
 	cd := clientDoc{
@@ -97,13 +119,12 @@ func sameClientDoc(a, b Document) bool {
 		slices.Equal(a.Factors, b.Factors) && slices.Equal(a.Services, b.Services)
 }
 
-// clientMemo holds the entries of the last WriteClientIndex call, encoded,
-// by document ID, and the size of the file (for the process: a preview
-// writes the same library again after every frontmatter edit).
+// clientMemo holds the entries of the last ClientIndex call, encoded, by
+// document ID (for the process: a preview writes the same library again
+// after every frontmatter edit).
 var clientMemo struct {
 	sync.Mutex
-	m    map[string]clientEntry
-	size int
+	m map[string]clientEntry
 }
 
 type clientEntry struct {
