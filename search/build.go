@@ -18,10 +18,10 @@ const (
 	markerName = ".secondstory-index"
 	bleveDir   = "bleve"
 	// formatVersion changes whenever the mapping or the layout of the
-	// tables in bleve's internal store does, so an old index is rebuilt
-	// rather than queried with field names it does not have. 3: the tables
-	// are split into shards (shard.go).
-	formatVersion = 3
+	// tables does, so an old index is rebuilt rather than queried with
+	// field names it does not have. 3: the tables are split into shards
+	// (shard.go). 4: the shards are files beside bleve's (tables.go).
+	formatVersion = 4
 	// batchSize keeps bleve batches large: many tiny batches are very slow.
 	batchSize = 1000
 )
@@ -103,7 +103,7 @@ func buildTemp(abs string, docs []Document) (string, error) {
 
 // fillTemp writes the index of docs into the new folder tmp.
 func fillTemp(tmp string, docs []Document) error {
-	if err := writeBleve(filepath.Join(tmp, bleveDir), tmp, docs); err != nil {
+	if err := writeBleve(tmp, docs); err != nil {
 		return fmt.Errorf("search: build index: %w", err)
 	}
 	if err := verify(tmp, len(docs)); err != nil {
@@ -160,14 +160,42 @@ var validIDs struct {
 	ids []string
 }
 
-func writeBleve(path, scratch string, docs []Document) error {
+// writeBleve writes the index of docs into the new folder dir: bleve's
+// files and the tables' (tables.go).
+func writeBleve(dir string, docs []Document) error {
+	path := filepath.Join(dir, bleveDir)
 	m, err := newMapping()
 	if err != nil {
 		return err
 	}
-	internal := newHashTable(docs, hashDocs(docs)).encode()
+	tables := &tableStore{dir: filepath.Join(dir, tablesDir)}
+	var man manifest
+	for s, shard := range newHashTable(docs, hashDocs(docs)) {
+		b := encodeHashes(shard)
+		man.hashes[s] = checksum(b)
+		if err := tables.writeFile(fileName(hashesFile, s, man.hashes[s]), b); err != nil {
+			return err
+		}
+	}
+	internal := map[string][]byte{}
+	// Once the word pairs are known, their files are written and the
+	// manifest completed.
+	pairsDone := func(pairs *[tableShards]pairsTable) error {
+		for s, t := range pairs {
+			b := t.encode()
+			man.pairs[s] = checksum(b)
+			if err := tables.writeFile(fileName(pairsFile, s, man.pairs[s]), b); err != nil {
+				return err
+			}
+		}
+		internal[manifestKey] = man.encode()
+		return nil
+	}
 	if len(docs) == 0 {
 		// The offline builder cannot write an empty index.
+		if err := pairsDone(&[tableShards]pairsTable{}); err != nil {
+			return err
+		}
 		bi, err := bleve.New(path, m)
 		if err != nil {
 			return err
@@ -182,7 +210,7 @@ func writeBleve(path, scratch string, docs []Document) error {
 		}
 		return bi.Close()
 	}
-	return buildOffline(path, scratch, m, docs, internal)
+	return buildOffline(path, dir, m, docs, internal, pairsDone)
 }
 
 // verify opens the new index the way a server would and checks the count.

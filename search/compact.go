@@ -175,7 +175,7 @@ func (ix *Index) compact(ctx context.Context) error {
 	}
 	b := ix.bi.NewBatch()
 	b.SetInternal([]byte(unmergedKey), encodeCount(0))
-	return ix.batch(b)
+	return ix.batch(b, nil)
 }
 
 // segmentState reports how many segments the index has, and whether it is

@@ -161,7 +161,7 @@ func TestCompactManySegments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &Index{bi: bi, dir: dir, writable: true}
+	w := &Index{bi: bi, dir: dir, writable: true, tables: openTables(dir, bi, true)}
 	defer w.Close()
 	for i := 0; i < 25; i++ {
 		docs[i].Body += " changed"

@@ -12,16 +12,7 @@ import (
 	"sync"
 	"time"
 	"unsafe"
-
-	"github.com/blevesearch/bleve/v2"
 )
-
-// hashesKey begins the names of the bleve internal values holding every
-// document's content hash, the shards of a hashTable. Being inside the
-// index, they are written in the same batch as the documents they
-// describe, so they cannot disagree with them after a crash, and Build's
-// swap carries them along.
-const hashesKey = "secondstory.hashes"
 
 // docHash identifies a document's content: two CRC-32s of it, with
 // different polynomials (Castagnoli and IEEE), side by side. It only ever
@@ -269,30 +260,6 @@ func (t *hashTable) changed(touched *[tableShards]bool, deletes []string, upsert
 		c[shardOf(d.ID)][d.ID] = h
 	}
 	return &c
-}
-
-// encode returns the stored value of each shard, by key.
-func (t *hashTable) encode() map[string][]byte {
-	out := make(map[string][]byte, tableShards)
-	for s, m := range t {
-		out[hashesKeys[s]] = encodeHashes(m)
-	}
-	return out
-}
-
-// readHashes reads the table of hashes of an index.
-func readHashes(bi bleve.Index) (*hashTable, error) {
-	var t hashTable
-	for s := range t {
-		b, err := bi.GetInternal([]byte(hashesKeys[s]))
-		if err != nil {
-			return nil, err
-		}
-		if t[s], err = decodeHashes(b); err != nil {
-			return nil, err
-		}
-	}
-	return &t, nil
 }
 
 // encodeHashes encodes a shard of the table compactly and

@@ -33,10 +33,13 @@ type Index struct {
 	// table is the index's table of hashes, kept by a writable Index
 	// between Syncs (see hashes); nil until read. order is the same
 	// table in the order of the last Sync's documents, or nil.
-	table    *hashTable
-	order    *docOrder
-	closed   bool
-	bi       bleve.Index
+	table  *hashTable
+	order  *docOrder
+	closed bool
+	bi     bleve.Index
+	// tables holds the files of the tables (tables.go); replaced with
+	// bi, under mu.
+	tables   *tableStore
 	dir      string
 	writable bool
 	// dirInfo is dir as opened, so that Sync can tell when the folder
@@ -60,18 +63,31 @@ type Index struct {
 // batch applies b. An index opened for writing (the preview's) is opened with bleve's unsafe_batch: a batch
 // returns as soon as searches see it, and bleve's persister writes it to disk a moment later, instead of the
 // caller waiting for the files and their fsync (about 100 ms per save on this kind of machine). Close and the
-// merges wait for those writes (waitPersisted), so what is on disk stays complete.
-func (ix *Index) batch(b *bleve.Batch) error {
+// merges wait for those writes (waitPersisted), so what is on disk stays complete. onPersisted, unless nil, runs
+// once b is on disk (in bleve's persister, in batch order).
+func (ix *Index) batch(b *bleve.Batch, onPersisted func()) error {
 	if !ix.writable {
-		return ix.bi.Batch(b)
+		err := ix.bi.Batch(b)
+		if err == nil && onPersisted != nil {
+			onPersisted()
+		}
+		return err
 	}
 	ix.persisting.Add(1)
 	var once sync.Once
-	done := func(error) { once.Do(ix.persisting.Done) }
+	done := func(err error) {
+		once.Do(func() {
+			if err == nil && onPersisted != nil {
+				onPersisted()
+			}
+			ix.persisting.Done()
+		})
+	}
 	b.SetPersistedCallback(done)
 	err := ix.bi.Batch(b)
 	if err != nil {
-		done(err) // not introduced, so never persisted: nothing to wait for
+		// Not introduced, so never persisted: nothing to wait for.
+		once.Do(ix.persisting.Done)
 	}
 	return err
 }
@@ -135,7 +151,7 @@ func openWait(dir string, writable bool, timeout string) (*Index, error) {
 		}
 		return nil, fmt.Errorf("open search index %s: %w", dir, err)
 	}
-	ix := &Index{bi: bi, dir: abs, writable: writable}
+	ix := &Index{bi: bi, dir: abs, writable: writable, tables: openTables(abs, bi, writable)}
 	if writable {
 		ix.dirInfo, _ = os.Stat(abs)
 		setWriterIndex(abs, ix)
@@ -158,6 +174,7 @@ func (ix *Index) Close() error {
 		ix.waitPersisted()
 	}
 	err := ix.bi.Close()
+	ix.tables.close()
 	if ix.writable {
 		unregisterWriter(ix.dir, ix)
 	}
@@ -216,6 +233,7 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if ix.closed {
 		return nil, ErrClosed
 	}
+	ctx = withTables(ctx, ix.tables) // for phrases on the body (phrase.go)
 
 	from, size := (p.page-1)*p.size, p.size
 	if p.page > maxWindow || from+size > maxWindow {

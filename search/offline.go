@@ -42,7 +42,11 @@ const (
 // core, and analysis was half the work. So documents are mapped and
 // analysed here by one goroutine per core, a batch ahead of the builder,
 // and handed over wrapped so that the builder's own Analyze is a no-op.
-func buildOffline(path, scratch string, m mapping.IndexMapping, docs []Document, internal map[string][]byte) error {
+//
+// internal holds the internal values to write. pairsDone, unless nil, is
+// given every document's body word pairs once all are known, before the
+// builder writes internal, which it may still add to.
+func buildOffline(path, scratch string, m mapping.IndexMapping, docs []Document, internal map[string][]byte, pairsDone func(*[tableShards]pairsTable) error) error {
 	mappingJSON, err := util.MarshalJSON(m)
 	if err != nil {
 		return err
@@ -114,10 +118,14 @@ func buildOffline(path, scratch string, m mapping.IndexMapping, docs []Document,
 			pairs[shardOf(id)][id] = p
 		}
 		if start+segmentDocs >= len(docs) {
-			// The builder keeps this map and writes it when it closes,
+			// The builder keeps internal and writes it when it closes,
 			// after the last batch.
-			for s, t := range pairs {
-				internal[pairsKeys[s]] = t.encode()
+			if pairsDone != nil {
+				if err := pairsDone(&pairs); err != nil {
+					close(batches)
+					<-built
+					return err
+				}
 			}
 			complete = true
 		}

@@ -26,8 +26,9 @@ import (
 //  2. each is kept only if its body has every pair of the phrase's
 //     adjacent words next to each other: the index stores, per document,
 //     the sorted 32-bit hashes of its body's adjacent word pairs (1.3 KB
-//     per document, in bleve's internal store, always written in the
-//     same batch as the documents); a lookup costs about a microsecond;
+//     per document, in files that the manifest written in the same
+//     batch as the documents names, see tables.go); a lookup costs about
+//     a microsecond;
 //  3. for a phrase of more than two words, or with a stop word inside,
 //     the pairs are not enough: the stored body is re-analysed (about
 //     0.1 ms per candidate, so a long phrase of common words is slower).
@@ -108,7 +109,7 @@ func (q *bodyPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 	fa, _ := m.AnalyzerNamed(m.AnalyzerNameForPath(fBody)).(*fastAnalyzer)
 	var buf []analysis.Token
 	var at []int32
-	table := pairsReader{r: r}
+	table := pairsReader{r: r, t: tablesFrom(ctx)}
 	return searcher.NewFilteringSearcher(ctx, conj, func(sctx *bsearch.SearchContext, d *bsearch.DocumentMatch) bool {
 		id, err := sctx.IndexReader.ExternalID(d.IndexInternalID)
 		if err != nil {
@@ -150,27 +151,33 @@ func (q *bodyPhraseQuery) Searcher(ctx context.Context, r index.IndexReader, m m
 	}), nil
 }
 
-// pairsKey begins the names of the internal values holding every
-// document's word pairs: the table's shards (shard.go), each a pairsTable,
-// encoded. Few values rather than one per document: bolt stored 10,000
-// small values in three times their size.
-const pairsKey = "secondstory.pairs"
-
 // pairsReader looks documents' word pairs up in the index a query reads.
-// It reads a shard of the table when it first looks a document up there,
-// and keeps it for the query.
+// It reads the manifest (tables.go) from the query's snapshot, so that it
+// names the files of the documents the query sees, and a shard when it
+// first looks a document up there, and keeps both for the query. A shard
+// whose file is gone (replaced by a Sync since the snapshot) or damaged
+// reads as empty: every document is checked against its text instead.
 type pairsReader struct {
-	r      index.IndexReader
-	shards [tableShards][]byte
-	read   [tableShards]bool
+	r       index.IndexReader
+	t       *tableStore // nil: no files, every shard reads as empty
+	man     manifest
+	manRead bool
+	manOK   bool
+	shards  [tableShards][]byte
+	read    [tableShards]bool
 }
 
 func (p *pairsReader) lookup(id string) ([]byte, bool) {
 	s := shardOf(id)
 	if !p.read[s] {
-		// Unreadable, it reads as empty: every document is checked
-		// against its text instead.
-		p.shards[s], _ = p.r.GetInternal([]byte(pairsKeys[s]))
+		if !p.manRead {
+			var err error
+			p.man, err = readManifest(p.r)
+			p.manRead, p.manOK = true, err == nil
+		}
+		if p.manOK {
+			p.shards[s], _ = p.t.pairsShard(s, p.man.pairs[s])
+		}
 		p.read[s] = true
 	}
 	return lookupPairs(p.shards[s], id)

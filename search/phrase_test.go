@@ -61,7 +61,7 @@ func TestBodyPhraseMatchesBleve(t *testing.T) {
 	for _, fm := range m.(*mapping.IndexMappingImpl).DefaultMapping.Properties[fBody].Fields {
 		fm.IncludeTermVectors = true
 	}
-	if err := buildOffline(withTV, t.TempDir(), m, docs, map[string][]byte{}); err != nil {
+	if err := buildOffline(withTV, t.TempDir(), m, docs, map[string][]byte{}, nil); err != nil {
 		t.Fatal(err)
 	}
 	a, err := bleve.Open(filepath.Join(lean, bleveDir))
@@ -69,6 +69,8 @@ func TestBodyPhraseMatchesBleve(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	// The lean index's queries read its word pairs, as Index.Search's do.
+	tables := openTables(lean, a, false)
 	b, err := bleve.Open(withTV)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +92,7 @@ func TestBodyPhraseMatchesBleve(t *testing.T) {
 	}
 	run := func(idx bleve.Index, q query.Query) []string {
 		req := bleve.NewSearchRequestOptions(q, len(docs), 0, false) // all: ties at a cut would be arbitrary
-		res, err := idx.SearchInContext(context.Background(), req)
+		res, err := idx.SearchInContext(withTables(context.Background(), tables), req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -131,7 +133,7 @@ func TestPairsReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	p := pairsReader{r: r}
+	p := pairsReader{r: r, t: ix.tables}
 	for _, d := range fixtureDocs() {
 		got, ok := p.lookup(d.ID)
 		if want := bodyPairs(ix.bi.Mapping(), d.Body); !ok || !slices.Equal(got, want) {

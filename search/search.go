@@ -10,9 +10,10 @@
 // match case-insensitively (tag:dns finds "DNS"). Text that only looks like
 // syntax ("<script>", "error: timeout") is searched as words.
 //
-// Layout on disk: dir/.secondstory-index (marker, JSON) and dir/bleve (the
-// bleve index, which also holds each document's content hash and body
-// word pairs in its internal store). Build never writes into dir
+// Layout on disk: dir/.secondstory-index (marker, JSON), dir/bleve (the
+// bleve index) and dir/tables (each document's content hash and body word
+// pairs, in shard files that a manifest in bleve's internal store names;
+// tables.go). Build never writes into dir
 // directly; it builds a sibling and renames it into place. Sync updates
 // dir in place with the documents that changed, or a copy when readers
 // have it open (sync.go).

@@ -1,17 +1,12 @@
 package search
 
-import "fmt"
-
-// The tables the index keeps per document in bleve's internal store, the
-// content hashes (hash.go) and the body's word pairs (phrase.go), are each
-// split into tableShards values by document ID, so that a Sync that
-// writes or deletes k documents decodes and encodes at most k shards of
-// each rather than whole tables: at 10,000 documents the pairs are about
-// 10 MB, and decoding and encoding both tables took half the CPU time of
-// a Sync of one document. bleve's persister still writes every internal
-// value with every snapshot it persists, and more values cost it more:
-// at 10,000 documents, 64 shards cost it about 1 ms more per save than
-// 32, and saved the Sync 0.3 ms.
+// The tables the index keeps per document, the content hashes (hash.go)
+// and the body's word pairs (phrase.go), are each split into tableShards
+// files by document ID (tables.go), so that a Sync that writes or deletes
+// k documents decodes, encodes and writes at most k shards of each rather
+// than whole tables: at 10,000 documents the pairs are about 10 MB, and
+// decoding and encoding both tables took half the CPU time of a Sync of
+// one document.
 const tableShards = 32
 
 // shardOf is the shard of both tables that holds id's entries: FNV-1a of
@@ -23,17 +18,6 @@ func shardOf(id string) int {
 		h = (h ^ uint32(id[i])) * 16777619
 	}
 	return int(h % tableShards)
-}
-
-// hashesKeys and pairsKeys name the shards of each table: hashesKey or
-// pairsKey, a dot and the shard's number in two digits.
-var hashesKeys, pairsKeys = shardKeys(hashesKey), shardKeys(pairsKey)
-
-func shardKeys(prefix string) (keys [tableShards]string) {
-	for s := range keys {
-		keys[s] = fmt.Sprintf("%s.%02d", prefix, s)
-	}
-	return keys
 }
 
 // shardsOf marks the shards holding the entries of deletes and upserts.

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+	index "github.com/blevesearch/bleve_index_api"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -245,6 +247,9 @@ func (ix *Index) rebuild(docs []Document) error {
 	// the old index does not concern the new one.
 	ix.waitPersisted()
 	_ = ix.bi.Close()
+	// The new folder may hold files of the same names: the old store
+	// must remove none of them.
+	ix.tables.close()
 	ix.table, ix.order = nil, nil // of the index closed; whichever is reopened is read anew
 	buildMu.Lock()
 	serr := swapIn(tmp, ix.dir, true)
@@ -260,6 +265,7 @@ func (ix *Index) rebuild(docs []Document) error {
 		return errors.Join(serr, fmt.Errorf("search: reopen index %s after rebuilding it: %w", ix.dir, err))
 	}
 	ix.bi = bi
+	ix.tables = openTables(ix.dir, bi, true)
 	ix.dirInfo, _ = os.Stat(ix.dir)
 	return serr
 }
@@ -408,7 +414,7 @@ func (ix *Index) hashes() (*hashTable, error) {
 	if ix.table != nil {
 		return ix.table, nil
 	}
-	t, err := readHashes(ix.bi)
+	t, err := readHashes(ix.bi, ix.tables)
 	if err != nil {
 		return nil, err
 	}
@@ -420,15 +426,15 @@ func (ix *Index) hashes() (*hashTable, error) {
 
 // apply writes upserts, whose hashes are hashes, and deletes into an index
 // whose table of hashes is prev, in batches of about batchSize operations
-// (one batch is atomic). Each batch rewrites the shards of the tables that
-// hold an entry of upserts or deletes. When it takes several, each but the
-// last records every ID that may be in the index, with a zero hash for
-// documents not written yet: if the process dies half-way, the next Sync
-// rewrites those and deletes the ones it no longer wants, instead of
-// trusting hashes of documents never written. Each batch also adds its
-// documents to the count of unmerged changes (compact.go); apply returns
-// the count. Deletes are applied before upserts, so an ID in both is
-// written.
+// (one batch is atomic). Each batch writes new files for the shards of the
+// tables that hold an entry of upserts or deletes, and the manifest naming
+// them (tables.go). When it takes several, each but the last records every
+// ID that may be in the index, with a zero hash for documents not written
+// yet: if the process dies half-way, the next Sync rewrites those and
+// deletes the ones it no longer wants, instead of trusting hashes of
+// documents never written. Each batch also adds its documents to the
+// count of unmerged changes (compact.go); apply returns the count. Deletes
+// are applied before upserts, so an ID in both is written.
 func (ix *Index) apply(upserts []Document, hashes []docHash, deletes []string, prev *hashTable) (uint64, error) {
 	// Until the last batch is written, the table kept in memory is not the
 	// index's (see hashes); if apply fails, it is read again next time.
@@ -438,17 +444,25 @@ func (ix *Index) apply(upserts []Document, hashes []docHash, deletes []string, p
 	if err != nil {
 		return 0, err
 	}
+	man, err := readManifest(ix.bi)
+	if err != nil {
+		return 0, err
+	}
 	touched := shardsOf(deletes, upserts)
 	next := prev.changed(&touched, deletes, upserts, hashes)
 	var pending *hashTable
 	var pairs [tableShards]pairsTable
+	var readOK [tableShards]bool // the shard of word pairs man names was read whole
 	for s, ok := range touched {
-		if ok {
-			old, err := ix.bi.GetInternal([]byte(pairsKeys[s]))
-			if err != nil {
-				return 0, err
-			}
-			pairs[s] = decodePairs(old)
+		if !ok {
+			continue
+		}
+		if old, ok := ix.tables.pairsShard(s, man.pairs[s]); ok {
+			pairs[s], readOK[s] = decodePairs(old), true
+		} else {
+			// Missing or damaged: taken from the stored bodies, so that
+			// the shard written is complete again.
+			pairs[s] = ix.storedPairs(m, prev[s])
 		}
 	}
 	b := ix.bi.NewBatch()
@@ -474,19 +488,39 @@ func (ix *Index) apply(upserts []Document, hashes []docHash, deletes []string, p
 			}
 			table = pending
 		}
-		// The tables and the count go in the same batch as the
-		// documents they describe, so that they cannot disagree with
-		// them.
+		// The manifest naming the tables' files and the count go in the
+		// same batch as the documents they describe, so that they cannot
+		// disagree with them.
+		var files []tableFile
+		var newPairs [tableShards][]byte
 		for s, ok := range touched {
-			if ok {
-				b.SetInternal([]byte(pairsKeys[s]), pairs[s].encode())
-				b.SetInternal([]byte(hashesKeys[s]), encodeHashes(table[s]))
+			if !ok {
+				continue
+			}
+			hb := encodeHashes(table[s])
+			man.hashes[s] = checksum(hb)
+			files = append(files, tableFile{fileName(hashesFile, s, man.hashes[s]), hb})
+			// Word pairs change only with a body or a deletion: a
+			// file found intact with the same content stays.
+			pb := pairs[s].encode()
+			if sum := checksum(pb); sum != man.pairs[s] || !readOK[s] {
+				man.pairs[s] = sum
+				files = append(files, tableFile{fileName(pairsFile, s, sum), pb})
+				newPairs[s] = pb
 			}
 		}
-		b.SetInternal([]byte(unmergedKey), encodeCount(count))
-		if err := ix.batch(b); err != nil {
+		seq, err := ix.tables.prepare(&man, files)
+		if err != nil {
 			return 0, err
 		}
+		b.SetInternal([]byte(manifestKey), man.encode())
+		b.SetInternal([]byte(unmergedKey), encodeCount(count))
+		tables := ix.tables
+		if err := ix.batch(b, func() { tables.persisted(seq) }); err != nil {
+			tables.abandon(seq)
+			return 0, err
+		}
+		tables.introduced(&man, &newPairs)
 		if i == len(upserts) {
 			ix.table = next
 			return count, nil
@@ -498,6 +532,27 @@ func (ix *Index) apply(upserts []Document, hashes []docHash, deletes []string, p
 		}
 		b.Reset()
 	}
+}
+
+// storedPairs computes the word pairs of the documents ids from the
+// bodies stored in the index, for a shard whose file is lost. A document
+// not found gets none: queries check it against its text.
+func (ix *Index) storedPairs(m mapping.IndexMapping, ids map[string]docHash) pairsTable {
+	t := make(pairsTable, len(ids))
+	for id := range ids {
+		doc, err := ix.bi.Document(id)
+		if err != nil || doc == nil {
+			continue
+		}
+		var body []byte
+		doc.VisitFields(func(f index.Field) {
+			if f.Name() == fBody {
+				body = f.Value()
+			}
+		})
+		t[id] = bodyPairs(m, string(body))
+	}
+	return t
 }
 
 type lockKind int
@@ -567,8 +622,8 @@ func syncCopy(abs string, docs []Document) (st SyncStats, err error) {
 }
 
 // copyIndex copies the index at src into the empty directory dst. Segment
-// files (.zap) are never modified once written, so they are hard-linked
-// when the file system allows. It holds a shared lock on the index root
+// files (.zap) and the tables' files are never modified once written, so
+// they are hard-linked when the file system allows. It holds a shared lock on the index root
 // meanwhile, so no writer changes the index under it.
 func copyIndex(src, dst string) error {
 	root := filepath.Join(src, bleveDir, "store", "root.bolt")
@@ -592,7 +647,7 @@ func copyIndex(src, dst string) error {
 			}
 			return os.Mkdir(to, 0o755)
 		}
-		if strings.HasSuffix(p, ".zap") && os.Link(p, to) == nil {
+		if (strings.HasSuffix(p, ".zap") || isTableFile(rel)) && os.Link(p, to) == nil {
 			return nil
 		}
 		return copyFile(p, to)

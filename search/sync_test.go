@@ -404,6 +404,10 @@ func internals(t *testing.T, dir string) [2]any {
 	if err != nil {
 		t.Fatal(err)
 	}
+	man, err := readManifest(ix.bi)
+	if err != nil {
+		t.Fatal(err)
+	}
 	hashes := map[string]docHash{}
 	pairs := map[string]string{}
 	for s := range tableShards {
@@ -413,9 +417,9 @@ func internals(t *testing.T, dir string) [2]any {
 			}
 			hashes[id] = h
 		}
-		b, err := ix.bi.GetInternal([]byte(pairsKeys[s]))
-		if err != nil {
-			t.Fatal(err)
+		b, ok := ix.tables.pairsShard(s, man.pairs[s])
+		if !ok {
+			t.Fatalf("the word pairs' shard %d is unreadable", s)
 		}
 		for id, p := range decodePairs(b) {
 			if shardOf(id) != s {
@@ -439,7 +443,7 @@ func checkKeptTable(t *testing.T, w *Index) {
 		}
 		return
 	}
-	stored, err := readHashes(w.bi)
+	stored, err := readHashes(w.bi, w.tables)
 	if err != nil {
 		t.Fatal(err)
 	}
