@@ -16,8 +16,8 @@ func machineReadable(s *Site, jobs []pageJob, cache *MemCache, memo *pageMemo) [
 	}
 	return []siteFile{
 		{name: "feed.xml", data: fileData{renderFeed(s, 50)}},
-		memo.derived("sitemap.xml", sitemapKey(jobs), func() fileData { return fileData{sitemap(s, jobs)} }),
-		memo.derived("incidents.json", listSig, func() fileData { return incidentsJSON(s, cache) }),
+		memo.derived("sitemap.xml", sitemapKey(jobs), func() (fileData, uint64) { return fileData{sitemap(s, jobs)}, 0 }),
+		memo.derived("incidents.json", listSig, func() (fileData, uint64) { return incidentsJSON(s, cache, memo) }),
 	}
 }
 
@@ -224,33 +224,58 @@ func optMinutes(d time.Duration) *float64 {
 // json.MarshalIndent(list, "", "  ") gives.
 // incidentsJSON is every listed incident, newest first: an array with one incident per line, which keeps the file
 // a third of its indented size and still greppable and diffable line by line. Each line is kept with the file's
-// cache entry, so a build encodes only the incidents that changed, and the file is written from those lines.
-func incidentsJSON(s *Site, cache *MemCache) fileData {
+// cache entry, with its checksum, so a build encodes only the incidents that changed, the file is written from
+// those lines, and its checksum (returned with it) is a hash of theirs rather than a pass over 20 MB.
+func incidentsJSON(s *Site, cache *MemCache, memo *pageMemo) (fileData, uint64) {
 	if len(s.Incidents) == 0 {
-		return fileData{[]byte("[]\n")}
+		return fileData{[]byte("[]\n")}, 0
 	}
-	d := make(fileData, 0, 2*len(s.Incidents)+1)
-	d = append(d, jsonOpen)
-	for range s.Incidents {
-		d = append(d, nil, jsonNext)
-	}
-	d[len(d)-1] = jsonClose
-	var ignored Diagnostics
-	parallel(len(s.Incidents), func(i int, _ *Diagnostics) {
-		p := s.Incidents[i]
-		var e *memEntry
-		if cache != nil {
-			if e = cache.entry(p.Source); e != nil && e.json != nil {
-				d[1+2*i] = e.json
-				return
-			}
+	entries := make([]*memEntry, len(s.Incidents))
+	lines := make([][]byte, len(s.Incidents))
+	var missing []int
+	for i, p := range s.Incidents {
+		switch {
+		case memo != nil:
+			entries[i] = memo.ent[p] // no lock, unlike the cache's own map
+		case cache != nil:
+			entries[i] = cache.entry(p.Source)
 		}
-		d[1+2*i], _ = json.Marshal(incidentEntry(s, p))
-		if e != nil {
-			e.json = d[1+2*i]
+		if e := entries[i]; e != nil && e.json != nil {
+			lines[i] = e.json
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	var ignored Diagnostics
+	parallel(len(missing), func(k int, _ *Diagnostics) {
+		i := missing[k]
+		lines[i], _ = json.Marshal(incidentEntry(s, s.Incidents[i]))
+		if e := entries[i]; e != nil {
+			e.json, e.jsonSum = lines[i], 0
 		}
 	}, &ignored)
-	return d
+	d := make(fileData, 0, 2*len(lines)+1)
+	d = append(d, jsonOpen)
+	h := newKeyHash()
+	for i, line := range lines {
+		if i > 0 {
+			d = append(d, jsonNext)
+		}
+		d = append(d, line)
+		sum := uint64(0)
+		if e := entries[i]; e != nil {
+			if e.jsonSum == 0 {
+				e.jsonSum = checksum(line)
+			}
+			sum = e.jsonSum
+		} else {
+			sum = checksum(line)
+		}
+		h.u64(sum)
+		h.u64(uint64(len(line)))
+	}
+	d = append(d, jsonClose)
+	return d, h.sum() | 1 // never 0, which means "unknown"
 }
 
 var jsonOpen, jsonNext, jsonClose = []byte("[\n"), []byte(",\n"), []byte("\n]\n")

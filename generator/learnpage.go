@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -57,16 +58,16 @@ const wordsPerMinute = 200
 
 // learnData selects the reading path over every listed incident.
 func (s *Site) learnData() any {
-	incidents := make([]learn.Incident, len(s.Incidents))
-	for i, p := range s.Incidents {
-		incidents[i] = learnIncident(p)
-	}
 	opts := s.learnOptions("", s.Config.Learn.Factors)
 	// A preview save that retitles an incident, as most frontmatter saves do, changes nothing Select reads, and
 	// Select weighs every incident: the last selection is kept while its inputs are the same. (One page calls this
 	// per build, so the memo needs no lock.)
-	key := learnKey(incidents, opts)
+	key := learnKey(s.Incidents, opts)
 	if s.learnMemo == nil || s.learnMemo.key != key {
+		incidents := make([]learn.Incident, len(s.Incidents))
+		for i, p := range s.Incidents {
+			incidents[i] = learnIncident(p)
+		}
 		s.learnMemo = &learnMemo{key, learn.Select(incidents, opts)}
 	}
 	plan := s.learnMemo.plan
@@ -84,25 +85,34 @@ type learnMemo struct {
 	plan learn.Plan
 }
 
-// learnKey hashes what learn.Select reads: every field of the incidents but Title, and the options.
-func learnKey(incidents []learn.Incident, opts learn.Options) uint64 {
+// learnKey hashes what learn.Select reads of the incidents (every field of learnIncident's but the title) and the
+// options.
+func learnKey(ps []*Postmortem, opts learn.Options) uint64 {
 	h := newKeyHash()
-	for _, in := range incidents {
-		h.str(in.Slug)
-		h.u64(uint64(in.Date.UnixNano()))
-		h.u64(uint64(in.SeverityRank))
-		h.u64(math.Float64bits(in.Richness))
+	for _, p := range ps {
+		h.str(p.Slug)
+		h.u64(uint64(p.Date.UnixNano()))
+		h.u64(uint64(p.SevRank))
+		h.u64(math.Float64bits(p.richness()))
 		switch {
-		case in.Onboarding == nil:
+		case p.Onboarding == nil:
 			h.str("-")
-		case *in.Onboarding:
+		case *p.Onboarding:
 			h.str("y")
 		default:
 			h.str("n")
 		}
-		h.str(in.Factors...)
+		for _, f := range p.Factors {
+			h.str(f.Slug)
+		}
 		h.str("|")
-		h.str(in.Services...)
+		if p.svcTerms != nil {
+			for _, t := range p.svcTerms {
+				h.str(t.Slug)
+			}
+		} else {
+			h.str(p.Services...) // their slugs come from the names
+		}
 		h.str("|")
 	}
 	h.str("opts", opts.Service, strconv.Itoa(opts.Factors), strconv.Itoa(opts.NumSeverities), opts.Now.String())
@@ -134,11 +144,17 @@ func (s *Site) ServiceGuide(t *Term) *Guide {
 }
 
 func (s *Site) learnOptions(service string, factors int) learn.Options {
+	// Recency counts from the start of the build day: pages are kept for the day (pagememo.go), so the choice
+	// must not move with the hour of the build.
+	var now time.Time
+	if !s.BuildDate.IsZero() {
+		now = s.today()
+	}
 	return learn.Options{
 		Factors:       factors,
 		Pin:           s.Config.Learn.Pin,
 		Skip:          s.Config.Learn.Skip,
-		Now:           s.BuildDate,
+		Now:           now,
 		NumSeverities: len(s.Config.Severities),
 		Service:       service,
 	}

@@ -10,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/secondstory/secondstory/generator/learn"
 )
 
 var (
@@ -349,5 +352,67 @@ paragraph</p>`, 200, "Only this paragraph"},
 		if got := excerpt(c.in, c.limit); got != c.want {
 			t.Errorf("excerpt(%q, %d) = %q, want %q", c.in, c.limit, got, c.want)
 		}
+	}
+}
+
+// The reading path is kept between builds while learnKey is the same: it must change with every input of
+// learn.Select, and only with those.
+func TestLearnKey(t *testing.T) {
+	yes, no := true, false
+	base := func() []*Postmortem {
+		return []*Postmortem{
+			{Slug: "a", Title: "A", Date: time.Date(2024, 1, 2, 0, 0, 0, 0, time.UTC), SevRank: 1,
+				Factors: []FactorRef{{Name: "Retry storm", Slug: "retry-storm"}}, Services: []string{"Orders API"}, Words: 900},
+			{Slug: "b", Title: "B", Date: time.Date(2023, 5, 6, 0, 0, 0, 0, time.UTC), SevRank: 2, Onboarding: &yes},
+		}
+	}
+	opts := learn.Options{Factors: 10, Now: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), NumSeverities: 4}
+	want := learnKey(base(), opts)
+	same := map[string]func(ps []*Postmortem){
+		"title":   func(ps []*Postmortem) { ps[0].Title = "Another title" },
+		"summary": func(ps []*Postmortem) { ps[1].Summary = "" }, // richness unchanged: b had none
+	}
+	for name, edit := range same {
+		ps := base()
+		edit(ps)
+		if learnKey(ps, opts) != want {
+			t.Errorf("%s: the key changed", name)
+		}
+	}
+	differ := map[string]func(ps []*Postmortem, o *learn.Options){
+		"slug":       func(ps []*Postmortem, _ *learn.Options) { ps[0].Slug = "c" },
+		"date":       func(ps []*Postmortem, _ *learn.Options) { ps[0].Date = ps[0].Date.AddDate(0, 0, 1) },
+		"severity":   func(ps []*Postmortem, _ *learn.Options) { ps[0].SevRank = 0 },
+		"richness":   func(ps []*Postmortem, _ *learn.Options) { ps[0].Words = 100 },
+		"onboarding": func(ps []*Postmortem, _ *learn.Options) { ps[1].Onboarding = &no },
+		"factor":     func(ps []*Postmortem, _ *learn.Options) { ps[0].Factors[0].Slug = "config-drift" },
+		"service":    func(ps []*Postmortem, _ *learn.Options) { ps[0].Services = []string{"Payments"} },
+		"order":      func(ps []*Postmortem, _ *learn.Options) { ps[0], ps[1] = ps[1], ps[0] },
+		"day":        func(_ []*Postmortem, o *learn.Options) { o.Now = o.Now.AddDate(0, 0, 1) },
+		"pin":        func(_ []*Postmortem, o *learn.Options) { o.Pin = []string{"b"} },
+		"skip":       func(_ []*Postmortem, o *learn.Options) { o.Skip = []string{"a"} },
+		"factors":    func(_ []*Postmortem, o *learn.Options) { o.Factors = 5 },
+	}
+	for name, edit := range differ {
+		ps, o := base(), opts
+		edit(ps, &o)
+		if learnKey(ps, o) == want {
+			t.Errorf("%s: the key did not change", name)
+		}
+	}
+}
+
+// The reading path is the day's: recency counts from the start of the build day in the site's zone, so builds at
+// different hours of a day choose the same (the page is kept for the day). A day is a date at UTC midnight, as
+// incidents' dates are.
+func TestLearnPathIsTheDays(t *testing.T) {
+	zone := time.FixedZone("UTC+2", 2*3600)
+	s := &Site{Config: &Config{location: zone}, BuildDate: time.Date(2026, 11, 1, 23, 30, 0, 0, time.UTC)}
+	got := s.learnOptions("", 10).Now
+	if want := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("recency counts from %v, want %v (the start of the build day in the site's zone)", got, want)
+	}
+	if now := (&Site{Config: s.Config}).learnOptions("", 10).Now; !now.IsZero() {
+		t.Errorf("without a build date: %v, want no decay", now)
 	}
 }

@@ -69,7 +69,8 @@ type memEntry struct {
 	rich     float64     // richness of the postmortem (learnpage.go)
 	diags    Diagnostics // rendering and lint findings
 
-	json []byte // the file's entry in incidents.json
+	json    []byte // the file's entry in incidents.json
+	jsonSum uint64 // checksum(json), once computed
 
 	doc      *search.Document // its search document without factor names, made with the rendering of docLinks
 	docLinks uint64

@@ -286,10 +286,12 @@ func (k *keyHash) sum() uint64 { return k.h }
 
 // derived returns a whole-site file whose inputs hash to key, from the last build when they did then too: a few
 // megabytes of JSON that most edits leave as they are. Without a memo, make runs. The file comes with its checksum,
-// so that writing it in place need not compute it again (siteFile).
-func (m *pageMemo) derived(name string, key uint64, make func() fileData) siteFile {
+// so that writing it in place need not compute it again (siteFile); make may return one (0: compute it), which
+// must then identify the content as well.
+func (m *pageMemo) derived(name string, key uint64, make func() (fileData, uint64)) siteFile {
 	if m == nil || !m.complete {
-		return siteFile{name: name, data: make()}
+		data, sum := make()
+		return siteFile{name, data, sum}
 	}
 	m.mc.mu.Lock()
 	d, ok := m.mc.derived[name]
@@ -297,8 +299,10 @@ func (m *pageMemo) derived(name string, key uint64, make func() fileData) siteFi
 	if ok && d.key == key {
 		return siteFile{name, d.data, d.sum}
 	}
-	data := make()
-	sum := data.checksum()
+	data, sum := make()
+	if sum == 0 {
+		sum = data.checksum()
+	}
 	m.mc.mu.Lock()
 	if m.mc.derived == nil {
 		m.mc.derived = map[string]derivedFile{}

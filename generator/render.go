@@ -7,9 +7,11 @@ import (
 	"io/fs"
 	"math"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // Page is what every template receives.
@@ -127,14 +129,32 @@ type actionRowKey struct {
 	root string
 }
 
-// renderedRows holds the rows rendered with one template set, by postmortem. A build starts with none; a save
-// patched onto the last preview build (patch.go) starts with that build's, less those of the files it changed: its
-// postmortems are the same objects, and a row shows only its file's frontmatter (and, for an action row, the day).
-// The lists of a large knowledge base run to tens of thousands of rows, and a lookup here is one lock-free map
-// access, where the row store's (pagememo.go) hashes the file's path under the cache's lock.
+// renderedRows holds the rows rendered with one template set, by postmortem, and the lists made of them. A build
+// starts with none; a save patched onto the last preview build (patch.go) starts with that build's, less the rows of
+// the files whose frontmatter it changed: its postmortems, and the lists of them, are the same objects, and a row
+// shows only its file's frontmatter (and, for an action row, the day). The lists of a large knowledge base run to
+// tens of thousands of rows: a kept list is copied and only its forgotten rows are rendered again.
 type renderedRows struct {
 	incident sync.Map // rowKey -> template.HTML
 	action   sync.Map // actionRowKey -> template.HTML
+
+	incidentLists sync.Map // listKey -> *renderedList[*Postmortem]
+	actionLists   sync.Map // listKey -> *renderedList[*ActionRow]
+}
+
+// listKey identifies a list of rows: the lists of incidents are the model's own slices, found again by where they
+// lie; the action rows are made again when items change, so their list is found by its length.
+type listKey struct {
+	root    string
+	compact bool
+	at      unsafe.Pointer
+	n       int
+}
+
+// renderedList is a list's items and their rows; an empty row is one to render again.
+type renderedList[T comparable] struct {
+	items []T
+	rows  []template.HTML
 }
 
 // forget drops the rows of the postmortems in changed.
@@ -151,6 +171,45 @@ func (r *renderedRows) forget(changed map[*Postmortem]bool) {
 		}
 		return true
 	})
+	r.incidentLists.Range(func(_, v any) bool {
+		forgetRows(v.(*renderedList[*Postmortem]), func(p *Postmortem) bool { return changed[p] })
+		return true
+	})
+	r.actionLists.Range(func(_, v any) bool {
+		forgetRows(v.(*renderedList[*ActionRow]), func(a *ActionRow) bool { return changed[a.Incident] })
+		return true
+	})
+}
+
+func forgetRows[T comparable](l *renderedList[T], changed func(T) bool) {
+	for i, it := range l.items {
+		if changed(it) {
+			l.rows[i] = ""
+		}
+	}
+}
+
+// listRows renders a list's rows, from the list kept under key when it has the same items.
+func listRows[T comparable](lists *sync.Map, key listKey, items []T, row func(T) (template.HTML, error)) (
+	rows []template.HTML, size int, err error) {
+	if v, ok := lists.Load(key); ok {
+		if l := v.(*renderedList[T]); slices.Equal(l.items, items) {
+			rows = slices.Clone(l.rows)
+		}
+	}
+	if rows == nil {
+		rows = make([]template.HTML, len(items))
+	}
+	for i, it := range items {
+		if rows[i] == "" {
+			if rows[i], err = row(it); err != nil {
+				return nil, 0, err
+			}
+		}
+		size += len(rows[i])
+	}
+	lists.Store(key, &renderedList[T]{items, rows})
+	return rows, size, nil
 }
 
 // row renders the "incident-row" partial through a cache; lists of thousands of incidents spend most of their time
@@ -194,28 +253,29 @@ func (t *templates) kept(p *Postmortem, k rowStoreKey, set *template.Template, n
 // costs more than taking a kept row, and lists run to thousands of rows. The result is the rows one after another,
 // as {{range}}{{row}}{{end}} writes them (spliced into the page when long: splice.go).
 func (t *templates) rowList(root string, ps []*Postmortem, compact bool) (template.HTML, error) {
-	return rowsOf(t, ps, func(p *Postmortem) (template.HTML, error) { return t.row(root, p, compact) })
+	if len(ps) == 0 {
+		return "", nil
+	}
+	key := listKey{root: root, compact: compact, at: unsafe.Pointer(unsafe.SliceData(ps)), n: len(ps)}
+	rows, size, err := listRows(&t.rows.incidentLists, key, ps, func(p *Postmortem) (template.HTML, error) {
+		return t.row(root, p, compact)
+	})
+	if err != nil {
+		return "", err
+	}
+	return t.splices.list(rows, size), nil
 }
 
 // actionRowList is rowList for the rows of /actions/.
 func (t *templates) actionRowList(root string, rs []*ActionRow) (template.HTML, error) {
-	return rowsOf(t, rs, func(r *ActionRow) (template.HTML, error) { return t.actionRow(root, r) })
-}
-
-// rowsOf renders every item with row, as one list.
-func rowsOf[T any](t *templates, items []T, row func(T) (template.HTML, error)) (template.HTML, error) {
-	if len(items) == 0 {
+	if len(rs) == 0 {
 		return "", nil
 	}
-	rows := make([]template.HTML, len(items))
-	size := 0
-	for i, it := range items {
-		h, err := row(it)
-		if err != nil {
-			return "", err
-		}
-		rows[i] = h
-		size += len(h)
+	rows, size, err := listRows(&t.rows.actionLists, listKey{root: root, n: len(rs)}, rs, func(r *ActionRow) (template.HTML, error) {
+		return t.actionRow(root, r)
+	})
+	if err != nil {
+		return "", err
 	}
 	return t.splices.list(rows, size), nil
 }

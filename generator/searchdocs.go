@@ -78,10 +78,10 @@ func writeClientIndex(docs []search.Document, out *output) error {
 		key = h.sum()
 	}
 	var err error
-	f := out.memo.derived("search-index.json", key, func() fileData {
+	f := out.memo.derived("search-index.json", key, func() (fileData, uint64) {
 		var pieces [][]byte
 		pieces, err = search.ClientIndex(docs)
-		return pieces
+		return pieces, 0
 	})
 	if err != nil {
 		return envErrorf("search: %v", err)
