@@ -8,12 +8,12 @@ import (
 	"time"
 )
 
-// An in-place build that replaces a large file frees the old one after the commit, from a folder beside the site
-// that it then removes; the site has the new file at once, and nothing is left behind.
+// An in-place build of the preview frees the files it replaces after the commit, from a folder beside the site that
+// it then removes; the site has the new files at once, and nothing is left behind.
 func TestInPlaceReplacesLargeFilesLate(t *testing.T) {
 	root := t.TempDir()
 	site := filepath.Join(root, "public")
-	big := func(b byte) []byte { return bytes.Repeat([]byte{b}, 2*lateFreeSize) }
+	big := func(b byte) []byte { return bytes.Repeat([]byte{b}, 2<<20) }
 	first, err := newOutput(site)
 	if err != nil {
 		t.Fatal(err)
@@ -61,31 +61,27 @@ func TestInPlaceReplacesLargeFilesLate(t *testing.T) {
 	}
 }
 
-// keepReplaced links a large file that is about to be replaced, and only a large one; freeReplaced removes the link
-// and its folder.
+// keepReplaced links a file that is about to be replaced, only in the preview and only when it exists;
+// freeReplaced removes the link and its folder.
 func TestKeepReplaced(t *testing.T) {
 	site := filepath.Join(t.TempDir(), "public")
 	if err := os.MkdirAll(site, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	o := &output{target: site, lateFree: true}
-	large, small := filepath.Join(site, "large.json"), filepath.Join(site, "small.html")
-	os.WriteFile(large, make([]byte, lateFreeSize), 0o644)
-	os.WriteFile(small, []byte("x"), 0o644)
-	if (&output{target: site}).keepReplaced(large, lateFreeSize, 0) != "" {
+	page := filepath.Join(site, "page.html")
+	os.WriteFile(page, []byte("x"), 0o644)
+	if (&output{target: site}).keepReplaced(page, 0) != "" {
 		t.Error("a one-off build's output kept a replaced file")
 	}
-	if o.keepReplaced(small, lateFreeSize, 0) != "" {
-		t.Error("a small file (on disk) was kept")
+	if o.keepReplaced(filepath.Join(site, "new.html"), 0) != "" {
+		t.Error("a new file was kept")
 	}
-	if o.keepReplaced(large, 10, 0) != "" {
-		t.Error("a file replaced by a small one was kept")
-	}
-	old := o.keepReplaced(large, lateFreeSize, 1)
-	a, errA := os.Stat(large)
+	old := o.keepReplaced(page, 1)
+	a, errA := os.Stat(page)
 	b, errB := os.Stat(old)
 	if old == "" || errA != nil || errB != nil || !os.SameFile(a, b) {
-		t.Fatalf("keepReplaced(large) = %q: not a second name of it (%v, %v)", old, errA, errB)
+		t.Fatalf("keepReplaced(page) = %q: not a second name of it (%v, %v)", old, errA, errB)
 	}
 	freeReplaced(replacedDir(site), []string{old})
 	if _, err := os.Stat(replacedDir(site)); !os.IsNotExist(err) {
