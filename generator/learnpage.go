@@ -1,10 +1,11 @@
 package generator
 
 import (
+	"encoding/binary"
+	"hash/maphash"
 	"html"
 	"html/template"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -86,41 +87,63 @@ type learnMemo struct {
 }
 
 // learnKey hashes what learn.Select reads of the incidents (every field of learnIncident's but the title) and the
-// options.
+// options. The memo lives as long as the process, so the hash need not be the same in another (maphash): it runs
+// over every incident's slugs on every preview save, and FNV byte by byte took 10 ms of one at 10,000.
 func learnKey(ps []*Postmortem, opts learn.Options) uint64 {
-	h := newKeyHash()
+	var h maphash.Hash
+	h.SetSeed(learnSeed)
+	num := func(v uint64) {
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], v)
+		h.Write(b[:])
+	}
+	str := func(s string) {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
 	for _, p := range ps {
-		h.str(p.Slug)
-		h.u64(uint64(p.Date.UnixNano()))
-		h.u64(uint64(p.SevRank))
-		h.u64(math.Float64bits(p.richness()))
+		str(p.Slug)
+		num(uint64(p.Date.UnixNano()))
+		num(uint64(p.SevRank))
+		num(math.Float64bits(p.richness()))
 		switch {
 		case p.Onboarding == nil:
-			h.str("-")
+			h.WriteByte('-')
 		case *p.Onboarding:
-			h.str("y")
+			h.WriteByte('y')
 		default:
-			h.str("n")
+			h.WriteByte('n')
 		}
 		for _, f := range p.Factors {
-			h.str(f.Slug)
+			str(f.Slug)
 		}
-		h.str("|")
+		h.WriteByte(1)
 		if p.svcTerms != nil {
 			for _, t := range p.svcTerms {
-				h.str(t.Slug)
+				str(t.Slug)
 			}
 		} else {
-			h.str(p.Services...) // their slugs come from the names
+			for _, s := range p.Services { // their slugs come from the names
+				str(s)
+			}
 		}
-		h.str("|")
+		h.WriteByte(1)
 	}
-	h.str("opts", opts.Service, strconv.Itoa(opts.Factors), strconv.Itoa(opts.NumSeverities), opts.Now.String())
-	h.str(opts.Pin...)
-	h.str("|")
-	h.str(opts.Skip...)
-	return h.sum()
+	str(opts.Service)
+	num(uint64(opts.Factors))
+	num(uint64(opts.NumSeverities))
+	num(uint64(opts.Now.UnixNano()))
+	for _, s := range opts.Pin {
+		str(s)
+	}
+	h.WriteByte(1)
+	for _, s := range opts.Skip {
+		str(s)
+	}
+	return h.Sum64()
 }
+
+var learnSeed = maphash.MakeSeed()
 
 // ServiceGuide selects, by the same rules as /learn/ but only among the service's incidents, the factors that recur on
 // it and the few incidents to read first. It returns nil when the service's incidents cite no factor, so the template

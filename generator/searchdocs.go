@@ -79,9 +79,9 @@ func writeClientIndex(docs []search.Document, out *output) error {
 	}
 	var err error
 	f := out.memo.derived("search-index.json", key, func() (fileData, uint64) {
-		var pieces [][]byte
-		pieces, err = search.ClientIndex(docs)
-		return pieces, 0
+		pieces, sum, cerr := search.ClientIndex(docs)
+		err = cerr
+		return pieces, sum
 	})
 	if err != nil {
 		return envErrorf("search: %v", err)

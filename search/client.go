@@ -31,7 +31,7 @@ type clientIndex struct {
 // WriteClientIndex writes the compact JSON index ({"version":1,"docs":[...]},
 // newest first) that search.js falls back to when /api/search is absent.
 func WriteClientIndex(w io.Writer, docs []Document) error {
-	pieces, err := ClientIndex(docs)
+	pieces, _, err := ClientIndex(docs)
 	if err != nil {
 		return err
 	}
@@ -40,13 +40,16 @@ func WriteClientIndex(w io.Writer, docs []Document) error {
 }
 
 // ClientIndex returns the index WriteClientIndex writes, as pieces to write
-// one after another: at 10,000 documents the file is about 5 MB, and the
-// preview writes it after every frontmatter edit.
+// one after another, and a checksum of it: at 10,000 documents the file is
+// about 5 MB, and the preview writes it after every frontmatter edit.
 //
-// Each entry is encoded on its own and kept (clientMemo), so that making
-// the index again after a few documents changed encodes only those. The
-// bytes are what one json.Encoder writes for the whole index.
-func ClientIndex(docs []Document) ([][]byte, error) {
+// Each entry is encoded on its own and kept (clientMemo) with its
+// checksum, so that making the index again after a few documents changed
+// encodes only those, and the file's checksum is a hash of the entries'
+// (never 0), not a pass over the file. It tells one content from another,
+// the same in every process. The bytes are what one json.Encoder writes
+// for the whole index.
+func ClientIndex(docs []Document) (pieces [][]byte, sum uint64, err error) {
 	sorted := make([]*Document, len(docs))
 	for i := range docs {
 		sorted[i] = &docs[i]
@@ -64,8 +67,9 @@ func ClientIndex(docs []Document) ([][]byte, error) {
 	if m == nil {
 		m = make(map[string]clientEntry, len(sorted))
 	}
-	pieces := make([][]byte, 0, 2*len(sorted)+1)
+	pieces = make([][]byte, 0, 2*len(sorted)+1)
 	pieces = append(pieces, clientOpen)
+	sum = fnvOffset
 	for i, d := range sorted {
 		e, ok := m[d.ID]
 		if !ok || !sameClientDoc(e.doc, *d) {
@@ -73,9 +77,9 @@ func ClientIndex(docs []Document) ([][]byte, error) {
 			// file is also safe to inline in a page.
 			data, err := json.Marshal(toClientDoc(*d))
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
-			e = clientEntry{*d, data}
+			e = clientEntry{*d, data, checksum(data)}
 			e.doc.Body, e.doc.Timeline, e.doc.Actions = "", "", "" // not shown; not kept alive
 			m[d.ID] = e
 		}
@@ -83,6 +87,7 @@ func ClientIndex(docs []Document) ([][]byte, error) {
 			pieces = append(pieces, clientComma)
 		}
 		pieces = append(pieces, e.json)
+		sum = fnvMix(fnvMix(sum, e.sum), uint64(len(e.json)))
 	}
 	pieces = append(pieces, clientClose)
 	if len(m) > len(sorted) {
@@ -94,7 +99,18 @@ func ClientIndex(docs []Document) ([][]byte, error) {
 		m = next
 	}
 	clientMemo.m = m
-	return pieces, nil
+	return pieces, sum | 1, nil
+}
+
+const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
+
+// fnvMix is FNV-1a over v's eight bytes, from h.
+func fnvMix(h, v uint64) uint64 {
+	for range 8 {
+		h = (h ^ v&0xff) * fnvPrime
+		v >>= 8
+	}
+	return h
 }
 
 var clientOpen, clientComma, clientClose = []byte(`{"version":1,"docs":[`), []byte(","), []byte("]}\n")
@@ -130,4 +146,5 @@ var clientMemo struct {
 type clientEntry struct {
 	doc  Document // what the entry was made from (without the long text fields, which it does not show)
 	json []byte
+	sum  uint64 // checksum(json)
 }

@@ -411,6 +411,7 @@ func TestWriteClientIndexMemo(t *testing.T) {
 		func() { docs = docs[1:] },
 		func() { docs = nil },
 	}
+	sums := map[uint64]string{}
 	for i, step := range steps {
 		step()
 		var b bytes.Buffer
@@ -420,5 +421,21 @@ func TestWriteClientIndexMemo(t *testing.T) {
 		if want := reference(docs); b.String() != want {
 			t.Errorf("step %d:\n%s\nwant\n%s", i, b.String(), want)
 		}
+		// The checksum ClientIndex returns tells every step's file from the others, and is the same again for
+		// the same documents.
+		_, sum, err := ClientIndex(docs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, again, _ := ClientIndex(slices.Clone(docs)); again != sum || sum == 0 {
+			t.Errorf("step %d: checksum %x, then %x", i, sum, again)
+		}
+		if prev, ok := sums[sum]; ok && prev != b.String() {
+			t.Errorf("step %d: the checksum of another file", i)
+		}
+		sums[sum] = b.String()
+	}
+	if len(sums) != len(steps) { // every step's file differs from the others
+		t.Errorf("%d checksums for %d files", len(sums), len(steps))
 	}
 }
