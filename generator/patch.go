@@ -37,6 +37,7 @@ type lastBuild struct {
 	diags   Diagnostics
 	files   map[string]*sourceFile // postmortem source files by relative path
 	bytes   int64
+	tpl     *templates // the theme's, parsed by the first save patched onto this build
 }
 
 // keepLast records a successful preview build as the base of the next save's patch; without a complete page memo
@@ -108,7 +109,7 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	}
 	summary, rollback := mergeFrontmatter(edits)
 	// Bodies that show a retitled incident's title (its [[slug]] links) render again.
-	edits = append(edits, dependentBodies(mc, lb.site, edits)...)
+	edits = append(edits, dependentBodies(lb, edits)...)
 	diags, ok := renderEdits(opts, lb, edits)
 	if !ok {
 		rollback()
@@ -165,7 +166,7 @@ func mergeFrontmatter(edits []fileEdit) (summary summaryInputs, rollback func())
 		}
 		merged.Backlinks, merged.Similar, merged.RelatedTo, merged.svcTerms = old.Backlinks, old.Similar, old.RelatedTo, old.svcTerms
 		merged.HTML, merged.PlainText, merged.Headings, merged.Outlinks, merged.Words = old.HTML, old.PlainText, old.Headings, old.Outlinks, old.Words
-		merged.linkDeps, merged.rich, merged.richSet = old.linkDeps, old.rich, old.richSet
+		merged.linkDeps, merged.rich, merged.richSet, merged.rowGen = old.linkDeps, old.rich, old.richSet, old.rowGen
 		*ed.p = merged
 	}
 	return summary, func() {
@@ -355,7 +356,12 @@ func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fil
 		}
 		files <- err
 	}()
-	tpl, err := loadTemplates(c.theme)
+	// The theme is the last build's (a change to it is not patched): its templates are parsed once.
+	tpl, err := lb.tpl, error(nil)
+	if tpl == nil {
+		tpl, err = loadTemplates(c.theme)
+		lb.tpl = tpl
+	}
 	if err == nil {
 		tpl.useFrozenRows(mc)
 		if memo.rendered != nil {
@@ -466,7 +472,7 @@ func graphKey(p *Postmortem) uint64 {
 
 // dependentBodies lists the listed incidents, other than the edited ones, whose body links to an incident whose
 // frontmatter changed (their [[slug]] link shows its title): their bodies render again.
-func dependentBodies(mc *MemCache, s *Site, edits []fileEdit) []fileEdit {
+func dependentBodies(lb *lastBuild, edits []fileEdit) []fileEdit {
 	slugs := map[string]bool{}
 	edited := map[*Postmortem]bool{}
 	for _, ed := range edits {
@@ -479,11 +485,11 @@ func dependentBodies(mc *MemCache, s *Site, edits []fileEdit) []fileEdit {
 		return nil
 	}
 	var out []fileEdit
-	for _, p := range s.Incidents {
+	for _, p := range lb.site.Incidents {
 		if edited[p] {
 			continue
 		}
-		e := mc.entry(p.Source)
+		e := lb.memo.ent[p] // the page memo's entries: no lock, unlike the cache's own map
 		if e != nil && slices.ContainsFunc(e.deps, func(d linkDep) bool { return d.kind == depIncident && slugs[d.key] }) {
 			out = append(out, fileEdit{p: p})
 		}

@@ -55,6 +55,7 @@ type Postmortem struct {
 	RelatedTo []*Postmortem // related, both directions, resolved
 
 	linkDeps []linkDep // what rendering the body looked up (markdown.go)
+	rowGen   uint32    // moves on when a patched save changes the frontmatter: rows rendered before are stale (render.go)
 
 	// rich is richness(p), set once the body is rendered: the reading path and every service guide ask for it.
 	rich    float64

@@ -116,6 +116,7 @@ func (t *templates) commitRowStore(day string) {
 // its factors, tags, services, its severity and year), almost always at the same depth, so it is rendered once.
 type rowKey struct {
 	p       *Postmortem
+	gen     uint32 // p.rowGen
 	root    string
 	compact bool
 }
@@ -124,6 +125,7 @@ type rowKey struct {
 // build day.
 type actionRowKey struct {
 	p    *Postmortem
+	gen  uint32 // p.rowGen
 	item int
 	day  string
 	root string
@@ -157,20 +159,12 @@ type renderedList[T comparable] struct {
 	rows  []template.HTML
 }
 
-// forget drops the rows of the postmortems in changed.
+// forget drops the rows of the postmortems in changed. Their own rows are keyed by their generation, which moves
+// on: the old ones are no longer found (and stay, a few per save, until the next full build starts afresh).
 func (r *renderedRows) forget(changed map[*Postmortem]bool) {
-	r.incident.Range(func(k, _ any) bool {
-		if changed[k.(rowKey).p] {
-			r.incident.Delete(k)
-		}
-		return true
-	})
-	r.action.Range(func(k, _ any) bool {
-		if changed[k.(actionRowKey).p] {
-			r.action.Delete(k)
-		}
-		return true
-	})
+	for p := range changed {
+		p.rowGen++
+	}
 	r.incidentLists.Range(func(_, v any) bool {
 		forgetRows(v.(*renderedList[*Postmortem]), func(p *Postmortem) bool { return changed[p] })
 		return true
@@ -215,7 +209,7 @@ func listRows[T comparable](lists *sync.Map, key listKey, items []T, row func(T)
 // row renders the "incident-row" partial through a cache; lists of thousands of incidents spend most of their time
 // here otherwise.
 func (t *templates) row(root string, p *Postmortem, compact bool) (template.HTML, error) {
-	key := rowKey{p, root, compact}
+	key := rowKey{p, p.rowGen, root, compact}
 	if v, ok := t.rows.incident.Load(key); ok {
 		return v.(template.HTML), nil
 	}
@@ -283,7 +277,7 @@ func (t *templates) actionRowList(root string, rs []*ActionRow) (template.HTML, 
 // actionRow renders one row of /actions/ (the "action-row" template of actions.html). A row shows its item, its
 // incident's frontmatter and the build day, so between builds it is kept while those are unchanged.
 func (t *templates) actionRow(root string, r *ActionRow) (template.HTML, error) {
-	key := actionRowKey{r.Incident, r.index + 1, r.day, root}
+	key := actionRowKey{r.Incident, r.Incident.rowGen, r.index + 1, r.day, root}
 	if v, ok := t.rows.action.Load(key); ok {
 		return v.(template.HTML), nil
 	}
