@@ -44,12 +44,6 @@ func (d fileData) joined() []byte {
 	return b
 }
 
-// fileWriters gathers the pieces into writes of fileBufSize: one system call per piece would cost more than the
-// copy.
-var fileWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, fileBufSize) }}
-
-const fileBufSize = 256 << 10
-
 // writeData writes d to the file at path, as os.WriteFile does.
 func writeData(path string, d fileData) error {
 	if len(d) == 1 {
@@ -59,23 +53,46 @@ func writeData(path string, d fileData) error {
 	if err != nil {
 		return err
 	}
-	w := fileWriters.Get().(*bufio.Writer)
-	w.Reset(f)
-	for _, p := range d {
-		if _, err = w.Write(p); err != nil {
-			break
-		}
-	}
-	if err == nil {
-		err = w.Flush()
-	}
-	w.Reset(nil)
-	fileWriters.Put(w)
+	err = writePieces(f, d)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
 	return err
 }
 
+// fileWriters gathers the pieces into writes of fileBufSize where the system cannot take them all in one call
+// (writev_other.go): one system call per piece would cost more than the copy.
+var fileWriters = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, fileBufSize) }}
+
+const fileBufSize = 256 << 10
+
+func writeBuffered(f *os.File, d fileData) error {
+	w := fileWriters.Get().(*bufio.Writer)
+	defer fileWriters.Put(w)
+	w.Reset(f)
+	defer w.Reset(nil)
+	for _, p := range d {
+		if _, err := w.Write(p); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
 // stringBytes is s's bytes without a copy, for writing only: the caller must never change them.
 func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
+
+// advance drops the first n bytes of d; a piece written in part is left with its rest.
+func advance(d fileData, n int) fileData {
+	for n > 0 && len(d) > 0 {
+		if n < len(d[0]) {
+			rest := make(fileData, len(d))
+			copy(rest, d)
+			rest[0] = rest[0][n:]
+			return rest
+		}
+		n -= len(d[0])
+		d = d[1:]
+	}
+	return d
+}

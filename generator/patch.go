@@ -127,7 +127,7 @@ func patch(opts Options, lb *lastBuild, start time.Time) (res *Result, err error
 	}
 	// From here on the model changes; it is kept again only when the build commits.
 	changed := applyEdits(mc, lb, edits)
-	if err := writePatch(opts, lb, prev, edits, pagesToRender(opts, lb, changed, summary), res); err != nil {
+	if err := writePatch(opts, lb, prev, edits, pagesToRender(opts, lb, edits, changed, summary), res); err != nil {
 		return res, err, true // the model is forgotten: the next build runs in full
 	}
 	lb.diags = diags
@@ -282,9 +282,16 @@ func applyEdits(mc *MemCache, lb *lastBuild, edits []fileEdit) map[*Postmortem]b
 }
 
 // pagesToRender picks the pages a patch renders or keys again: every page but the incident pages of unchanged
-// incidents (their keys say they show nothing of the edits), /stats/ when its inputs are unchanged, and /actions/
-// when no edited incident shows on it; /actions/ keeps its data when the action items are unchanged.
-func pagesToRender(opts Options, lb *lastBuild, changed map[*Postmortem]bool, summary summaryInputs) []pageJob {
+// incidents (their keys say they show nothing of the edits), the term pages that list no edited incident, /stats/
+// when its inputs are unchanged, and /actions/ when no edited incident shows on it; /actions/ keeps its data when
+// the action items are unchanged.
+func pagesToRender(opts Options, lb *lastBuild, edits []fileEdit, changed map[*Postmortem]bool, summary summaryInputs) []pageJob {
+	edited := map[*Postmortem]bool{}
+	for _, ed := range edits {
+		if ed.q != nil {
+			edited[ed.p] = true
+		}
+	}
 	mc := opts.Cache
 	jobs := make([]pageJob, 0, 512)
 	for _, j := range lb.jobs {
@@ -299,6 +306,10 @@ func pagesToRender(opts Options, lb *lastBuild, changed map[*Postmortem]bool, su
 				j.data = func() any { return data }
 			}
 		case j.layout == "incident" && !changed[j.page.Incident]:
+			continue
+		case j.layout == "term" && !slices.ContainsFunc(j.page.Term.Incidents, func(p *Postmortem) bool { return edited[p] }):
+			// Its key hashes its incidents' rows (and, for a service, their bodies' weight) and the graph, which
+			// a patch leaves as it was: unchanged, as the page on disk.
 			continue
 		}
 		j.page.BuildDate = opts.Now
