@@ -56,6 +56,7 @@ type Postmortem struct {
 
 	linkDeps []linkDep // what rendering the body looked up (markdown.go)
 	rowGen   uint32    // moves on when a patched save changes the frontmatter: rows rendered before are stale (render.go)
+	learnSig uint64    // learnSig(p), once computed (learnpage.go)
 
 	// rich is richness(p), set once the body is rendered: the reading path and every service guide ask for it.
 	rich    float64

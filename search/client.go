@@ -44,73 +44,69 @@ func WriteClientIndex(w io.Writer, docs []Document) error {
 // about 5 MB, and the preview writes it after every frontmatter edit.
 //
 // Each entry is encoded on its own and kept (clientMemo) with its
-// checksum, so that making the index again after a few documents changed
-// encodes only those, and the file's checksum is a hash of the entries'
-// (never 0), not a pass over the file. It tells one content from another,
-// the same in every process. The bytes are what one json.Encoder writes
-// for the whole index.
+// checksum, by the document's position: the preview passes the same
+// documents in the same order every time, but for the few it changed, so
+// a call compares each document with the one at its place last time
+// (mostly the same strings, compared by pointer), encodes only those that
+// differ, and sorts again only when an ID or a date moved. The file's
+// checksum is a hash of the entries' (never 0), not a pass over the file;
+// it tells one content from another, the same in every process. The bytes
+// are what one json.Encoder writes for the whole index.
 func ClientIndex(docs []Document) (pieces [][]byte, sum uint64, err error) {
-	sorted := make([]*Document, len(docs))
-	for i := range docs {
-		sorted[i] = &docs[i]
-	}
-	slices.SortStableFunc(sorted, func(a, b *Document) int {
-		if c := b.Date.Compare(a.Date); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
 	// One call at a time: the memo is updated in place.
 	clientMemo.Lock()
 	defer clientMemo.Unlock()
-	m := clientMemo.m
-	if m == nil {
-		m = make(map[string]clientEntry, len(sorted))
+	memo := &clientMemo
+	same := len(docs) == len(memo.docs)
+	if !same {
+		memo.docs, memo.entries = make([]Document, len(docs)), make([]clientEntry, len(docs))
 	}
-	pieces = make([][]byte, 0, 2*len(sorted)+1)
+	reorder := !same
+	for i := range docs {
+		d, was := &docs[i], &memo.docs[i]
+		if same && sameClientDoc(*was, *d) {
+			continue
+		}
+		if !same || d.ID != was.ID || !d.Date.Equal(was.Date) {
+			reorder = true
+		}
+		// json.Marshal escapes <, > and & as the Encoder does, so the file is
+		// also safe to inline in a page.
+		data, err := json.Marshal(toClientDoc(*d))
+		if err != nil {
+			memo.docs, memo.entries, memo.order = nil, nil, nil
+			return nil, 0, err
+		}
+		*was = *d
+		was.Body, was.Timeline, was.Actions = "", "", "" // not shown; not kept alive
+		memo.entries[i] = clientEntry{data, checksum(data)}
+	}
+	if reorder {
+		memo.order = make([]int, len(docs))
+		for i := range memo.order {
+			memo.order[i] = i
+		}
+		slices.SortStableFunc(memo.order, func(a, b int) int {
+			da, db := &docs[a], &docs[b]
+			if c := db.Date.Compare(da.Date); c != 0 {
+				return c
+			}
+			return strings.Compare(da.ID, db.ID)
+		})
+	}
+	pieces = make([][]byte, 0, 2*len(docs)+1)
 	pieces = append(pieces, clientOpen)
 	sum = fnvOffset
-	for i, d := range sorted {
-		e, ok := m[d.ID]
-		if !ok || !sameClientDoc(e.doc, *d) {
-			// json.Marshal escapes <, > and & as the Encoder does, so the
-			// file is also safe to inline in a page.
-			data, err := json.Marshal(toClientDoc(*d))
-			if err != nil {
-				return nil, 0, err
-			}
-			e = clientEntry{*d, data, checksum(data)}
-			e.doc.Body, e.doc.Timeline, e.doc.Actions = "", "", "" // not shown; not kept alive
-			m[d.ID] = e
-		}
-		if i > 0 {
+	for k, i := range memo.order {
+		if k > 0 {
 			pieces = append(pieces, clientComma)
 		}
+		e := memo.entries[i]
 		pieces = append(pieces, e.json)
 		sum = fnvMix(fnvMix(sum, e.sum), uint64(len(e.json)))
 	}
 	pieces = append(pieces, clientClose)
-	if len(m) > len(sorted) {
-		// Documents are gone: keep the entries of those still here.
-		next := make(map[string]clientEntry, len(sorted))
-		for _, d := range sorted {
-			next[d.ID] = m[d.ID]
-		}
-		m = next
-	}
-	clientMemo.m = m
 	return pieces, sum | 1, nil
-}
-
-const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
-
-// fnvMix is FNV-1a over v's eight bytes, from h.
-func fnvMix(h, v uint64) uint64 {
-	for range 8 {
-		h = (h ^ v&0xff) * fnvPrime
-		v >>= 8
-	}
-	return h
 }
 
 var clientOpen, clientComma, clientClose = []byte(`{"version":1,"docs":[`), []byte(","), []byte("]}\n")
@@ -135,16 +131,28 @@ func sameClientDoc(a, b Document) bool {
 		slices.Equal(a.Factors, b.Factors) && slices.Equal(a.Services, b.Services)
 }
 
-// clientMemo holds the entries of the last ClientIndex call, encoded, by
-// document ID (for the process: a preview writes the same library again
-// after every frontmatter edit).
+// clientMemo holds what the last ClientIndex call was given and made (for
+// the process: a preview writes the same library again after every
+// frontmatter edit).
 var clientMemo struct {
 	sync.Mutex
-	m map[string]clientEntry
+	docs    []Document    // the documents, without the long text fields, which entries do not show
+	entries []clientEntry // each document's entry, by position
+	order   []int         // positions, newest first
 }
 
 type clientEntry struct {
-	doc  Document // what the entry was made from (without the long text fields, which it does not show)
 	json []byte
 	sum  uint64 // checksum(json)
+}
+
+const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
+
+// fnvMix is FNV-1a over v's eight bytes, from h.
+func fnvMix(h, v uint64) uint64 {
+	for range 8 {
+		h = (h ^ v&0xff) * fnvPrime
+		v >>= 8
+	}
+	return h
 }
