@@ -335,7 +335,7 @@ func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fil
 	if err != nil {
 		return err
 	}
-	out.cur, out.lateFree = maps.Clone(prev), true
+	out.cur, out.lateFree, out.keepsAll = maps.Clone(prev), true, true
 	forgetCache(opts.Out)
 	dropDiskCache(opts.Out)
 

@@ -92,6 +92,7 @@ type output struct {
 	// that goes on after the build (the preview): a one-off build would exit and leave them behind.
 	lateFree    bool
 	replacedDir bool // replacedDir(target) was made by this build
+	keepsAll    bool // every file of the previous build stays (a patched save): none is looked for to remove
 
 	memo *pageMemo // the page keys of this build (pagememo.go)
 }
@@ -261,6 +262,9 @@ func (o *output) commit() error {
 			go freeReplaced(replacedDir(o.target), replaced)
 		}
 		o.pending = nil
+		if o.keepsAll {
+			return nil
+		}
 		return o.removeStale()
 	}
 	old := ""

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -647,8 +648,17 @@ func measureReloads(b *testing.B, st *stateStream, save func()) {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	// SECONDSTORY_BENCH_PAUSE=duration waits that long before each save, as an author does between saves; without
+	// it, saves follow each other at once, and the background work of one (bleve persisting and merging, freeing
+	// replaced files, the collector) meets the next.
+	pause, _ := time.ParseDuration(os.Getenv("SECONDSTORY_BENCH_PAUSE"))
 	b.ResetTimer()
 	for range b.N {
+		if pause > 0 {
+			b.StopTimer()
+			time.Sleep(pause)
+			b.StartTimer()
+		}
 		t0 := time.Now()
 		save()
 		rs := st.waitState(b, "the rebuild", func(rs reloadState) bool { return rs.Gen > gen })
@@ -696,4 +706,31 @@ func firstIncident(b *testing.B, src string) string {
 		b.Fatal("corpus has no incidents")
 	}
 	return found
+}
+
+// The preview collects in a pause only when enough garbage is there.
+func TestCollectIfWorthIt(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only the collections this test asks for
+	runtime.GC()
+	if collectIfWorthIt(64 << 20) {
+		t.Error("collected right after a collection")
+	}
+	garbage := make([][]byte, 0, 200)
+	for range 200 {
+		garbage = append(garbage, make([]byte, 1<<20))
+	}
+	sink = garbage
+	sink = nil
+	n := numGC()
+	if !collectIfWorthIt(64<<20) || numGC() == n {
+		t.Error("200 MB of garbage were not collected")
+	}
+}
+
+var sink [][]byte
+
+func numGC() uint32 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.NumGC
 }
