@@ -38,6 +38,8 @@ type lastBuild struct {
 	files   map[string]*sourceFile // postmortem source files by relative path
 	bytes   int64
 	tpl     *templates // the theme's, parsed by the first save patched onto this build
+	// listedBy: which incidents list each one (listers)
+	listedBy map[*Postmortem][]*Postmortem
 }
 
 // keepLast records a successful preview build as the base of the next save's patch; without a complete page memo
@@ -271,14 +273,38 @@ func applyEdits(mc *MemCache, lb *lastBuild, edits []fileEdit) map[*Postmortem]b
 		list.u64(memo.row[p])
 	}
 	memo.listSig = list.sum()
-	for _, p := range lb.site.Incidents {
-		if slices.ContainsFunc(p.RelatedTo, func(q *Postmortem) bool { return retitled[q] }) ||
-			slices.ContainsFunc(p.Backlinks, func(q *Postmortem) bool { return retitled[q] }) ||
-			slices.ContainsFunc(p.Similar, func(sim Similarity) bool { return retitled[sim.Incident] }) {
+	for q := range retitled {
+		for _, p := range lb.listers()[q] {
 			changed[p] = true
 		}
 	}
 	return changed
+}
+
+// listers returns, for each incident, the incidents whose pages list it (related, backlinks, similar). The graph
+// is the model's, which a patch leaves as it was: it is worked out once per model.
+func (lb *lastBuild) listers() map[*Postmortem][]*Postmortem {
+	if lb.listedBy != nil {
+		return lb.listedBy
+	}
+	lb.listedBy = make(map[*Postmortem][]*Postmortem, len(lb.site.Incidents))
+	for _, p := range lb.site.Incidents {
+		add := func(q *Postmortem) {
+			if l := lb.listedBy[q]; len(l) == 0 || l[len(l)-1] != p {
+				lb.listedBy[q] = append(l, p)
+			}
+		}
+		for _, q := range p.RelatedTo {
+			add(q)
+		}
+		for _, q := range p.Backlinks {
+			add(q)
+		}
+		for _, sim := range p.Similar {
+			add(sim.Incident)
+		}
+	}
+	return lb.listedBy
 }
 
 // pagesToRender picks the pages a patch renders or keys again: every page but the incident pages of unchanged
