@@ -16,7 +16,7 @@ func machineReadable(s *Site, jobs []pageJob, cache *MemCache, memo *pageMemo) [
 	}
 	return []siteFile{
 		{name: "feed.xml", data: fileData{renderFeed(s, 50)}},
-		memo.derived("sitemap.xml", sitemapKey(jobs), func() (fileData, uint64) { return fileData{sitemap(s, jobs)}, 0 }),
+		memo.derived("sitemap.xml", memo.sitemapKey(jobs), func() (fileData, uint64) { return fileData{sitemap(s, jobs)}, 0 }),
 		memo.derived("incidents.json", listSig, func() (fileData, uint64) { return incidentsJSON(s, cache, memo) }),
 	}
 }

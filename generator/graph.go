@@ -129,6 +129,9 @@ type Site struct {
 	factorIdx  map[string]*Term
 	serviceIdx map[string]*Term
 	learnMemo  *learnMemo // the reading path's last selection (learnData)
+
+	memoMu sync.Mutex     // guards what pages compute on first use and a patched save keeps:
+	recent *recentFactors // RecentFactors
 }
 
 // Incident returns the listed incident with that slug, or nil.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"unsafe"
 )
 
 // A preview rebuild renders only the pages whose inputs changed. Each page of a memoised kind gets a key: a hash of
@@ -34,6 +35,22 @@ type pageMemo struct {
 	next map[string]uint64 // page file -> key, as written by this build
 
 	rendered *renderedRows // the rows this build's templates rendered, for the saves patched onto it
+
+	// The sitemap's key, of the pages it was worked out for: the pages of a patched save are its model's, and so
+	// are their paths and dates.
+	sitemapJobs []pageJob
+	sitemapSig  uint64
+}
+
+// sitemapKey is sitemapKey of jobs, worked out once per list of pages.
+func (m *pageMemo) sitemapKey(jobs []pageJob) uint64 {
+	if m == nil {
+		return sitemapKey(jobs)
+	}
+	if unsafe.SliceData(m.sitemapJobs) != unsafe.SliceData(jobs) || len(m.sitemapJobs) != len(jobs) {
+		m.sitemapJobs, m.sitemapSig = jobs, sitemapKey(jobs)
+	}
+	return m.sitemapSig
 }
 
 // newPageMemo returns nil when pages cannot be memoised: no incremental cache, or layouts from a custom theme. Into

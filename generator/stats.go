@@ -348,6 +348,22 @@ func (s *Site) DayOfYear() string { return s.today().Format("2 January") }
 // RecentFactors ranks the contributing factors of the incidents of the twelve months up to the build date.
 func (s *Site) RecentFactors() []TermCount {
 	today := s.today()
+	// They depend on the graph and the day, which a patched save leaves as they were: kept until either changes.
+	s.memoMu.Lock()
+	defer s.memoMu.Unlock()
+	if s.recent != nil && s.recent.day.Equal(today) {
+		return s.recent.counts
+	}
+	s.recent = &recentFactors{day: today, counts: s.recentFactors(today)}
+	return s.recent.counts
+}
+
+type recentFactors struct {
+	day    time.Time
+	counts []TermCount
+}
+
+func (s *Site) recentFactors(today time.Time) []TermCount {
 	from := today.AddDate(-1, 0, 0)
 	counts := map[*Term]int{}
 	for _, p := range s.Incidents {
