@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
-	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -711,7 +710,7 @@ func firstIncident(b *testing.B, src string) string {
 // The preview collects in a pause only when enough garbage is there.
 func TestCollectIfWorthIt(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only the collections this test asks for
-	runtime.GC()
+	goruntime.GC()
 	if collectIfWorthIt(64 << 20) {
 		t.Error("collected right after a collection")
 	}
@@ -730,7 +729,7 @@ func TestCollectIfWorthIt(t *testing.T) {
 var sink [][]byte
 
 func numGC() uint32 {
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	var ms goruntime.MemStats
+	goruntime.ReadMemStats(&ms)
 	return ms.NumGC
 }
