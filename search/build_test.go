@@ -215,15 +215,8 @@ func TestFailedBuildKeepsOldIndex(t *testing.T) {
 }
 
 func TestWritableIndexUpdate(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
-	ix, err := OpenWritable(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, ix := writableIndex(t, docs)
 	// While a writer is open, a rebuild must not swap the directory away.
 	if err := Build(dir, docs); err == nil || !strings.Contains(err.Error(), "open for writing") {
 		t.Errorf("Build under a writer: err = %v", err)

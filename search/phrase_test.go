@@ -124,14 +124,7 @@ func TestBodyPhraseMatchesBleve(t *testing.T) {
 // A query finds each document's word pairs in the shard of its ID.
 func TestPairsReader(t *testing.T) {
 	ix, _ := buildFixture(t)
-	adv, err := ix.bi.Advanced()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := adv.Reader()
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reader(t, ix)
 	defer r.Close()
 	p := pairsReader{r: r, t: ix.tables}
 	for _, d := range fixtureDocs() {

@@ -589,15 +589,8 @@ func TestSyncWithReaderOpen(t *testing.T) {
 // With the index held by OpenWritable (the way for a watch server), Sync
 // updates through that handle, and its searches see the change at once.
 func TestSyncThroughOpenWriter(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
-	w, err := OpenWritable(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, w := writableIndex(t, docs)
 	defer w.Close()
 	svc := NewService(w)
 	docs = append(docs[1:], Document{ID: "new", URL: "incidents/new/", Title: "Quokka outage", Date: day("2026-03-01")})
@@ -756,15 +749,8 @@ func TestSyncThroughOpenWriterRebuilds(t *testing.T) {
 // A rebuild through an open writer that fails before its swap leaves the
 // Index open on the old index, and nothing beside it.
 func TestSyncThroughOpenWriterRebuildFails(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
-	w, err := OpenWritable(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, w := writableIndex(t, docs)
 	defer w.Close()
 	boom := errors.New("simulated failure before the swap")
 	testHookBeforeSwap = func(string) error { return boom }

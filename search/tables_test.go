@@ -183,15 +183,8 @@ func TestSyncRewritesTouchedShardFiles(t *testing.T) {
 // The files a Sync replaces stay until bleve has persisted the batch that
 // replaced them: until then, the manifest on disk names them.
 func TestReplacedFilesOutliveThePersist(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(100, 60)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
-	w, err := OpenWritable(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, w := writableIndex(t, docs)
 	defer w.Close()
 	// bleve's persister calls back in its own goroutine: held in the
 	// callback of a batch, it persists nothing more until released.
@@ -232,15 +225,8 @@ func TestReplacedFilesOutliveThePersist(t *testing.T) {
 // what they would find alone: the documents no Sync touches, always, and
 // a change once its Sync has returned.
 func TestPhraseSearchesDuringSyncs(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(200, 60)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
-	w, err := OpenWritable(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, w := writableIndex(t, docs)
 	defer w.Close()
 	// Phrases from the documents the Syncs leave alone; the ones they
 	// change only gain words no phrase has.
@@ -812,4 +798,19 @@ func TestTablesAfterCrash(t *testing.T) {
 	if g, w := phrasesAt(t, dir, phrases), phrasesAt(t, fresh, phrases); !slices.Equal(g, w) {
 		t.Errorf("phrase queries differ from a fresh Build's:%s", diffLines(g, w))
 	}
+}
+
+// writableIndex builds an index of docs in a temporary folder and opens it
+// for writing, as the preview does; the caller closes it.
+func writableIndex(t *testing.T, docs []Document) (dir string, w *Index) {
+	t.Helper()
+	dir = filepath.Join(t.TempDir(), "idx")
+	if err := Build(dir, docs); err != nil {
+		t.Fatal(err)
+	}
+	w, err := OpenWritable(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, w
 }
