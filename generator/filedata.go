@@ -32,18 +32,6 @@ func (d fileData) checksum() uint64 {
 	return uint64(c)<<32 | uint64(i)
 }
 
-// joined returns the file's content in one slice (tests, and readers that need it whole).
-func (d fileData) joined() []byte {
-	if len(d) == 1 {
-		return d[0]
-	}
-	b := make([]byte, 0, d.size())
-	for _, p := range d {
-		b = append(b, p...)
-	}
-	return b
-}
-
 // writeData writes d to the file at path, as os.WriteFile does.
 func writeData(path string, d fileData) error {
 	if len(d) == 1 {

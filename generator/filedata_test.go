@@ -52,3 +52,12 @@ func TestWriteData(t *testing.T) {
 		t.Errorf("advance 1 = %q, want [bc de]", got)
 	}
 }
+
+// joined returns the file's content in one slice.
+func (d fileData) joined() []byte {
+	b := make([]byte, 0, d.size())
+	for _, p := range d {
+		b = append(b, p...)
+	}
+	return b
+}
