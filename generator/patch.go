@@ -365,7 +365,8 @@ func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fil
 	forgetCache(opts.Out)
 	dropDiskCache(opts.Out)
 
-	docs := slices.Clone(lb.docs)
+	// In place: a patch that fails after this point forgets the model (patch).
+	docs := lb.docs
 	for _, ed := range edits {
 		if i, ok := lb.docAt[ed.p.Slug]; ok && ed.q != nil {
 			docs[i] = s.searchDocument(ed.p, ed.entry)

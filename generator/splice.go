@@ -3,6 +3,7 @@ package generator
 import (
 	"bytes"
 	"html/template"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,7 @@ func (s *splices) cut(page []byte) fileData {
 			at = i + 1 // not a marker of ours: text that looks like one stays as it is
 			continue
 		}
+		d = slices.Grow(d, len(rows)+2)
 		d = append(d, page[start:i])
 		for _, h := range rows {
 			d = append(d, stringBytes(string(h)))
