@@ -513,23 +513,27 @@ func graphKey(p *Postmortem) uint64 {
 func dependentBodies(lb *lastBuild, edits []fileEdit) []fileEdit {
 	slugs := map[string]bool{}
 	edited := map[*Postmortem]bool{}
+	var retitled []*Postmortem
 	for _, ed := range edits {
 		edited[ed.p] = true
 		if ed.fm != nil {
 			slugs[ed.p.Slug] = true
+			retitled = append(retitled, ed.p)
 		}
 	}
-	if len(slugs) == 0 {
-		return nil
-	}
+	// A body that shows an incident's title links to it, so it is among the incidents' backlinks (the patch keeps
+	// where bodies link).
 	var out []fileEdit
-	for _, p := range lb.site.Incidents {
-		if edited[p] {
-			continue
-		}
-		e := lb.memo.ent[p] // the page memo's entries: no lock, unlike the cache's own map
-		if e != nil && slices.ContainsFunc(e.deps, func(d linkDep) bool { return d.kind == depIncident && slugs[d.key] }) {
-			out = append(out, fileEdit{p: p})
+	for _, q := range retitled {
+		for _, p := range q.Backlinks {
+			if edited[p] {
+				continue
+			}
+			e := lb.memo.ent[p] // the page memo's entries: no lock, unlike the cache's own map
+			if e != nil && slices.ContainsFunc(e.deps, func(d linkDep) bool { return d.kind == depIncident && slugs[d.key] }) {
+				edited[p] = true
+				out = append(out, fileEdit{p: p})
+			}
 		}
 	}
 	return out
