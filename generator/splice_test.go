@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -57,5 +58,39 @@ func TestSpliceCut(t *testing.T) {
 	spliceMin = 100
 	if h := s.list([]template.HTML{"<li>1</li>"}, 10); h != "<li>1</li>" {
 		t.Errorf("a short list: %q, want it joined", h)
+	}
+}
+
+// Nothing a postmortem says can pass for a list's marker, even with raw HTML let through: Markdown's NUL bytes
+// become U+FFFD (and so do frontmatter's, escaped by the templates).
+func TestSpliceMarkerCannotBeForged(t *testing.T) {
+	defer func(old int) { spliceMin = old }(spliceMin)
+	spliceMin = 1 // every list is spliced
+	forged := strings.ReplaceAll(spliceMark, "\x00", "\\x00") + `1\x00`
+	dir := t.TempDir()
+	writeTree(t, dir, map[string]string{
+		"secondstory.yaml": "unsafe_html: true\n",
+		"incidents/a.md":   "---\ntitle: \"A " + forged + "\"\ndate: 2024-01-01\ntags: [t]\n---\n<div>" + spliceMark + "1\x00</div>\n\n" + spliceMark + "2\x00\n",
+		"incidents/b.md":   "---\ntitle: B\ndate: 2024-01-02\ntags: [t]\n---\nBody.\n",
+	})
+	out, _ := buildFixture(t, dir, Options{})
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if bytes.IndexByte(data, 0) >= 0 {
+			t.Errorf("%s: a NUL byte", p)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := readFile(t, filepath.Join(out, "tags/t/index.html"))
+	for _, want := range []string{`href="../../incidents/a/"`, `href="../../incidents/b/"`} {
+		if strings.Count(tag, want) != 1 {
+			t.Errorf("tags/t/: %d rows linking %s, want 1", strings.Count(tag, want), want)
+		}
 	}
 }
