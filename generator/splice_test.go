@@ -25,19 +25,7 @@ func TestSplicedListsMatchJoined(t *testing.T) {
 	}
 	joined, spliced := build(math.MaxInt), build(1)
 	sameTree(t, spliced, joined)
-	err := filepath.WalkDir(spliced, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if bytes.IndexByte(data, 0) >= 0 {
-			t.Errorf("%s: a NUL byte, a marker not cut", p)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	noNUL(t, spliced)
 }
 
 func TestSpliceCut(t *testing.T) {
@@ -74,7 +62,19 @@ func TestSpliceMarkerCannotBeForged(t *testing.T) {
 		"incidents/b.md":   "---\ntitle: B\ndate: 2024-01-02\ntags: [t]\n---\nBody.\n",
 	})
 	out, _ := buildFixture(t, dir, Options{})
-	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+	noNUL(t, out)
+	tag := readFile(t, filepath.Join(out, "tags/t/index.html"))
+	for _, want := range []string{`href="../../incidents/a/"`, `href="../../incidents/b/"`} {
+		if strings.Count(tag, want) != 1 {
+			t.Errorf("tags/t/: %d rows linking %s, want 1", strings.Count(tag, want), want)
+		}
+	}
+}
+
+// noNUL fails t for every file under dir with a NUL byte: a list marker not cut, or one forged.
+func noNUL(t *testing.T, dir string) {
+	t.Helper()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -86,11 +86,5 @@ func TestSpliceMarkerCannotBeForged(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	tag := readFile(t, filepath.Join(out, "tags/t/index.html"))
-	for _, want := range []string{`href="../../incidents/a/"`, `href="../../incidents/b/"`} {
-		if strings.Count(tag, want) != 1 {
-			t.Errorf("tags/t/: %d rows linking %s, want 1", strings.Count(tag, want), want)
-		}
 	}
 }
