@@ -10,13 +10,14 @@ import (
 )
 
 // A file written from pieces holds them joined, however many there are (more than one writev takes) and whatever
-// their sizes; the pieces are left as they were.
+// their sizes, empty ones included; the pieces are left as they were.
 func TestWriteData(t *testing.T) {
 	var d fileData
 	for i := range 3000 {
 		d = append(d, bytes.Repeat([]byte(strconv.Itoa(i%10)), i%700), nil, []byte("\n"))
 	}
-	d = append(d, bytes.Repeat([]byte("x"), 3<<20))
+	d = append(d, make(fileData, 2048)...) // a run of empty pieces longer than one writev takes (1024)
+	d = append(d, bytes.Repeat([]byte("x"), 3<<20), nil)
 	kept := make(fileData, len(d))
 	copy(kept, d)
 	for _, tc := range []struct {

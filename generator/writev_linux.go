@@ -30,19 +30,26 @@ func writePieces(f *os.File, d fileData) error {
 		*iov = [maxIovecs]unix.Iovec{} // keeps no piece alive
 		iovecs.Put(iov)
 	}()
-	for len(d) > 0 {
-		batch := d[:min(len(d), maxIovecs)]
-		for i, p := range batch {
-			iov[i] = unix.Iovec{}
-			if len(p) > 0 {
-				iov[i].Base = &p[0]
-				iov[i].SetLen(len(p))
+	for {
+		// Empty pieces are left out: a batch of only empty ones would write 0 bytes, which reads as a short write.
+		batch := 0
+		for _, p := range d {
+			if batch == maxIovecs {
+				break
 			}
+			if len(p) > 0 {
+				iov[batch] = unix.Iovec{Base: &p[0]}
+				iov[batch].SetLen(len(p))
+				batch++
+			}
+		}
+		if batch == 0 {
+			return nil
 		}
 		var n int
 		var werr error
 		if err := rc.Write(func(fd uintptr) bool {
-			r, _, e := unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(len(batch)))
+			r, _, e := unix.Syscall(unix.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(batch))
 			n, werr = int(r), nil
 			if e != 0 {
 				n, werr = 0, e
@@ -62,5 +69,4 @@ func writePieces(f *os.File, d fileData) error {
 		}
 		d = advance(d, n)
 	}
-	return nil
 }
