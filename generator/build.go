@@ -2,6 +2,7 @@ package generator
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -37,6 +38,11 @@ type Options struct {
 	// bodies, or frontmatter the graph does not read, is applied to the last build (patch.go).
 	Changed []string
 
+	// Commit, when set, is asked once the new site is written, just before it replaces the old one: false
+	// abandons the build (ErrAbandoned) and leaves the site as it was. serve --watch starts a rebuild before its
+	// quiet period is over, and swaps it in only if no other change came meanwhile.
+	Commit func() bool
+
 	stats *fileStats // one-off builds: the stats of the files the last build read (diskcache.go)
 
 	// Progress, when set, gets a line as each stage ends, so a long build is visibly moving (the CLI sets it on
@@ -50,6 +56,10 @@ func (opts Options) progress(st Stage, counts ...any) {
 	}
 	fmt.Fprintf(opts.Progress, "  %-14s %7.2f s  %s\n", st.Name, st.Duration.Seconds(), strings.TrimSpace(fmt.Sprintln(counts...)))
 }
+
+// ErrAbandoned is returned by Build when Options.Commit said no: nothing of the site changed, and the next build
+// with the same Cache runs in full.
+var ErrAbandoned = errors.New("build abandoned: the sources changed again before it was swapped in")
 
 // Stage is the time one pipeline stage took.
 type Stage struct {
@@ -168,6 +178,9 @@ func Build(opts Options) (*Result, error) {
 	opts.progress(ist, len(docs), "documents")
 	if err == nil {
 		err = indexErr
+	}
+	if err == nil && opts.Commit != nil && !opts.Commit() {
+		err = ErrAbandoned
 	}
 	if err != nil {
 		out.abort()

@@ -419,6 +419,9 @@ func writePatch(opts Options, lb *lastBuild, prev map[string]uint64, edits []fil
 		err = ierr
 	}
 	res.Stages = append(res.Stages, Stage{"patch: search index", indexTime})
+	if err == nil && opts.Commit != nil && !opts.Commit() {
+		err = ErrAbandoned
+	}
 	t0 = time.Now()
 	if err == nil {
 		err = out.commit()

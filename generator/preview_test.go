@@ -312,3 +312,57 @@ func TestPatchManyFiles(t *testing.T) {
 	}
 	matchClean("a new tag")
 }
+
+// TestAbandonedBuildLeavesSite: a build whose Commit says no (serve --watch, when another change came before the
+// quiet period was over) leaves the site as it was, in place and patched or not, and the next build still makes a
+// clean build's site.
+func TestAbandonedBuildLeavesSite(t *testing.T) {
+	src, out, now := sampleLibrary(t)
+	const file = "incidents/2023-03-14-orders-db-failover.md"
+	cache := &MemCache{}
+	asked := 0
+	build := func(commit bool, changed ...string) (*Result, error) {
+		return Build(Options{Source: src, Out: out, Now: now, Force: true, Cache: cache, Changed: changed,
+			Commit: func() bool { asked++; return commit }})
+	}
+	if _, err := build(true); err != nil {
+		t.Fatal(err)
+	}
+	before := filepath.Join(t.TempDir(), "before")
+	copyTree(t, out, before)
+	editFile(t, src, file, "\ntitle: ", "\ntitle: Retitled, ")
+
+	res, err := build(false, file)
+	if !errors.Is(err, ErrAbandoned) {
+		t.Fatalf("patch told not to commit: err %v, want ErrAbandoned", err)
+	}
+	if !strings.HasPrefix(res.Stages[0].Name, "patch") {
+		t.Errorf("a title edit after a full build was not patched (%s)", res.Stages[0].Name)
+	}
+	sameTree(t, before, out)
+
+	// The abandoned patch changed the model, so the next build runs in full: that one is abandoned too.
+	res, err = build(false, file)
+	if !errors.Is(err, ErrAbandoned) {
+		t.Fatalf("full build told not to commit: err %v, want ErrAbandoned", err)
+	}
+	if strings.HasPrefix(res.Stages[0].Name, "patch") {
+		t.Errorf("the build after an abandoned patch was patched (%s)", res.Stages[0].Name)
+	}
+	sameTree(t, before, out)
+	if asked != 3 {
+		t.Errorf("Commit asked %d times, want once per build (3)", asked)
+	}
+
+	if _, err := build(true, file); err != nil {
+		t.Fatal(err)
+	}
+	clean := filepath.Join(t.TempDir(), "clean")
+	if _, err := Build(Options{Source: src, Out: clean, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	sameTree(t, clean, out)
+	if !strings.Contains(readFile(t, filepath.Join(out, "incidents.json")), "Retitled, ") {
+		t.Error("the committed build does not show the new title")
+	}
+}

@@ -22,17 +22,24 @@ type WatchOptions struct {
 	Debounce time.Duration
 	// MaxDelay bounds how long a steady stream of events can postpone a rebuild (default 2 s).
 	MaxDelay time.Duration
+	// Speculate is the shorter quiet period after which the rebuild already runs (default 20 ms: the events of
+	// one save come within a few milliseconds). Its site is swapped in and reported only once Debounce has passed
+	// with no other change, so a save shows up Debounce after it, not Debounce plus the rebuild; a change within
+	// Debounce abandons it (Options.Commit), and the change sets are built together. Negative: never.
+	Speculate time.Duration
 	// SkipInitial starts without a build (serve --no-build): the first rebuild waits for a change.
 	SkipInitial bool
 }
 
 // Rebuild reports one build of the watch loop.
 type Rebuild struct {
-	Initial  bool     // the build at start, not caused by a change
-	Changed  []string // changed paths relative to the source folder, forward slashes, sorted
-	Result   *Result  // as returned by Build (nil on an environment error before loading)
-	Err      error    // as returned by Build
-	Duration time.Duration
+	Initial  bool          // the build at start, not caused by a change
+	Changed  []string      // changed paths relative to the source folder, forward slashes, sorted
+	Result   *Result       // as returned by Build (nil on an environment error before loading)
+	Err      error         // as returned by Build
+	Duration time.Duration // building, without the wait for the quiet period
+	// Speculative says the build started before the quiet period was over (WatchOptions.Speculate).
+	Speculative bool
 	// Moved maps the site-relative URL of each incident page whose URL changed to its new URL, so that a
 	// browser showing the old page can follow it.
 	Moved map[string]string
@@ -70,6 +77,9 @@ func NewWatcher(opts Options, wo WatchOptions) (*Watcher, error) {
 	if wo.MaxDelay <= 0 {
 		wo.MaxDelay = 2 * time.Second
 	}
+	if wo.Speculate == 0 {
+		wo.Speculate = 20 * time.Millisecond
+	}
 	src, err := filepath.Abs(opts.Source)
 	if err != nil {
 		return nil, envErrorf("source folder %s: %v", opts.Source, err)
@@ -104,6 +114,9 @@ func (w *Watcher) Close() error { return w.fsw.Close() }
 // build, one at a time, from one goroutine. Events that arrive during a build make the next change set. Run
 // returns nil when ctx is done, after the build in progress has finished (so no temporary folder is left
 // behind) and the file watcher is closed; an error if the file watcher stopped by itself.
+//
+// A rebuild starts once the sources have been quiet for Speculate, and waits before its commit until they have
+// been quiet for Debounce: a change in between abandons it, and its change set joins the next one.
 func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	defer w.fsw.Close()
 	pending := map[string]change{}
@@ -111,17 +124,57 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	defer timer.Stop()
-	done := make(chan struct{})
+	early := time.NewTimer(time.Hour) // Speculate after the last change
+	early.Stop()
+	defer early.Stop()
+	done := make(chan buildEnd)
+	gates := make(chan chan bool) // a speculative build asking whether it may commit
+	stopped := make(chan struct{})
 	building, due := false, false
-	start := func(changed []string, initial bool) {
+	speculate := w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
+	var spec struct {
+		on      bool      // the build in progress is speculative
+		dirty   bool      // a change came since it started: it must not commit
+		quiet   bool      // Debounce passed since its change set's last event: it may commit
+		waiting chan bool // its commit question, until the quiet period is over
+	}
+	answer := func(ok bool) {
+		if spec.waiting != nil {
+			spec.waiting <- ok
+			spec.waiting = nil
+		}
+	}
+	start := func(changed []string, initial, speculative bool) {
 		building = true
+		spec.on, spec.dirty, spec.quiet = speculative, false, false
 		problems := w.problems
 		w.problems = nil
+		var gate func() bool
+		if speculative {
+			gate = func() bool {
+				reply := make(chan bool, 1)
+				select {
+				case gates <- reply:
+				case <-stopped:
+					return false
+				}
+				select {
+				case ok := <-reply:
+					return ok
+				case <-stopped:
+					return false
+				}
+			}
+		}
 		go func() {
-			rb := w.rebuild(changed, initial)
+			rb, abandoned := w.rebuild(changed, initial, gate)
+			if abandoned {
+				done <- buildEnd{abandoned: true, changed: changed, problems: problems}
+				return
+			}
 			rb.Problems = problems
 			fn(rb)
-			done <- struct{}{}
+			done <- buildEnd{}
 		}()
 	}
 	// drain takes the change set. A file that appeared and is gone again within it (sed -i's temporary file, a
@@ -144,7 +197,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	startPending := func() {
 		first = time.Time{}
 		if changed := drain(); len(changed) > 0 {
-			start(changed, false)
+			start(changed, false, false)
 		}
 	}
 	arm := func() {
@@ -154,24 +207,36 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 		}
 		delay := min(w.wo.Debounce, max(0, first.Add(w.wo.MaxDelay).Sub(now)))
 		timer.Reset(delay)
+		switch {
+		case building && spec.on:
+			spec.dirty = true
+			answer(false)
+		case !building && speculate:
+			early.Reset(w.wo.Speculate)
+		}
+	}
+	finish := func(err error) error {
+		close(stopped)
+		answer(false)
+		return waitBuild(building, done, err)
 	}
 	if !w.wo.SkipInitial {
-		start(nil, true)
+		start(nil, true, false)
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			return waitBuild(building, done, nil)
+			return finish(nil)
 		case ev, ok := <-w.fsw.Events:
 			if !ok {
-				return waitBuild(building, done, errors.New("the file watcher was closed"))
+				return finish(errors.New("the file watcher was closed"))
 			}
 			if w.handle(ev, pending) {
 				arm()
 			}
 		case err, ok := <-w.fsw.Errors:
 			if !ok {
-				return waitBuild(building, done, errors.New("the file watcher was closed"))
+				return finish(errors.New("the file watcher was closed"))
 			}
 			if errors.Is(err, fsnotify.ErrEventOverflow) {
 				// Events were dropped: pick up folders we missed and rebuild everything.
@@ -184,14 +249,48 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 			} else {
 				w.problems = append(w.problems, err)
 			}
+		case <-early.C:
+			if !building && len(pending) > 0 {
+				// The timer for Debounce keeps running: it says when this build may commit.
+				if changed := drain(); len(changed) > 0 {
+					start(changed, false, true)
+				}
+			}
 		case <-timer.C:
-			if building {
+			switch {
+			case building && spec.on && !spec.dirty:
+				first = time.Time{}
+				spec.quiet = true
+				answer(true)
+			case building:
 				due = true
-			} else if len(pending) > 0 {
+			case len(pending) > 0:
 				startPending()
 			}
-		case <-done:
+		case reply := <-gates:
+			spec.waiting = reply
+			switch {
+			case spec.dirty:
+				answer(false)
+			case spec.quiet:
+				answer(true)
+			}
+		case end := <-done:
 			building = false
+			spec.on = false
+			if end.abandoned {
+				for _, rel := range end.changed {
+					if _, ok := pending[rel]; !ok {
+						pending[rel] = change{}
+					}
+				}
+				w.problems = append(end.problems, w.problems...)
+				// The next build waits for the whole quiet period: saves that keep coming within it (an
+				// editor saving as the author types) would abandon one speculative build after another.
+				speculate = false
+			} else {
+				speculate = w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
+			}
 			if due && len(pending) > 0 {
 				startPending()
 			}
@@ -200,31 +299,59 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	}
 }
 
+// buildEnd is what a build goroutine tells Run when it ends: an abandoned build hands back its change set and the
+// watcher problems it was to report.
+type buildEnd struct {
+	abandoned bool
+	changed   []string
+	problems  []error
+}
+
 // waitBuild lets the build in progress finish (and report) before Run returns err.
-func waitBuild(building bool, done <-chan struct{}, err error) error {
+func waitBuild(building bool, done <-chan buildEnd, err error) error {
 	if building {
 		<-done
 	}
 	return err
 }
 
-// rebuild runs the one build function and works out which incident pages moved.
-func (w *Watcher) rebuild(changed []string, initial bool) Rebuild {
+// rebuild runs the one build function and works out which incident pages moved. A speculative build (gate not
+// nil) asks gate before it commits, or before it reports when it has nothing to commit; abandoned says gate said
+// no.
+func (w *Watcher) rebuild(changed []string, initial bool, gate func() bool) (rb Rebuild, abandoned bool) {
 	t0 := time.Now()
 	opts := w.opts
 	// The first build always runs in full, even when the build cache says the output is current: the preview needs
 	// the site's model (for renamed pages and per-page warnings), which an up-to-date build does not produce.
 	opts.Force = initial
 	opts.Changed = changed // a save that only edits bodies is patched into the last build (patch.go)
+	var waited time.Duration
+	asked, ok := false, true
+	ask := func() bool {
+		t := time.Now()
+		asked, ok = true, gate()
+		waited = time.Since(t)
+		return ok
+	}
+	if gate != nil {
+		opts.Commit = ask
+	}
 	res, err := Build(opts)
-	rb := Rebuild{Initial: initial, Changed: changed, Result: res, Err: err, Duration: time.Since(t0)}
+	if gate != nil && !asked {
+		ask() // a failed build shows its errors only once the quiet period is over, as a good one shows its site
+	}
+	if !ok || errors.Is(err, ErrAbandoned) {
+		return Rebuild{}, true
+	}
+	rb = Rebuild{Initial: initial, Changed: changed, Result: res, Err: err, Duration: time.Since(t0) - waited,
+		Speculative: gate != nil}
 	if err == nil && res != nil && res.Site != nil {
 		if w.last != nil {
 			rb.Moved = MovedPages(w.last, res.Site)
 		}
 		w.last = res.Site
 	}
-	return rb
+	return rb, false
 }
 
 // change is one pending path: created says the change set's first event for it was its creation.

@@ -402,3 +402,53 @@ func TestMovedPages(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchSpeculative: a rebuild runs once the sources are quiet for Speculate, but the site changes and the
+// rebuild is reported only once they are quiet for Debounce; a change in between abandons it, and its change set
+// joins the next, which then waits for the whole quiet period.
+func TestWatchSpeculative(t *testing.T) {
+	src, out := newWatchKB(t)
+	const debounce = 600 * time.Millisecond
+	r := startWatch(t, src, out, WatchOptions{Debounce: debounce, Speculate: 20 * time.Millisecond})
+
+	saved := time.Now()
+	r.write("incidents/alpha.md", incident("Alpha, first edit"))
+	time.Sleep(debounce / 2)
+	page := r.page("incidents/alpha/index.html")
+	if time.Since(saved) < debounce-100*time.Millisecond && strings.Contains(page, "first edit") {
+		t.Error("the site changed before the quiet period was over")
+	}
+	rb := r.expect(true, "incidents/alpha.md")
+	if !rb.Speculative {
+		t.Error("a lone save was not built speculatively")
+	}
+	if took := time.Since(saved); took < debounce {
+		t.Errorf("reported %v after the save, before the quiet period (%v) was over", took, debounce)
+	}
+	if !strings.Contains(r.page("incidents/alpha/index.html"), "first edit") {
+		t.Error("the speculative build was not swapped in")
+	}
+
+	// The second save comes after the first's speculative build started (Speculate) and before it may commit.
+	r.write("incidents/alpha.md", incident("Alpha, second edit"))
+	time.Sleep(debounce / 3)
+	r.write("incidents/beta.md", incident("Beta, second edit"))
+	rb = r.expect(true, "incidents/alpha.md", "incidents/beta.md")
+	if rb.Speculative {
+		t.Error("the build after an abandoned one was speculative too")
+	}
+	if !strings.Contains(r.page("incidents/alpha/index.html"), "second edit") || !strings.Contains(r.page("incidents/beta/index.html"), "second edit") {
+		t.Error("the site does not show both saves")
+	}
+	select {
+	case rb := <-r.builds:
+		t.Errorf("another rebuild was reported: %+v", rb.Changed)
+	case <-time.After(debounce):
+	}
+
+	// Once a build is swapped in, saves are built speculatively again.
+	r.write("incidents/beta.md", incident("Beta, third edit"))
+	if rb := r.expect(true, "incidents/beta.md"); !rb.Speculative {
+		t.Error("speculation did not resume after a committed build")
+	}
+}
