@@ -134,7 +134,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	speculate := w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
 	var spec struct {
 		on      bool      // the build in progress is speculative
-		dirty   bool      // a change came since it started: it must not commit
+		dirty   bool      // a change came after it started, before quiet: it must not commit
 		quiet   bool      // Debounce passed since its change set's last event: it may commit
 		waiting chan bool // its commit question, until the quiet period is over
 	}
@@ -208,7 +208,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 		delay := min(w.wo.Debounce, max(0, first.Add(w.wo.MaxDelay).Sub(now)))
 		timer.Reset(delay)
 		switch {
-		case building && spec.on:
+		case building && spec.on && !spec.quiet:
 			spec.dirty = true
 			answer(false)
 		case !building && speculate:
@@ -258,7 +258,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 			}
 		case <-timer.C:
 			switch {
-			case building && spec.on && !spec.dirty:
+			case building && spec.on && !spec.quiet && !spec.dirty:
 				first = time.Time{}
 				spec.quiet = true
 				answer(true)
@@ -270,10 +270,10 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 		case reply := <-gates:
 			spec.waiting = reply
 			switch {
+			case spec.quiet: // changes since then make the next change set, as during any build
+				answer(true)
 			case spec.dirty:
 				answer(false)
-			case spec.quiet:
-				answer(true)
 			}
 		case end := <-done:
 			building = false
@@ -291,8 +291,11 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 			} else {
 				speculate = w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
 			}
-			if due && len(pending) > 0 {
+			switch {
+			case due && len(pending) > 0:
 				startPending()
+			case len(pending) > 0 && speculate:
+				early.Reset(w.wo.Speculate) // changes that came during the build, still within their quiet period
 			}
 			due = false
 		}
