@@ -131,7 +131,8 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	gates := make(chan chan bool) // a speculative build asking whether it may commit
 	stopped := make(chan struct{})
 	building, due := false, false
-	speculate := w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
+	canSpeculate := w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
+	speculate := canSpeculate
 	var spec struct {
 		on      bool      // the build in progress is speculative
 		dirty   bool      // a change came after it started, before quiet: it must not commit
@@ -289,7 +290,7 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 				// editor saving as the author types) would abandon one speculative build after another.
 				speculate = false
 			} else {
-				speculate = w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
+				speculate = canSpeculate
 			}
 			switch {
 			case due && len(pending) > 0:
