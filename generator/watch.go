@@ -25,7 +25,8 @@ type WatchOptions struct {
 	// Speculate is the shorter quiet period after which the rebuild already runs (default 20 ms: the events of
 	// one save come within a few milliseconds). Its site is swapped in and reported only once Debounce has passed
 	// with no other change, so a save shows up Debounce after it, not Debounce plus the rebuild; a change within
-	// Debounce abandons it (Options.Commit), and the change sets are built together. Negative: never.
+	// Debounce abandons it (Options.Commit), and the change sets are built together; the pause that abandoned it
+	// is waited for from then on (Run). Negative: never.
 	Speculate time.Duration
 	// SkipInitial starts without a build (serve --no-build): the first rebuild waits for a change.
 	SkipInitial bool
@@ -131,8 +132,14 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 	gates := make(chan chan bool) // a speculative build asking whether it may commit
 	stopped := make(chan struct{})
 	building, due := false, false
-	canSpeculate := w.wo.Speculate > 0 && w.wo.Speculate < w.wo.Debounce
-	speculate := canSpeculate
+	// wait is the quiet period before a speculative build. A change that abandons one shows that this editor or
+	// tool can pause that long within one save (a formatter writing the file again): wait then covers that pause,
+	// for the rest of the session, so its saves are not abandoned one after another (each abandonment costs a
+	// full build). Once it reaches Debounce, builds are no longer speculative.
+	wait := w.wo.Speculate
+	canSpeculate := func() bool { return wait > 0 && wait < w.wo.Debounce }
+	speculate := canSpeculate()
+	var lastEvent time.Time
 	var spec struct {
 		on      bool      // the build in progress is speculative
 		dirty   bool      // a change came after it started, before quiet: it must not commit
@@ -212,9 +219,11 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 		case building && spec.on && !spec.quiet:
 			spec.dirty = true
 			answer(false)
+			wait = max(wait, now.Sub(lastEvent)+w.wo.Speculate)
 		case !building && speculate:
-			early.Reset(w.wo.Speculate)
+			early.Reset(wait)
 		}
+		lastEvent = now
 	}
 	finish := func(err error) error {
 		close(stopped)
@@ -290,13 +299,13 @@ func (w *Watcher) Run(ctx context.Context, fn func(Rebuild)) error {
 				// editor saving as the author types) would abandon one speculative build after another.
 				speculate = false
 			} else {
-				speculate = canSpeculate
+				speculate = canSpeculate()
 			}
 			switch {
 			case due && len(pending) > 0:
 				startPending()
 			case len(pending) > 0 && speculate:
-				early.Reset(w.wo.Speculate) // changes that came during the build, still within their quiet period
+				early.Reset(wait) // changes that came during the build, still within their quiet period
 			}
 			due = false
 		}

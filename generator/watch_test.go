@@ -446,9 +446,12 @@ func TestWatchSpeculative(t *testing.T) {
 	case <-time.After(debounce):
 	}
 
-	// Once a build is swapped in, saves are built speculatively again.
+	// Once a build is swapped in, saves are built speculatively again, and a save that pauses as the abandoned one
+	// did is waited for: it is not abandoned again.
+	r.write("incidents/alpha.md", incident("Alpha, third edit"))
+	time.Sleep(debounce / 3)
 	r.write("incidents/beta.md", incident("Beta, third edit"))
-	if rb := r.expect(true, "incidents/beta.md"); !rb.Speculative {
-		t.Error("speculation did not resume after a committed build")
+	if rb := r.expect(true, "incidents/alpha.md", "incidents/beta.md"); !rb.Speculative {
+		t.Error("the same pause within a save abandoned the speculative build again")
 	}
 }
