@@ -80,10 +80,12 @@ func runWatch(ctx context.Context, ln net.Listener, opts generator.Options, wo g
 	gen := 0
 	idle := newIdleCollector()
 	defer idle.stop()
+	stopFollowing := followMemory()
+	defer stopFollowing()
 	go func() {
 		watchDone <- w.Run(wctx, func(rb generator.Rebuild) {
 			if rb.Initial {
-				previewMemory()
+				stopFollowing()
 			}
 			defer idle.rebuilt()
 			if rb.OK() {
@@ -143,6 +145,36 @@ func previewMemory() {
 	}
 	live := int64(sample[0].Value.Uint64())
 	debug.SetMemoryLimit(max(defaultMemoryLimit, live+live/2+previewHeadroom))
+}
+
+// followMemory applies previewMemory every 50 ms while the preview's first build runs, and once more when the
+// returned stop is first called. That build keeps the model it makes, which outgrows a one-off build's limit half-way
+// through a large library: the collector then ran without pause, and the first build took twice as long (at
+// 10,000 postmortems, 20.7 s instead of 10.4 s).
+func followMemory() (stop func()) {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				previewMemory()
+				return
+			case <-tick.C:
+				previewMemory()
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-stopped
+		})
+	}
 }
 
 // idleCollector collects the preview's garbage while the author is not saving. The preview keeps the whole model

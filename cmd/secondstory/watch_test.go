@@ -733,3 +733,25 @@ func numGC() uint32 {
 	goruntime.ReadMemStats(&ms)
 	return ms.NumGC
 }
+
+// While the preview's first build runs, the heap limit follows the live heap it keeps, so that a large library's
+// model never sits at the limit of a one-off build (where the collector would run without pause).
+func TestFollowMemory(t *testing.T) {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		t.Skip("GOMEMLIMIT set: the preview leaves the limit alone")
+	}
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(defaultMemoryLimit))
+	stop := followMemory()
+	defer stop()
+	live := make([]byte, 300<<20) // never written: address space, not memory
+	goruntime.GC()
+	want := int64(len(live)) + int64(len(live))/2 + previewHeadroom
+	deadline := time.Now().Add(10 * time.Second)
+	for debug.SetMemoryLimit(-1) < want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := debug.SetMemoryLimit(-1); got < want {
+		t.Errorf("limit %d MB with %d MB live, want at least %d MB", got>>20, len(live)>>20, want>>20)
+	}
+	goruntime.KeepAlive(live)
+}
