@@ -145,9 +145,7 @@ func dirSize(b *testing.B, dir string) int64 {
 func benchIndex(b *testing.B, n int) *Index {
 	b.Helper()
 	dir := filepath.Join(b.TempDir(), "idx")
-	if err := Build(dir, syntheticDocs(n, 1000)); err != nil {
-		b.Fatal(err)
-	}
+	mustBuild(b, dir, syntheticDocs(n, 1000))
 	ix, err := Open(dir)
 	if err != nil {
 		b.Fatal(err)
@@ -172,9 +170,7 @@ func BenchmarkBuild(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		dir := filepath.Join(root, strconv.Itoa(i))
-		if err := Build(dir, docs); err != nil {
-			b.Fatal(err)
-		}
+		mustBuild(b, dir, docs)
 		b.StopTimer()
 		size = dirSize(b, dir)
 		if err := os.RemoveAll(dir); err != nil {
@@ -250,9 +246,7 @@ func benchSync(b *testing.B, open func(dir string) *Index) {
 	n := benchN(b)
 	docs := syntheticDocs(n, 1000)
 	dir := filepath.Join(b.TempDir(), "idx")
-	if err := Build(dir, docs); err != nil {
-		b.Fatal(err)
-	}
+	mustBuild(b, dir, docs)
 	w := open(dir)
 	body := docs[n/2].Body
 	cpu0 := processCPU()
@@ -282,9 +276,7 @@ func BenchmarkSyncCompact(b *testing.B) {
 	n := benchN(b)
 	docs := syntheticDocs(n, 1000)
 	dir := filepath.Join(b.TempDir(), "idx")
-	if err := Build(dir, docs); err != nil {
-		b.Fatal(err)
-	}
+	mustBuild(b, dir, docs)
 	w, err := OpenWritable(dir)
 	if err != nil {
 		b.Fatal(err)

@@ -100,9 +100,7 @@ func browserSite(t *testing.T, api bool) string {
 	t.Helper()
 	docs := browserDocs()
 	dir := filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)

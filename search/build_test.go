@@ -29,9 +29,7 @@ func siblings(t *testing.T, dir string) []string {
 
 func TestBuildOpenSearch(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, fixtureDocs()); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, fixtureDocs())
 	if _, err := os.Stat(filepath.Join(dir, markerName)); err != nil {
 		t.Errorf("marker missing: %v", err)
 	}
@@ -59,9 +57,7 @@ func TestBuildOpenSearch(t *testing.T) {
 
 func TestBuildEmpty(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, nil)
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -144,9 +140,7 @@ func TestBuildIntoEmptyDir(t *testing.T) {
 func TestRebuildReplacesOldIndex(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs[:3]); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs[:3])
 	old, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -177,9 +171,7 @@ func TestRebuildReplacesOldIndex(t *testing.T) {
 func TestFailedBuildKeepsOldIndex(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs[:4]); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs[:4])
 	boom := errors.New("simulated crash before swap")
 	testHookBeforeSwap = func(tmp string) error {
 		if _, err := os.Stat(filepath.Join(tmp, markerName)); err != nil {
@@ -270,9 +262,7 @@ func TestWritableIndexUpdate(t *testing.T) {
 
 func TestUpdateLargeBatch(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, nil); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, nil)
 	ix, err := OpenWritable(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -49,9 +49,7 @@ func TestSyncMergesPastBound(t *testing.T) {
 	root := t.TempDir()
 	dir, fresh := filepath.Join(root, "idx"), filepath.Join(root, "fresh")
 	docs := syntheticDocs(200, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	// 1 % of 200 is 2: the third change merges.
 	for i, want := range []uint64{1, 2, 0} {
 		docs[i].Body += " changed"
@@ -69,17 +67,13 @@ func TestSyncMergesPastBound(t *testing.T) {
 	if !mergedDir(t, dir) {
 		t.Error("not merged into one segment after the third change")
 	}
-	if err := Build(fresh, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, fresh, docs)
 	compareExact(t, "after the merge", dir, fresh)
 
 	// At 21 documents, every change merges.
 	small := filepath.Join(root, "small")
 	docs = docs[:21]
-	if err := Build(small, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, small, docs)
 	docs[3].Title += " changed"
 	if _, err := Sync(small, docs); err != nil {
 		t.Fatal(err)
@@ -96,9 +90,7 @@ func TestCompactAfterDeletionsAlone(t *testing.T) {
 	root := t.TempDir()
 	dir, fresh := filepath.Join(root, "idx"), filepath.Join(root, "fresh")
 	docs := syntheticDocs(300, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	docs = docs[1:]
 	st, err := Sync(dir, docs)
 	if err != nil || st != (SyncStats{Deleted: 1, Unchanged: 299}) {
@@ -130,9 +122,7 @@ func TestCompactAfterDeletionsAlone(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := Build(fresh, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, fresh, docs)
 	compareExact(t, "after Compact", dir, fresh)
 
 	ro, err := Open(dir)
@@ -150,9 +140,7 @@ func TestCompactAfterDeletionsAlone(t *testing.T) {
 func TestCompactManySegments(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(300, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	// Opened with bleve's own merging turned off (it would merge the
 	// small segments of an index this size by itself).
 	bi, err := bleve.OpenUsing(filepath.Join(dir, bleveDir), map[string]interface{}{
@@ -223,9 +211,7 @@ func TestIdleMerge(t *testing.T) {
 	root := t.TempDir()
 	dir, fresh := filepath.Join(root, "idx"), filepath.Join(root, "fresh")
 	docs := syntheticDocs(300, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	_, done, hold, release := idleHooks(t)
 	hold.Store(true)
 	w, err := OpenWritable(dir)
@@ -247,9 +233,7 @@ func TestIdleMerge(t *testing.T) {
 	if n, _ := w.unmerged(); n != 0 || !merged(t, w) {
 		t.Errorf("after the background merge: %d unmerged changes, merged %v", n, merged(t, w))
 	}
-	if err := Build(fresh, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, fresh, docs)
 	got := snapshotIndex(t, w)
 	want := snapshot(t, fresh)
 	for i := range want {
@@ -264,9 +248,7 @@ func TestIdleMerge(t *testing.T) {
 func TestIdleMergeCancelledBySync(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(300, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	started, done, hold, release := idleHooks(t)
 	hold.Store(true)
 	w, err := OpenWritable(dir)
@@ -325,9 +307,7 @@ func TestIdleMergeCancelledBySync(t *testing.T) {
 func TestIdleMergeStoppedByClose(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(300, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	// Open and close once, so that whatever bleve starts once per
 	// process is running before counting.
 	ix, err := OpenWritable(dir)
@@ -411,9 +391,7 @@ func settledGoroutines(t *testing.T, limit int) int {
 func TestWritableMergesPastWriterBound(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(100, 40)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	_, _, hold, _ := idleHooks(t)
 	hold.Store(true) // no background merge during the test
 	w, err := OpenWritable(dir)

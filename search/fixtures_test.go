@@ -159,15 +159,21 @@ func fixtureDocs() []Document {
 func buildFixture(t testing.TB) (*Index, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, fixtureDocs()); err != nil {
-		t.Fatalf("Build: %v", err)
-	}
+	mustBuild(t, dir, fixtureDocs())
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
 	t.Cleanup(func() { _ = ix.Close() })
 	return ix, dir
+}
+
+// mustBuild builds docs into dir, failing the test if it cannot.
+func mustBuild(t testing.TB, dir string, docs []Document) {
+	t.Helper()
+	if err := Build(dir, docs); err != nil {
+		t.Fatalf("Build: %v", err)
+	}
 }
 
 func mustSearch(t testing.TB, ix *Index, req Request) *Result {

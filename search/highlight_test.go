@@ -51,9 +51,7 @@ func TestFragmentFromTheEndOfALongBody(t *testing.T) {
 	long := Document{ID: "long", URL: "incidents/long/", Title: "Long", Date: day("2024-01-01"),
 		Body: strings.Repeat("nothing to see here. ", 2000) + "Then the zeppelin landed."}
 	dir := filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, append(fixtureDocs(), long)); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, append(fixtureDocs(), long))
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)

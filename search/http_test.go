@@ -163,9 +163,7 @@ func TestServiceSwapUnderLoad(t *testing.T) {
 	root := t.TempDir()
 	build := func(name string, d []Document) *Index {
 		dir := filepath.Join(root, name)
-		if err := Build(dir, d); err != nil {
-			t.Fatal(err)
-		}
+		mustBuild(t, dir, d)
 		ix, err := Open(dir)
 		if err != nil {
 			t.Fatal(err)

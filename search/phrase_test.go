@@ -50,9 +50,7 @@ func TestBodyPhrase(t *testing.T) {
 func TestBodyPhraseMatchesBleve(t *testing.T) {
 	docs := syntheticDocs(400, 150)
 	lean := filepath.Join(t.TempDir(), "lean")
-	if err := Build(lean, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, lean, docs)
 	withTV := filepath.Join(t.TempDir(), "tv")
 	m, err := newMapping()
 	if err != nil {

@@ -147,9 +147,7 @@ func TestSyncMatchesBuild(t *testing.T) {
 		if st != step.want {
 			t.Errorf("%s: stats %+v, want %+v", step.name, st, step.want)
 		}
-		if err := Build(fresh, docs); err != nil {
-			t.Fatal(err)
-		}
+		mustBuild(t, fresh, docs)
 		if n := unmergedCount(t, synced); n != step.unmerged {
 			t.Errorf("%s: %d unmerged changes, want %d", step.name, n, step.unmerged)
 		}
@@ -472,9 +470,7 @@ func TestSyncInterrupted(t *testing.T) {
 	root := t.TempDir()
 	dir, fresh := filepath.Join(root, "idx"), filepath.Join(root, "fresh")
 	docs := syntheticDocs(batchSize+200, 30)
-	if err := Build(dir, docs[:100]); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs[:100])
 	// Through a writable Index, which never falls back to Build.
 	w, err := OpenWritable(dir)
 	if err != nil {
@@ -499,9 +495,7 @@ func TestSyncInterrupted(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := Build(fresh, want); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, fresh, want)
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -524,9 +518,7 @@ func TestSyncInterrupted(t *testing.T) {
 func TestSyncFallsBackToBuild(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs[:3]); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs[:3])
 	// An index of another format (an older mapping) is rebuilt.
 	if err := os.WriteFile(filepath.Join(dir, markerName), []byte(`{"format":1}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -554,9 +546,7 @@ func TestSyncFallsBackToBuild(t *testing.T) {
 func TestSyncWithReaderOpen(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	reader, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -638,9 +628,7 @@ func TestSyncThroughOpenWriter(t *testing.T) {
 func TestSyncThroughOpenWriterRebuilds(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := append(fixtureDocs(), syntheticDocs(40, 30)...)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	abs, _ := filepath.Abs(dir)
 	w, err := OpenWritable(dir)
 	if err != nil {
@@ -782,9 +770,7 @@ func TestSyncThroughOpenWriterRebuildFails(t *testing.T) {
 func TestSyncLargeChange(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(batchSize+300, 20)
-	if err := Build(dir, docs[:100]); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs[:100])
 	w, err := OpenWritable(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -848,9 +834,7 @@ func TestSyncWithReaderProcess(t *testing.T) {
 	}
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := fixtureDocs()
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestSyncWithReaderProcess$")
 	cmd.Env = append(os.Environ(), "SECONDSTORY_TEST_READER="+dir)
 	stdin, err := cmd.StdinPipe()

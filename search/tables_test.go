@@ -82,9 +82,7 @@ func shardFiles(files map[string]os.FileInfo, s int) []string {
 func TestSyncRewritesTouchedShardFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := syntheticDocs(300, 60)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	// check compares the folder's files before and after a Sync that
 	// changed the documents pairsChanged, whose word pairs changed, and
 	// others, whose did not.
@@ -355,9 +353,7 @@ func diffLines(got, want []string) string {
 func TestPairsFileLost(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "idx")
 	docs := append(fixtureDocs(), syntheticDocs(200, 80)...)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	ix, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -412,9 +408,7 @@ func TestPairsFileLost(t *testing.T) {
 
 	// A query on a snapshot taken before a Sync, run after bleve has
 	// persisted it: the replaced file is gone.
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	w, err := OpenWritable(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -517,9 +511,7 @@ func TestHashesFileLost(t *testing.T) {
 	root := t.TempDir()
 	dir, fresh := filepath.Join(root, "idx"), filepath.Join(root, "fresh")
 	docs := syntheticDocs(200, 60)
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	// lose deletes or damages the file of shard s of a table.
 	lose := func(table string, s int, damage bool) {
 		t.Helper()
@@ -541,9 +533,7 @@ func TestHashesFileLost(t *testing.T) {
 	}
 	same := func(name string) {
 		t.Helper()
-		if err := Build(fresh, docs); err != nil {
-			t.Fatal(err)
-		}
+		mustBuild(t, fresh, docs)
 		if g, w := internals(t, dir), internals(t, fresh); !reflect.DeepEqual(g, w) {
 			t.Errorf("%s: the hashes or word pairs differ from a fresh Build's", name)
 		}
@@ -690,9 +680,7 @@ func TestTablesAfterCrash(t *testing.T) {
 	}
 	root := t.TempDir()
 	dir, fresh := filepath.Join(root, "idx"), filepath.Join(root, "fresh")
-	if err := Build(dir, crashDocs(0)); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, crashDocs(0))
 	rng := rand.New(rand.NewPCG(7, 8))
 	synced := 0 // Syncs that have returned, over all rounds
 	for round := 0; round < 6; round++ {
@@ -788,9 +776,7 @@ func TestTablesAfterCrash(t *testing.T) {
 	if err != nil || st.Rebuilt || st.Updated == 0 {
 		t.Errorf("Sync after the crashes: %+v, %v", st, err)
 	}
-	if err := Build(fresh, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, fresh, docs)
 	if g, w := internals(t, dir), internals(t, fresh); !reflect.DeepEqual(g, w) {
 		t.Error("the hashes or word pairs differ from a fresh Build's")
 	}
@@ -805,9 +791,7 @@ func TestTablesAfterCrash(t *testing.T) {
 func writableIndex(t *testing.T, docs []Document) (dir string, w *Index) {
 	t.Helper()
 	dir = filepath.Join(t.TempDir(), "idx")
-	if err := Build(dir, docs); err != nil {
-		t.Fatal(err)
-	}
+	mustBuild(t, dir, docs)
 	w, err := OpenWritable(dir)
 	if err != nil {
 		t.Fatal(err)
