@@ -353,8 +353,12 @@ func printTable(w io.Writer, rs []*corpusResult) {
 	if len(rs) > 1 {
 		first := rs[0]
 		add("peak memory per 1,000 postmortems", func(r *corpusResult) string {
-			return fmt.Sprintf("%.0f MB (×%.1f memory for ×%.0f postmortems)", float64(r.full.peakMB)*1000/float64(r.n),
-				float64(r.full.peakMB)/float64(first.full.peakMB), float64(r.n)/float64(first.n))
+			perK := fmt.Sprintf("%.0f MB", float64(r.full.peakMB)*1000/float64(r.n))
+			if r == first {
+				return perK
+			}
+			return fmt.Sprintf("%s (×%.1f memory for ×%.0f postmortems)", perK, float64(r.full.peakMB)/float64(first.full.peakMB),
+				float64(r.n)/float64(first.n))
 		})
 	}
 	widths := make([]int, len(header))
