@@ -24,18 +24,23 @@ fmt-check:
 vet:
 	$(GO) vet ./...
 
-# The Go benchmarks of the hot functions, then the preview's and a one-file rebuild at 10,000 (BenchmarkRebuild:
-# per-stage times), then cmd/secondstory-bench: for 1,000 and 10,000 generated postmortems, a full build, a rebuild
-# with nothing changed and one after a changed file (each a fresh process: wall time, CPU, peak memory, the stages of
-# --timings), and search p50/p99 on the built index, printed last as one table.
+# cmd/secondstory-bench first: for 1,000 and 10,000 generated postmortems, a full build, a rebuild with nothing
+# changed and one after a changed file (each a fresh process: wall time, CPU, peak memory, the stages of --timings),
+# and search p50/p99 on the built index. It runs before the Go benchmarks, which create and delete many temporary
+# sites (see setAside in cmd/secondstory-bench for why that matters). Then the Go benchmarks of the hot functions,
+# the preview's and a one-file rebuild at 10,000 (BenchmarkRebuild: per-stage times), and the table again, last.
 BENCH_DIR ?= /tmp/secondstory-bench
 BENCH_NS  ?= 1000,10000
 bench: build
+	$(GO) build -o bin/secondstory-gencorpus ./cmd/secondstory-gencorpus
+	@mkdir -p $(BENCH_DIR)
+	$(GO) run ./cmd/secondstory-bench -bin $(BIN) -gencorpus bin/secondstory-gencorpus -dir $(BENCH_DIR) -n $(BENCH_NS) \
+	  -table $(BENCH_DIR)/table.md
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
 	@echo "== 10000 postmortems: preview rebuilds after a body or a title edit, build after one changed file"
 	SECONDSTORY_BENCH_N=10000 $(GO) test -run '^$$' -bench 'Rebuild/.*/(watch|cold)' -benchtime 10x ./generator/
-	$(GO) build -o bin/secondstory-gencorpus ./cmd/secondstory-gencorpus
-	$(GO) run ./cmd/secondstory-bench -bin $(BIN) -gencorpus bin/secondstory-gencorpus -dir $(BENCH_DIR) -n $(BENCH_NS)
+	@echo "== make bench: builds and searches of generated corpora ($(BENCH_DIR)/table.md)"
+	@cat $(BENCH_DIR)/table.md
 
 # cmd/secondstory/default.pgo is the CPU profile go build optimises the binary with (profile-guided optimisation:
 # about 10 % less CPU for a full build). This target records it again, from a full build and preview rebuilds of

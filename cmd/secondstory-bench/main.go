@@ -34,7 +34,7 @@ func main() {
 }
 
 type config struct {
-	bin, gencorpus, dir string
+	bin, gencorpus, dir, table string
 	sizes               []int
 	queries             int
 }
@@ -47,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.gencorpus, "gencorpus", "bin/secondstory-gencorpus", "the corpus generator binary")
 	fs.StringVar(&cfg.dir, "dir", filepath.Join(os.TempDir(), "secondstory-bench"), "folder for the corpora and sites")
 	sizes := fs.String("n", "1000,10000", "corpus sizes, comma-separated")
+	fs.StringVar(&cfg.table, "table", "", "also write the table to this file")
 	fs.IntVar(&cfg.queries, "queries", 400, "searches timed per corpus (p50/p99)")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -60,15 +61,30 @@ func run(args []string, stdout, stderr io.Writer) int {
 		cfg.sizes = append(cfg.sizes, n)
 	}
 	var results []*corpusResult
+	var aside []string
+	// The previous run's sites are removed only once every figure is taken (see setAside).
+	defer func() {
+		for _, p := range aside {
+			os.RemoveAll(p)
+		}
+	}()
 	for _, n := range cfg.sizes {
-		r, err := benchCorpus(cfg, n, stderr)
+		r, err := benchCorpus(cfg, n, &aside, stderr)
 		if err != nil {
 			fmt.Fprintln(stderr, "secondstory-bench:", err)
 			return 1
 		}
 		results = append(results, r)
 	}
-	printTable(stdout, results)
+	var table strings.Builder
+	printTable(&table, results)
+	fmt.Fprint(stdout, table.String())
+	if cfg.table != "" {
+		if err := os.WriteFile(cfg.table, []byte(table.String()), 0o644); err != nil {
+			fmt.Fprintln(stderr, "secondstory-bench:", err)
+			return 1
+		}
+	}
 	return 0
 }
 
@@ -103,21 +119,20 @@ type corpusResult struct {
 	queries, hitsSeen int
 }
 
-func benchCorpus(cfg config, n int, log io.Writer) (*corpusResult, error) {
+func benchCorpus(cfg config, n int, aside *[]string, log io.Writer) (*corpusResult, error) {
 	src := filepath.Join(cfg.dir, fmt.Sprintf("corpus-%d", n))
 	out := filepath.Join(cfg.dir, fmt.Sprintf("site-%d", n))
-	// The previous site goes first, then the corpus is generated: freeing 20,000 files keeps the file system busy
-	// for seconds after the removal returns (ext4 with online discard), and the full build would pay for it.
-	if err := removeSite(out); err != nil {
+	moved, err := setAside(out)
+	*aside = append(*aside, moved...)
+	if err != nil {
 		return nil, err
 	}
-	syscall.Sync()
+	// The generator rewrites only files whose bytes differ: a corpus made before is left untouched.
 	fmt.Fprintf(log, "== %d postmortems: generating %s\n", n, src)
 	if err := command(log, cfg.gencorpus, "-n", strconv.Itoa(n), "-out", src); err != nil {
 		return nil, err
 	}
 	r := &corpusResult{n: n}
-	var err error
 	build := func(what string) (*buildRun, error) {
 		fmt.Fprintf(log, "== %d postmortems: %s\n", n, what)
 		b, err := timedBuild(cfg.bin, src, out)
@@ -156,21 +171,30 @@ func benchCorpus(cfg config, n int, log io.Writer) (*corpusResult, error) {
 	return r, nil
 }
 
-// removeSite removes a site this benchmark built before, with its index and build cache; a folder there that
-// secondstory did not write is refused, not removed.
-func removeSite(out string) error {
+// setAside renames a site this benchmark built before, with its index and build cache, out of the way, and
+// returns the new names. They are removed after the measurements, not before: deleting 20,000 files just before
+// a build makes the build slower on some file systems (ext4 without a journal, as on the machine these figures
+// were taken on, skips inodes freed in the last minutes when it allocates new ones, one by one: a third of a
+// build's CPU time right after such a deletion). A folder there that secondstory did not write is refused.
+func setAside(out string) ([]string, error) {
 	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
-		return nil
+		return nil, nil
 	}
 	if _, err := os.Stat(filepath.Join(out, generator.MarkerFile)); err != nil {
-		return fmt.Errorf("%s exists and was not written by secondstory build: not removing it", out)
+		return nil, fmt.Errorf("%s exists and was not written by secondstory build: not removing it", out)
 	}
+	suffix := ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	var moved []string
 	for _, p := range []string{out, generator.IndexDir(out), generator.CacheDir(out)} {
-		if err := os.RemoveAll(p); err != nil {
-			return err
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			continue
 		}
+		if err := os.Rename(p, p+suffix); err != nil {
+			return moved, err
+		}
+		moved = append(moved, p+suffix)
 	}
-	return nil
+	return moved, nil
 }
 
 func command(log io.Writer, name string, args ...string) error {

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,29 @@ func TestBenchTable(t *testing.T) {
 	} {
 		if !row.MatchString(table) {
 			t.Errorf("no row matching %s in:\n%s", row, table)
+		}
+	}
+	// A second run sets the first one's site aside, and removes it once measured.
+	stdout.Reset()
+	if code := run([]string{"-bin", bin, "-gencorpus", gencorpus, "-dir", dir, "-n", "30", "-queries", "8"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, stderr.String())
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	for _, want := range []string{"corpus-30", "site-30", "site-30.bleve", ".site-30.cache"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no %s after the second run: %v", want, names)
+		}
+	}
+	for _, name := range names {
+		if strings.Contains(name, ".old-") {
+			t.Errorf("the first run's %s was not removed: %v", name, names)
 		}
 	}
 	// The corpus is left as generated: a second generation over it changes nothing.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -115,7 +116,7 @@ func Generate(cfg Config) (Stats, error) {
 	}
 	// The marker goes first so that an interrupted run can be repeated.
 	marker := fmt.Sprintf("This folder was written by secondstory-gencorpus (-n %d -seed %d).\n"+
-		"Running it again may delete and rewrite incidents/, factors/ and secondstory.yaml here.\n", cfg.N, cfg.Seed)
+		"Running it again rewrites incidents/, factors/ and secondstory.yaml here, and deletes what it did not generate there.\n", cfg.N, cfg.Seed)
 	if err := writeFile(&st, filepath.Join(cfg.Out, markerName), []byte(marker)); err != nil {
 		return st, err
 	}
@@ -195,18 +196,37 @@ func Generate(cfg Config) (Stats, error) {
 		}
 		st.Factors++
 	}
+	generated := make(map[string]bool, len(p.incs)+len(p.documented))
+	for i := range p.incs {
+		generated[filepath.Join(cfg.Out, "incidents", strconv.Itoa(p.incs[i].year), p.incs[i].slug+".md")] = true
+	}
+	for _, f := range p.documented {
+		generated[filepath.Join(cfg.Out, "factors", factorSlug(factors[f].name)+".md")] = true
+	}
+	if err := removeStale(cfg.Out, generated); err != nil {
+		return st, err
+	}
 	st.Elapsed = time.Since(t0)
 	return st, nil
 }
 
+// writeFile writes data to path unless the file already holds exactly data: regenerating a corpus with the same
+// flags then writes, creates and deletes nothing, so a benchmark that follows does not pay for a churned file
+// system (on ext4 without a journal, inodes freed in the last minutes make creating new ones far slower).
 func writeFile(st *Stats, path string, data []byte) error {
 	st.Bytes += int64(len(data))
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(data)) {
+		if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+			return nil
+		}
+	}
 	return os.WriteFile(path, data, 0o644)
 }
 
 // prepareDir makes dir usable: missing or empty is fine; non-empty only if
-// it carries our marker, in which case exactly the paths we generate are
-// removed. Nothing else is ever deleted.
+// it carries our marker. What a previous run generated is left in place:
+// files are rewritten only where they differ, and removeStale deletes those
+// this run did not generate. Nothing else is ever deleted.
 func prepareDir(dir string) error {
 	fi, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -229,9 +249,35 @@ func prepareDir(dir string) error {
 	if err != nil || !m.Mode().IsRegular() {
 		return &RefusedError{dir, "it is not empty and has no " + markerName + " marker (not written by this generator)"}
 	}
-	for _, name := range []string{"incidents", "factors", "secondstory.yaml"} {
-		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+	return nil
+}
+
+// removeStale deletes the files under incidents/ and factors/ of dir that are not in generated (a previous run's,
+// with other flags), and the folders that leaves empty. Those two folders are the generator's own.
+func removeStale(dir string, generated map[string]bool) error {
+	for _, sub := range []string{"incidents", "factors"} {
+		root := filepath.Join(dir, sub)
+		var dirs []string
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			switch {
+			case err != nil:
+				return err
+			case d.IsDir():
+				dirs = append(dirs, p)
+			case !generated[p]:
+				return os.Remove(p)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
+		}
+		for i := len(dirs) - 1; i > 0; i-- { // deepest first; the root stays
+			if entries, err := os.ReadDir(dirs[i]); err == nil && len(entries) == 0 {
+				if err := os.Remove(dirs[i]); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil

@@ -668,6 +668,19 @@ func TestRefusesForeignDir(t *testing.T) {
 func TestRegeneratesOwnDir(t *testing.T) {
 	dir := t.TempDir()
 	generate(t, dir, 50, 1, 0.01)
+	// The same flags again: every file already holds its bytes, so none is written again (nor deleted).
+	old := time.Date(2001, 2, 3, 4, 5, 6, 0, time.UTC)
+	for rel := range readTree(t, dir) {
+		if err := os.Chtimes(filepath.Join(dir, rel), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	generate(t, dir, 50, 1, 0.01)
+	for rel := range readTree(t, dir) {
+		if fi, err := os.Stat(filepath.Join(dir, rel)); err != nil || !fi.ModTime().Equal(old) {
+			t.Errorf("%s was written again by a run with the same flags (%v)", rel, err)
+		}
+	}
 	// Files a person added beside the corpus must survive regeneration.
 	extra := filepath.Join(dir, "static", "logo.txt")
 	if err := os.MkdirAll(filepath.Dir(extra), 0o755); err != nil {
@@ -691,6 +704,16 @@ func TestRegeneratesOwnDir(t *testing.T) {
 	}
 	if n != 20 {
 		t.Errorf("%d incidents after regenerating with -n 20; old files not cleared", n)
+	}
+	// Folders left empty by the removal go too (a year no incident has any more).
+	years, err := os.ReadDir(filepath.Join(dir, "incidents"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, y := range years {
+		if entries, err := os.ReadDir(filepath.Join(dir, "incidents", y.Name())); err != nil || len(entries) == 0 {
+			t.Errorf("incidents/%s left empty (%v)", y.Name(), err)
+		}
 	}
 	if b, err := os.ReadFile(extra); err != nil || string(b) != "keep" {
 		t.Errorf("user file lost: %v", err)
