@@ -35,8 +35,8 @@ func main() {
 
 type config struct {
 	bin, gencorpus, dir, table string
-	sizes               []int
-	queries             int
+	sizes                      []int
+	queries                    int
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
