@@ -31,14 +31,16 @@ vet:
 # the preview's and a one-file rebuild at 10,000 (BenchmarkRebuild: per-stage times), and the table again, last.
 BENCH_DIR ?= /tmp/secondstory-bench
 BENCH_NS  ?= 1000,10000
+# The Go benchmarks measure the code as the binary has it: optimised with the binary's profile (see pgo below).
+PGO       := $(CURDIR)/cmd/secondstory/default.pgo
 bench: build
 	$(GO) build -o bin/secondstory-gencorpus ./cmd/secondstory-gencorpus
 	@mkdir -p $(BENCH_DIR)
 	$(GO) run ./cmd/secondstory-bench -bin $(BIN) -gencorpus bin/secondstory-gencorpus -dir $(BENCH_DIR) -n $(BENCH_NS) \
 	  -table $(BENCH_DIR)/table.md
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
+	$(GO) test -pgo=$(PGO) -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
 	@echo "== 10000 postmortems: preview rebuilds after a body or a title edit, build after one changed file"
-	SECONDSTORY_BENCH_N=10000 $(GO) test -run '^$$' -bench 'Rebuild/.*/(watch|cold)' -benchtime 10x ./generator/
+	SECONDSTORY_BENCH_N=10000 $(GO) test -pgo=$(PGO) -run '^$$' -bench 'Rebuild/.*/(watch|cold)' -benchtime 10x ./generator/
 	@echo "== make bench: builds and searches of generated corpora ($(BENCH_DIR)/table.md)"
 	@cat $(BENCH_DIR)/table.md
 
