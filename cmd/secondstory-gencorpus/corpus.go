@@ -167,8 +167,7 @@ func Generate(cfg Config) (Stats, error) {
 				}
 				data, words := dw.render(i)
 				inc := &p.incs[i]
-				path := filepath.Join(cfg.Out, "incidents", strconv.Itoa(inc.year), inc.slug+".md")
-				if err := writeFile(&parts[w], path, data); err != nil {
+				if err := writeFile(&parts[w], incidentPath(cfg.Out, inc), data); err != nil {
 					errOnce.Do(func() { firstErr = err })
 					failed.Store(true)
 					return
@@ -191,23 +190,33 @@ func Generate(cfg Config) (Stats, error) {
 	dw := newDocWriter(p)
 	for _, f := range p.documented {
 		data := dw.renderFactor(f)
-		if err := writeFile(&st, filepath.Join(cfg.Out, "factors", factorSlug(factors[f].name)+".md"), data); err != nil {
+		if err := writeFile(&st, factorPath(cfg.Out, f), data); err != nil {
 			return st, err
 		}
 		st.Factors++
 	}
 	generated := make(map[string]bool, len(p.incs)+len(p.documented))
 	for i := range p.incs {
-		generated[filepath.Join(cfg.Out, "incidents", strconv.Itoa(p.incs[i].year), p.incs[i].slug+".md")] = true
+		generated[incidentPath(cfg.Out, &p.incs[i])] = true
 	}
 	for _, f := range p.documented {
-		generated[filepath.Join(cfg.Out, "factors", factorSlug(factors[f].name)+".md")] = true
+		generated[factorPath(cfg.Out, f)] = true
 	}
 	if err := removeStale(cfg.Out, generated); err != nil {
 		return st, err
 	}
 	st.Elapsed = time.Since(t0)
 	return st, nil
+}
+
+// incidentPath is the file of inc, by year.
+func incidentPath(out string, inc *incident) string {
+	return filepath.Join(out, "incidents", strconv.Itoa(inc.year), inc.slug+".md")
+}
+
+// factorPath is the factors/ page of factors[f].
+func factorPath(out string, f int) string {
+	return filepath.Join(out, "factors", factorSlug(factors[f].name)+".md")
 }
 
 // writeFile writes data to path unless the file already holds exactly data: regenerating a corpus with the same
