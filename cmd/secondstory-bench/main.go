@@ -122,7 +122,7 @@ type corpusResult struct {
 func benchCorpus(cfg config, n int, aside *[]string, log io.Writer) (*corpusResult, error) {
 	src := filepath.Join(cfg.dir, fmt.Sprintf("corpus-%d", n))
 	out := filepath.Join(cfg.dir, fmt.Sprintf("site-%d", n))
-	moved, err := setAside(out)
+	moved, err := setAside(src, out)
 	*aside = append(*aside, moved...)
 	if err != nil {
 		return nil, err
@@ -175,13 +175,11 @@ func benchCorpus(cfg config, n int, aside *[]string, log io.Writer) (*corpusResu
 // returns the new names. They are removed after the measurements, not before: deleting 20,000 files just before
 // a build makes the build slower on some file systems (ext4 without a journal, as on the machine these figures
 // were taken on, skips inodes freed in the last minutes when it allocates new ones, one by one: a third of a
-// build's CPU time right after such a deletion). A folder there that secondstory did not write is refused.
-func setAside(out string) ([]string, error) {
-	if _, err := os.Stat(out); errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if _, err := os.Stat(filepath.Join(out, generator.MarkerFile)); err != nil {
-		return nil, fmt.Errorf("%s exists and was not written by secondstory build: not removing it", out)
+// build's CPU time right after such a deletion). A folder there that `secondstory build` would refuse to replace
+// (generator.CheckOutput) is refused here too.
+func setAside(src, out string) ([]string, error) {
+	if err := generator.CheckOutput(src, out); err != nil {
+		return nil, fmt.Errorf("%s exists and was not written by secondstory build: not removing it (%v)", out, err)
 	}
 	suffix := ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	var moved []string
