@@ -11,7 +11,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/secondstory/secondstory/generator/learn"
+	"github.com/secondstory/secondstory/generator/graph/learn"
 )
 
 // LearnData is what layouts/learn.html receives as .Data: the onboarding reading path.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/secondstory/secondstory/generator/learn"
+	"github.com/secondstory/secondstory/generator/graph/learn"
 )
 
 var (

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/secondstory/secondstory/generator/charts"
+	"github.com/secondstory/secondstory/generator/render/charts"
 )
 
 // StatsData is what layouts/stats.html receives as .Data: every chart is rendered here, at build time.

@@ -1,0 +1,115 @@
+package build
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/secondstory/secondstory/generator/config"
+	"github.com/secondstory/secondstory/generator/diag"
+	"github.com/secondstory/secondstory/generator/graph"
+	"github.com/secondstory/secondstory/generator/incremental"
+	"github.com/secondstory/secondstory/generator/lint"
+	"github.com/secondstory/secondstory/generator/markdown"
+	"github.com/secondstory/secondstory/generator/postmortem"
+	"github.com/yuin/goldmark/ast"
+)
+
+// LintRulePrefix starts the rule of every blameless-language finding ("blameless/counterfactual"), setting them
+// apart from validation rules; the part after it is the id lint.disable and ignore comments take.
+const LintRulePrefix = "blameless/"
+
+// renderBodies renders and lints each listed body on every core, unless the file's last rendering still holds
+// (its links resolve as they did).
+func (s *Session) renderBodies(md *markdown.Renderer, r *graph.Resolver, disable []string, listed []*incremental.File) {
+	parallel(len(listed), func(i int) {
+		e := listed[i]
+		if e.BodyOf(r) != nil {
+			return
+		}
+		p := e.P
+		var findings diag.List
+		body := md.Render(p.Source, p.Markdown, p.BodyLine, r, func(doc ast.Node, src []byte) {
+			findings = lintPostmortem(p, doc, src, disable)
+		})
+		// A shared entry is replaced, not changed: the last build's result may still hold it.
+		n := *e
+		n.Body, n.BodyDiags = body, append(body.Diags, findings...)
+		var k incremental.Key
+		n.BodyVersion = k.Str(string(body.HTML)).Str(body.Text).Sum()
+		listed[i] = &n
+	})
+	for _, e := range listed {
+		s.files.Put(e.P.Source, e)
+	}
+}
+
+// lintPostmortem reports every blameless-language finding in a postmortem's prose: the body (doc, already parsed),
+// the summary and the timeline texts. Only warnings: wording is the author's call (check --strict makes it a gate).
+func lintPostmortem(p *postmortem.Postmortem, doc ast.Node, src []byte, disable []string) diag.List {
+	var out diag.List
+	opts := lint.Options{Disable: disable, People: people(p)}
+	report := func(fs []lint.Finding, knownCol bool) {
+		for _, f := range fs {
+			if !knownCol {
+				f.Col = 0
+			}
+			out = append(out, diag.Diagnostic{Path: p.Source, Line: f.Line, Col: f.Col, Severity: diag.Warning,
+				Rule: LintRulePrefix + f.Rule, Message: fmt.Sprintf("%q: %s", f.Phrase, f.Message), Advice: f.Suggestion})
+		}
+	}
+	if p.Summary != "" && p.SummaryLine > 0 {
+		report(lint.Text(p.Summary, p.SummaryLine, p.SummaryCol, opts), p.SummaryCol > 0)
+	}
+	for _, te := range p.Timeline {
+		if te.Text != "" {
+			report(lint.Text(te.Text, te.Line, te.Column, opts), te.Column > 0)
+		}
+	}
+	report(lint.MarkdownAST(doc, src, p.BodyLine, opts), true)
+	return out
+}
+
+// people are the names a named-subject finding looks for: the authors and the timeline's actors.
+func people(p *postmortem.Postmortem) []string {
+	out := slices.Clone(p.Authors)
+	for _, te := range p.Timeline {
+		if te.Actor != "" && !slices.Contains(out, te.Actor) {
+			out = append(out, te.Actor)
+		}
+	}
+	return out
+}
+
+// lintOptions returns the rule ids of the config's lint.disable, accepting them as printed ("blameless/blame").
+// An unknown id is a warning: the lint ignores it, so a typo ("minimizer") would silently leave a rule on.
+func lintOptions(cfg *config.Config, diags *diag.List) []string {
+	var ids, out []string
+	for _, r := range lint.Rules() {
+		ids = append(ids, r.ID)
+	}
+	for _, id := range cfg.Lint.Disable {
+		id = strings.TrimPrefix(strings.ToLower(strings.TrimSpace(id)), LintRulePrefix)
+		if slices.Contains(ids, id) {
+			out = append(out, id)
+			continue
+		}
+		msg := fmt.Sprintf("lint.disable: unknown rule %q (rules: %s)", id, strings.Join(ids, ", "))
+		if m := graph.DidYouMean(id, ids); m != "" {
+			msg += fmt.Sprintf("; did you mean %q?", m)
+		}
+		diags.Warnf(cfg.File, cfg.Line("lint.disable"), 0, "config", "%s", msg)
+	}
+	return out
+}
+
+// renderFactors renders the catalogue's descriptions.
+func renderFactors(md *markdown.Renderer, r *graph.Resolver, catalogue []*postmortem.Factor, diags *diag.List) []*graph.Catalogued {
+	out := make([]*graph.Catalogued, len(catalogue))
+	for i, f := range catalogue {
+		body := md.Render(f.Source, f.Markdown, f.BodyLine, r, nil)
+		*diags = append(*diags, body.Diags...)
+		out[i] = &graph.Catalogued{Factor: f, Description: body.HTML}
+	}
+	return out
+}

@@ -1,0 +1,126 @@
+package build
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/secondstory/secondstory/generator/diag"
+	"github.com/secondstory/secondstory/generator/graph"
+	"github.com/secondstory/secondstory/generator/incremental"
+	"github.com/secondstory/secondstory/search"
+)
+
+type searchDoc = search.Document
+
+// documents hands the listed incidents to the search package in its own small type; a session keeps each
+// incident's document while its front matter, body and factor names are the same.
+func (s *Session) documents(site *graph.Site) []searchDoc {
+	docs := make([]searchDoc, len(site.Incidents))
+	parallel(len(site.Incidents), func(i int) {
+		in := site.Incidents[i]
+		var k incremental.Key
+		k.U64(s.version(true)(in)).U64(s.version(false)(in))
+		for _, t := range in.FactorTerms {
+			k.Str(t.Name)
+		}
+		key := k.Sum()
+		if d, ok := s.docs.Get(in.Source, key); ok && s.keep {
+			docs[i] = d
+			return
+		}
+		docs[i] = document(in)
+		if s.keep {
+			s.docs.Put(in.Source, key, docs[i])
+		}
+	})
+	return docs
+}
+
+// document is an incident's search document: the timeline and action items as lines of text, so that an identifier
+// that appears only there (a ticket, a host) is found.
+func document(in *graph.Incident) searchDoc {
+	d := searchDoc{ID: in.Slug, URL: in.URL(), Title: in.Title, Summary: in.Summary, Tags: in.Tags, Services: in.Services,
+		Severity: in.Severity, Status: in.Status, Date: in.Date, DurationMinutes: in.Duration().Minutes()}
+	if in.Body != nil {
+		d.Body = in.Body.Text
+	}
+	var tl, ac strings.Builder
+	for _, t := range in.Timeline {
+		if t.HasAt {
+			tl.WriteString(t.At.Format("15:04") + " ")
+		}
+		if t.Actor != "" {
+			tl.WriteString(t.Actor + " ")
+		}
+		tl.WriteString(t.Text + "\n")
+	}
+	for _, a := range in.ActionItems {
+		ac.WriteString(a.Title)
+		for _, x := range []string{a.Owner, a.Ticket} {
+			if x != "" {
+				ac.WriteString(" · " + x)
+			}
+		}
+		ac.WriteByte('\n')
+	}
+	d.Timeline, d.Actions = tl.String(), ac.String()
+	for _, t := range in.FactorTerms {
+		d.Factors = append(d.Factors, t.Name)
+	}
+	return d
+}
+
+// updateIndex brings the index beside the site up to date: a one-off build writes it whole (it runs while the
+// pages render); a session hands the index only the documents that changed since its last build.
+func (s *Session) updateIndex(docs []searchDoc) error {
+	if !s.keep || s.indexed == nil {
+		if err := search.Build(s.paths.Index, docs); err != nil {
+			return indexError(s.paths.Index, err)
+		}
+		if s.keep {
+			s.indexed = make(map[string]searchDoc, len(docs))
+			for _, d := range docs {
+				s.indexed[d.ID] = d
+			}
+		}
+		return nil
+	}
+	next := make(map[string]searchDoc, len(docs))
+	changed := false
+	for _, d := range docs {
+		next[d.ID] = d
+		if old, ok := s.indexed[d.ID]; !ok || !same(old, d) {
+			changed = true
+		}
+	}
+	for id := range s.indexed {
+		if _, ok := next[id]; !ok {
+			changed = true
+		}
+	}
+	if changed {
+		if _, err := search.Sync(s.paths.Index, docs); err != nil {
+			return indexError(s.paths.Index, err)
+		}
+	}
+	s.indexed = next
+	return nil
+}
+
+func same(a, b searchDoc) bool {
+	return a.ID == b.ID && a.URL == b.URL && a.Title == b.Title && a.Summary == b.Summary && a.Body == b.Body &&
+		a.Timeline == b.Timeline && a.Actions == b.Actions && strings.Join(a.Tags, "\x00") == strings.Join(b.Tags, "\x00") &&
+		strings.Join(a.Factors, "\x00") == strings.Join(b.Factors, "\x00") && strings.Join(a.Services, "\x00") == strings.Join(b.Services, "\x00") &&
+		a.Severity == b.Severity && a.Status == b.Status && a.Date.Equal(b.Date) && a.DurationMinutes == b.DurationMinutes
+}
+
+func indexError(dir string, err error) error { return diag.Env("search index %s: %v", dir, err) }
+
+// clientIndex is search-index.json, the index a static copy of the site searches.
+func clientIndex(docs []searchDoc) ([]byte, error) {
+	pieces, _, err := search.ClientIndex(docs)
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Join(pieces, nil), nil
+}

@@ -1,0 +1,411 @@
+package build
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/secondstory/secondstory/generator/config"
+	"github.com/secondstory/secondstory/generator/diag"
+	"github.com/secondstory/secondstory/generator/graph"
+	"github.com/secondstory/secondstory/generator/incremental"
+	"github.com/secondstory/secondstory/generator/markdown"
+	"github.com/secondstory/secondstory/generator/output"
+	"github.com/secondstory/secondstory/generator/postmortem"
+	"github.com/secondstory/secondstory/generator/source"
+)
+
+// Build runs the pipeline. On content errors it returns a *diag.ContentError with all of them (the causes first)
+// and writes nothing; the previous site stays as it was.
+func (s *Session) Build() (*Result, error) {
+	start := time.Now()
+	opts := s.opts
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	res := &Result{}
+	st := &stages{opts: opts, res: res, t0: start}
+	if fi, err := os.Stat(opts.Source); err != nil || !fi.IsDir() {
+		return nil, diag.Env("source folder %s: not a readable folder", opts.Source)
+	}
+
+	// LOAD: the configuration, the theme, the inventory.
+	cfg, diags := config.Load(opts.Source)
+	if opts.BaseURL != "" {
+		cfg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/") + "/"
+	}
+	themeDir := themeFolder(opts.Source, cfg, &diags)
+	exclude := []string{themeDir}
+	if !s.check {
+		exclude = append(exclude, s.paths.Out, s.paths.Index)
+	} else if p, err := outputPaths("public"); err == nil {
+		exclude = append(exclude, p.Out, p.Index) // what a build with the default --out would leave out
+	}
+	inv, scanDiags := source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
+	diags = append(diags, scanDiags...)
+	res.Skipped = inv.Skipped
+	s.root = inv.Root
+	drafts := opts.Drafts || opts.Preview || s.check
+
+	var fingerprint uint64
+	if !s.check && !s.keep {
+		fingerprint = fingerprintOf(opts, drafts, cfg, inv, themeDir)
+		if saved := incremental.LoadState(s.paths.State); !opts.Force && saved.Matches(fingerprint) && s.siteExists() {
+			res.Diagnostics, res.UpToDate = saved.Diagnostics, true
+			st.done("load (unchanged)")
+			res.Duration = time.Since(start)
+			if opts.Log != nil {
+				fmt.Fprintf(opts.Log, "%s is up to date (%d warnings) in %s\n", opts.Out, saved.Diagnostics.Warnings(), res.Duration.Round(time.Millisecond))
+			}
+			return res, nil
+		}
+	}
+
+	// PARSE: decode every postmortem (the unchanged from the memo) and the factor catalogue.
+	var cfgKey incremental.Key
+	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check))
+	s.files.Begin(cfgKey.Sum())
+	entries := s.load(inv, cfg, &diags)
+	catalogue := s.loadFactors(inv, &diags)
+	var all []*postmortem.Postmortem
+	for _, e := range entries {
+		all = append(all, e.P)
+	}
+	r := graph.NewResolver(cfg, all, catalogue, append(inv.Files, inv.Static...))
+	checkSlugs(entries, &diags)
+	var listed []*incremental.File
+	for _, e := range entries {
+		diags = append(diags, e.Diags...)
+		if !e.OK {
+			continue
+		}
+		for _, ref := range e.P.Related {
+			if r.Lookup(ref.Slug) == nil {
+				diags.Errorf(e.P.Source, ref.Line, ref.Col, "link", "related: no incident with slug %q", ref.Slug)
+			}
+		}
+		if e.P.Status == postmortem.StatusDraft && !drafts {
+			res.Drafts++
+			continue
+		}
+		listed = append(listed, e)
+	}
+	st.done("load+parse", len(entries), "postmortems")
+
+	// MARKDOWN and LINT: each listed body, unless its last rendering still holds.
+	md := markdown.New(cfg.UnsafeHTML)
+	lint := lintOptions(cfg, &diags)
+	s.renderBodies(md, r, lint, listed)
+	incidents := make([]*graph.Incident, len(listed))
+	for i, e := range listed {
+		diags = append(diags, e.BodyDiags...)
+		incidents[i] = &graph.Incident{Postmortem: e.P, Body: e.Body}
+	}
+	described := renderFactors(md, r, catalogue, &diags)
+	diags = append(diags, shellWarnings(cfg, listed, kbTemplate(inv))...)
+	st.done("markdown+lint", len(listed), "bodies")
+
+	// GRAPH, reused when nothing it reads changed.
+	site := s.buildGraph(cfg, incidents, described, r)
+	site.BuildDate = opts.Now
+	diags = append(diags, graph.Check(site, r)...)
+	res.Site = site
+	st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
+
+	diags.Sort()
+	res.Diagnostics = diags
+	if diags.Errors() > 0 {
+		return res, &diag.ContentError{List: diags}
+	}
+	if s.check {
+		res.Duration = time.Since(start)
+		return res, nil
+	}
+
+	// RENDER, WRITE and INDEX.
+	if err := s.write(res, st, cfg, inv, themeDir, site); err != nil {
+		return res, err
+	}
+	if !s.keep {
+		incremental.SaveState(s.paths.State, fingerprint, diags)
+	}
+	if s.last != nil {
+		res.Moved = movedPages(s.last, site)
+	}
+	if s.keep {
+		s.last = site
+		keep := map[string]bool{}
+		for _, e := range entries {
+			keep[e.P.Source] = true
+		}
+		s.lines.Keep(func(n string) bool { return keep[n] })
+		s.docs.Keep(func(n string) bool { return keep[n] })
+	}
+	res.Duration = time.Since(start)
+	if opts.Log != nil {
+		fmt.Fprintf(opts.Log, "built %s: %d incidents, %d pages, %s in %s%s\n", opts.Out, len(site.Incidents), res.Files,
+			countOf(diags.Warnings(), "warning"), res.Duration.Round(time.Millisecond), leftOut(res))
+	}
+	return res, nil
+}
+
+// leftOut says what the build left out, and why, for the summary line.
+func leftOut(res *Result) string {
+	var parts []string
+	if res.Drafts > 0 {
+		parts = append(parts, countOf(res.Drafts, "draft")+" (--drafts builds them)")
+	}
+	why := map[string]int{}
+	for _, sk := range res.Skipped {
+		why[sk.Why]++
+	}
+	for _, w := range []string{"a repository document", "a template", "an index page", "outside incidents/"} {
+		if why[w] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", why[w], map[string]string{"a repository document": "README/LICENSE-like files",
+				"a template": "templates", "an index page": "index pages", "outside incidents/": "Markdown files outside incidents/"}[w]))
+			delete(why, w)
+		}
+	}
+	n := 0
+	for _, c := range why {
+		n += c
+	}
+	if n > 0 {
+		parts = append(parts, fmt.Sprintf("%d files by content.include/exclude", n))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; left out " + strings.Join(parts, ", ")
+}
+
+func countOf(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func outputPaths(out string) (output.Paths, error) { return output.PathsFor(out) }
+
+func (s *Session) siteExists() bool {
+	for _, p := range []string{filepath.Join(s.paths.Out, output.Marker), s.paths.Index} {
+		if _, err := os.Stat(p); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// themeFolder is the absolute folder of a custom theme, "" for the default one.
+func themeFolder(src string, cfg *config.Config, diags *diag.List) string {
+	if cfg.Theme == "" {
+		return ""
+	}
+	dir := cfg.Theme
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(src, dir)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		diags.Errorf(cfg.File, cfg.Line("theme"), 0, "config", "theme: folder %s does not exist", cfg.Theme)
+		return ""
+	}
+	abs, _ := filepath.Abs(dir)
+	return abs
+}
+
+// load reads and decodes the postmortems, in parallel. A file whose stat is that of the memo's entry is not read;
+// a file whose bytes are the entry's is not decoded.
+func (s *Session) load(inv *source.Inventory, cfg *config.Config, diags *diag.List) []*incremental.File {
+	out := make([]*incremental.File, len(inv.Postmortems))
+	readDiags := make([]diag.List, len(inv.Postmortems))
+	max := cfg.MaxFileBytes()
+	parallel(len(inv.Postmortems), func(i int) {
+		rel := inv.Postmortems[i]
+		old := s.files.Get(rel)
+		stat := source.StatOf(inv.Root, rel)
+		if old != nil && stat != (source.Stat{}) && old.Stat == stat {
+			out[i] = old
+			return
+		}
+		data, err := source.Read(inv.Root, rel, max)
+		switch {
+		case errors.Is(err, source.ErrGone):
+			return // deleted since the scan: the next event brings the folder's new state
+		case err != nil:
+			readDiags[i].Errorf(rel, 0, 0, "read", "cannot read: %v", err)
+			return
+		case !utf8.Valid(data):
+			line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
+			readDiags[i].Errorf(rel, line, 0, "read", "not valid UTF-8 (save the file as UTF-8)")
+			return
+		}
+		sum := incremental.Sum(data)
+		if old != nil && old.Sum == sum {
+			e := *old
+			e.Stat = stat
+			out[i] = &e
+			return
+		}
+		p, d, ok := postmortem.Decode(rel, data, cfg)
+		out[i] = &incremental.File{Stat: stat, Sum: sum, P: p, Diags: d, OK: ok, Front: incremental.FrontVersion(p)}
+	})
+	var entries []*incremental.File
+	present := map[string]bool{}
+	for i, e := range out {
+		*diags = append(*diags, readDiags[i]...)
+		if e != nil {
+			entries = append(entries, e)
+			s.files.Put(e.P.Source, e)
+			present[e.P.Source] = true
+		}
+	}
+	s.files.Keep(present)
+	return entries
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// loadFactors reads the catalogue of contributing factors (a few dozen small files: read every time).
+func (s *Session) loadFactors(inv *source.Inventory, diags *diag.List) []*postmortem.Factor {
+	var out []*postmortem.Factor
+	seen := map[string]string{}
+	for _, rel := range inv.Factors {
+		data, err := source.Read(inv.Root, rel, config.DefaultMaxFileMB<<20)
+		if errors.Is(err, source.ErrGone) {
+			continue
+		}
+		if err != nil {
+			diags.Errorf(rel, 0, 0, "read", "cannot read: %v", err)
+			continue
+		}
+		f, d := postmortem.DecodeFactor(rel, data)
+		*diags = append(*diags, d...)
+		if f == nil {
+			continue
+		}
+		if other, dup := seen[f.Slug]; dup {
+			diags.Errorf(rel, 1, 0, "duplicate", "factor %q is also described in %s", f.Slug, other)
+			continue
+		}
+		seen[f.Slug] = rel
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkSlugs reports two files with one slug, naming both in each error.
+func checkSlugs(entries []*incremental.File, diags *diag.List) {
+	first := map[string]*postmortem.Postmortem{}
+	for _, e := range entries {
+		p := e.P
+		if p.Slug == "" {
+			continue
+		}
+		if other := first[p.Slug]; other != nil {
+			diags.Errorf(p.Source, 1, 0, "duplicate", "slug %q is also used by %s", p.Slug, other.Source)
+			diags.Errorf(other.Source, 1, 0, "duplicate", "slug %q is also used by %s", p.Slug, p.Source)
+			e.OK = false
+			continue
+		}
+		first[p.Slug] = p
+	}
+}
+
+// buildGraph runs the graph stage, or rebinds the last build's graph when nothing it reads changed.
+func (s *Session) buildGraph(cfg *config.Config, incidents []*graph.Incident, catalogue []*graph.Catalogued, r *graph.Resolver) *graph.Site {
+	if !s.keep {
+		return graph.Build(cfg, incidents, catalogue, r)
+	}
+	var k incremental.Key
+	k.Bytes(cfg.Data)
+	for _, c := range catalogue {
+		k.Str(c.Slug).Str(c.Name).Str(string(c.Description))
+		for _, a := range c.Aliases {
+			k.Str(a)
+		}
+	}
+	postmortem.Sort(incidents)
+	for _, in := range incidents {
+		graphInputs(&k, in)
+	}
+	if last, ok := s.graph.Get("graph", k.Sum()); ok {
+		site := graph.Rebind(last, incidents)
+		s.graph.Put("graph", k.Sum(), site)
+		return site
+	}
+	site := graph.Build(cfg, incidents, catalogue, r)
+	s.graph.Put("graph", k.Sum(), site)
+	return site
+}
+
+// graphInputs adds what the graph stage reads of an incident to k.
+func graphInputs(k *incremental.Key, in *graph.Incident) {
+	p := in.Postmortem
+	k.Str(p.Source).Str(p.Slug).U64(uint64(p.Date.Unix())).Str(p.Severity).Str(p.Status)
+	for _, l := range [][]string{p.Tags, p.Services, p.Teams} {
+		for _, x := range l {
+			k.Str(x)
+		}
+		k.U64(0)
+	}
+	for _, f := range p.Factors {
+		k.Str(f.Name).Str(f.Description)
+	}
+	k.U64(0)
+	for _, ref := range p.Related {
+		k.Str(ref.Slug)
+	}
+	k.U64(0)
+	if in.Body != nil {
+		for _, ref := range in.Body.Outlinks {
+			k.Str(ref.Slug).U64(boolBit(ref.Factor))
+		}
+	}
+}
+
+func boolBit(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// fingerprintOf hashes what a one-off build depends on without reading a file: the options, the build day, the
+// program, the configuration, and the stat (size, times, inode) of every source and theme file.
+func fingerprintOf(opts Options, drafts bool, cfg *config.Config, inv *source.Inventory, themeDir string) uint64 {
+	var k incremental.Key
+	k.Str(fmt.Sprint(drafts, opts.BaseURL)).Str(opts.Now.In(cfg.Location()).Format("2006-01-02")).Str(programID())
+	k.Bytes(cfg.Data)
+	for _, l := range [][]string{inv.Postmortems, inv.Factors, inv.Static, inv.Files} {
+		for _, rel := range l {
+			st := source.StatOf(inv.Root, rel)
+			k.Str(rel).U64(uint64(st.Size)).U64(uint64(st.Mod.UnixNano())).U64(uint64(st.Chg.UnixNano())).U64(st.Inode)
+		}
+		k.U64(0)
+	}
+	if themeDir != "" {
+		_ = filepath.WalkDir(themeDir, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				st := source.StatOf(themeDir, rel(themeDir, p))
+				k.Str(p).U64(uint64(st.Size)).U64(uint64(st.Mod.UnixNano()))
+			}
+			return nil
+		})
+	}
+	return k.Sum()
+}

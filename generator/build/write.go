@@ -1,0 +1,306 @@
+package build
+
+import (
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/secondstory/secondstory/generator/config"
+	"github.com/secondstory/secondstory/generator/diag"
+	"github.com/secondstory/secondstory/generator/graph"
+	"github.com/secondstory/secondstory/generator/incremental"
+	"github.com/secondstory/secondstory/generator/markdown"
+	"github.com/secondstory/secondstory/generator/output"
+	"github.com/secondstory/secondstory/generator/render"
+	"github.com/secondstory/secondstory/generator/source"
+	"github.com/secondstory/secondstory/themes"
+)
+
+// file is one file of the site that is not a page: where it comes from and how to read it.
+type file struct {
+	from string // a source path, or "theme:<path>"
+	read func() ([]byte, error)
+}
+
+// write renders the pages, writes them with the machine-readable files and the assets, updates the search index,
+// and commits the new site. Only environment failures (a full disk) can fail it after the plan is checked.
+func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source.Inventory, themeDir string, site *graph.Site) error {
+	if err := s.paths.Check(s.opts.Source); err != nil {
+		return err
+	}
+	if err := s.paths.Recover(); err != nil {
+		return err
+	}
+	theme, err := render.LoadTheme(themes.Overlay(themeDir))
+	if err != nil {
+		return diag.Env("%v", err)
+	}
+	jobs := render.Jobs(site)
+	files, err := planFiles(site, inv, theme.FS, jobs)
+	if err != nil {
+		return err
+	}
+	_ = os.Remove(s.paths.State) // the site is about to change: an interrupted build must not look up to date
+	var w *output.Writer
+	if s.keep && s.sums != nil && s.siteExists() {
+		w, err = output.InPlace(s.paths, s.sums)
+	} else {
+		w, err = output.Fresh(s.paths)
+		s.pages = nil
+	}
+	if err != nil {
+		return err
+	}
+	docs := s.documents(site)
+	indexed := make(chan error, 1)
+	go func() { indexed <- s.updateIndex(docs) }()
+
+	err = s.renderPages(res, w, theme, site, jobs)
+	if err == nil {
+		err = s.writeFiles(w, site, jobs, docs, files, cfg)
+	}
+	st.done("render+write", res.Written, "pages rendered,", w.Files, "files")
+	if ierr := <-indexed; err == nil {
+		err = ierr
+	}
+	st.done("search index", len(docs), "documents")
+	if err != nil {
+		w.Abort()
+		return err
+	}
+	if err := w.Commit(s.keep); err != nil {
+		w.Abort()
+		return err
+	}
+	st.done("commit")
+	res.Files, res.Bytes = w.Files, w.Bytes
+	if s.keep {
+		s.sums = w.Manifest()
+	}
+	return nil
+}
+
+// planFiles lists every file of the site that is not a page, and checks that no two files, and no file and page,
+// have one path: a static file or a bundle's file never overwrites a page.
+func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []render.Job) (map[string]file, error) {
+	files := map[string]file{}
+	owner := map[string]string{}
+	for _, j := range jobs {
+		owner[j.File()] = "the page /" + j.Path
+	}
+	for _, name := range []string{"feed.xml", "sitemap.xml", "incidents.json", "search-index.json", output.Marker} {
+		owner[name] = "the site's " + name
+	}
+	var diags diag.List
+	add := func(site, from, what string, read func() ([]byte, error)) {
+		if other, ok := owner[site]; ok {
+			if other != what {
+				diags.Errorf(from, 0, 0, "collision", "would be published as /%s, which is %s", site, other)
+			}
+			return
+		}
+		owner[site] = what
+		files[site] = file{from, read}
+	}
+	_ = fs.WalkDir(theme, "static", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			add("assets/"+strings.TrimPrefix(p, "static/"), "theme:"+p, "the theme's "+p, func() ([]byte, error) { return fs.ReadFile(theme, p) })
+		}
+		return nil
+	})
+	readSource := func(rel string) func() ([]byte, error) {
+		return func() ([]byte, error) { return source.Read(inv.Root, rel, site.Config.MaxFileBytes()) }
+	}
+	for _, rel := range inv.Static {
+		add(strings.TrimPrefix(rel, "static/"), rel, rel, readSource(rel))
+	}
+	for _, in := range site.Incidents {
+		if in.Bundle != "" {
+			for _, rel := range inv.Files {
+				if strings.HasPrefix(rel, in.Bundle+"/") {
+					add(in.URL()+strings.TrimPrefix(rel, in.Bundle+"/"), rel, rel, readSource(rel))
+				}
+			}
+		}
+		if in.Body != nil {
+			for _, rel := range in.Body.Files {
+				add(strings.TrimPrefix(markdown.FileURL(rel), ""), rel, rel, readSource(rel))
+			}
+		}
+	}
+	if diags.Errors() > 0 {
+		diags.Sort()
+		return nil, &diag.ContentError{List: diags}
+	}
+	return files, nil
+}
+
+// renderPages renders every page on every core; a session keeps a page whose recorded inputs did not change.
+func (s *Session) renderPages(res *Result, w *output.Writer, theme *render.Theme, site *graph.Site, jobs []render.Job) error {
+	var versions *incremental.Versions
+	if s.keep {
+		versions = incremental.NewVersions(site, s.version(true), s.version(false), configKey(site.Config, s.opts), themeVersion(theme.FS))
+		if s.pages == nil {
+			s.pages = map[string]incremental.Page{}
+		}
+	}
+	preview := s.opts.Preview && !s.opts.NoDraftBanner
+	var mu sync.Mutex
+	var firstErr error
+	seen := make(map[string]bool, len(jobs))
+	rendered := 0
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		name := j.File()
+		if versions != nil {
+			mu.Lock()
+			old, ok := s.pages[name]
+			mu.Unlock()
+			if ok && old.Key != 0 && versions.Check(old.IDs) == old.Key && w.Keep(name) {
+				mu.Lock()
+				seen[name] = true
+				mu.Unlock()
+				return
+			}
+		}
+		b, reads, err := theme.Render(site, j, preview)
+		if err == nil {
+			err = w.Write(name, b, incremental.Sum(b))
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		seen[name] = true
+		rendered++
+		if err != nil {
+			if firstErr == nil {
+				firstErr = diag.Env("%v", err)
+			}
+			return
+		}
+		if versions != nil {
+			ids, key := versions.Key(j.Layout, reads)
+			s.pages[name] = incremental.Page{IDs: ids, Key: key}
+		}
+	})
+	for name := range s.pages {
+		if !seen[name] {
+			delete(s.pages, name)
+		}
+	}
+	res.Written = rendered
+	return firstErr
+}
+
+// version returns an incident's Front or Body version, from its file's memo entry.
+func (s *Session) version(front bool) func(*graph.Incident) uint64 {
+	return func(in *graph.Incident) uint64 {
+		e := s.files.Get(in.Source)
+		if e == nil {
+			return 0
+		}
+		if front {
+			return e.Front
+		}
+		return e.BodyVersion
+	}
+}
+
+// configKey stands for the configuration and the options that change pages.
+func configKey(cfg *config.Config, opts Options) uint64 {
+	var k incremental.Key
+	return k.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(opts.Preview, opts.NoDraftBanner)).Sum()
+}
+
+// themeVersion hashes the theme's files: a changed layout or stylesheet changes every page's key.
+func themeVersion(theme fs.FS) uint64 {
+	var k incremental.Key
+	_ = fs.WalkDir(theme, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			data, _ := fs.ReadFile(theme, p)
+			k.Str(p).Bytes(data)
+		}
+		return nil
+	})
+	return k.Sum()
+}
+
+// writeFiles writes the feed, the sitemap, incidents.json, search-index.json and the assets.
+func (s *Session) writeFiles(w *output.Writer, site *graph.Site, jobs []render.Job, docs []searchDoc, files map[string]file, cfg *config.Config) error {
+	lines := make([][]byte, len(site.Incidents))
+	parallel(len(site.Incidents), func(i int) {
+		in := site.Incidents[i]
+		var k incremental.Key
+		key := k.U64(s.version(true)(in)).Str(cfg.BaseURL).Sum()
+		if l, ok := s.lines.Get(in.Source, key); ok && s.keep {
+			lines[i] = l
+			return
+		}
+		lines[i] = render.IncidentLine(site, in)
+		if s.keep {
+			s.lines.Put(in.Source, key, lines[i])
+		}
+	})
+	client, err := clientIndex(docs)
+	if err != nil {
+		return diag.Env("search: %v", err)
+	}
+	machine := map[string][]byte{
+		"feed.xml":          render.Feed(site, 50),
+		"sitemap.xml":       render.Sitemap(site, jobs),
+		"incidents.json":    render.IncidentsJSON(lines),
+		"search-index.json": client,
+	}
+	for name, data := range machine {
+		if err := w.Write(name, data, incremental.Sum(data)); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var mu sync.Mutex
+	var firstErr error
+	parallel(len(names), func(i int) {
+		name, f := names[i], files[names[i]]
+		err := s.copyFile(w, name, f)
+		if err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = err
+			}
+			mu.Unlock()
+		}
+	})
+	return firstErr
+}
+
+// copyFile writes one asset; a session keeps an asset whose stat did not change without reading it.
+func (s *Session) copyFile(w *output.Writer, name string, f file) error {
+	theme := strings.HasPrefix(f.from, "theme:")
+	var statKey uint64
+	if s.keep && !theme {
+		st := source.StatOf(s.root, f.from)
+		var k incremental.Key
+		statKey = k.U64(uint64(st.Size)).U64(uint64(st.Mod.UnixNano())).U64(uint64(st.Chg.UnixNano())).U64(st.Inode).Sum()
+		if sum, ok := s.assets.Get(f.from, statKey); ok && w.KeepIf(name, sum) {
+			return nil
+		}
+	}
+	data, err := f.read()
+	if err != nil {
+		if theme {
+			return diag.Env("theme: %s: %v", strings.TrimPrefix(f.from, "theme:"), err)
+		}
+		return &diag.ContentError{List: diag.List{{Path: f.from, Severity: diag.Error, Rule: "read", Message: "cannot read: " + err.Error()}}}
+	}
+	sum := incremental.Sum(data)
+	if statKey != 0 {
+		s.assets.Put(f.from, statKey, sum)
+	}
+	return w.Write(name, data, sum)
+}
