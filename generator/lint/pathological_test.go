@@ -11,7 +11,7 @@ import (
 // TestPathological guards the linter against quadratic time on adversarial input: 4x the input must take well
 // under 16x the time. Both sizes are past the CPU caches, so cache effects do not pass for quadratic growth.
 // Goldmark's own parse is left out (it is slow and erratic on input like "[[[["), so the Markdown side is timed
-// through MarkdownAST on a parsed document.
+// through Linter.Markdown on a parsed document.
 func TestPathological(t *testing.T) {
 	if testing.Short() {
 		t.Skip("timing test")
@@ -31,14 +31,14 @@ func TestPathological(t *testing.T) {
 	} {
 		body := func(n int) []byte { return []byte(strings.Repeat(tc.unit, n/len(tc.unit))) }
 		start := time.Now()
-		Text(string(body(200_000)), 1, 1, opts)
+		New(opts).Text(string(body(200_000)), 1, 1)
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("%s: Text took %v for 200 kB", tc.name, d)
 		}
 		lint := func(n int) func() {
 			b := body(n)
 			doc := mdParser.Parse(text.NewReader(b))
-			return func() { MarkdownAST(doc, b, 1, opts) }
+			return func() { New(opts).Markdown(doc, b, 1) }
 		}
 		small, large := minTime(lint(40_000)), minTime(lint(160_000))
 		if large > 10*small && large > 50*time.Millisecond {
