@@ -107,6 +107,9 @@ type phrase struct {
 	notAfter  []string // the next words must not be one of these (may be several words; "#" means a number)
 	// message and advice override the rule's when the phrase deserves its own wording.
 	message, advice string
+	// vale approximates a phrase with notBefore or notAfter guards for the Vale style (regular expressions);
+	// without it such a phrase is left out of the style.
+	vale []string
 }
 
 type ruleDef struct {
@@ -249,7 +252,8 @@ knew.`,
 			{text: "{asleep at the wheel|dropped the ball|lost focus|lost concentration|brain fart}", subject: subjPersonal},
 			{text: "{fat-fingered|fat-finger|fat finger|fat fingered}", subject: subjPersonal, message: msgAccident, advice: advAccident},
 			{text: "{by accident|by mistake|accidentally|inadvertently|mistakenly|unintentionally}", subject: subjPersonal, message: msgAccident, advice: advAccident},
-			{text: "in error", notAfter: []string{"state", "states", "mode", "status", "code", "codes"}, message: msgAccident, advice: advAccident},
+			{text: "in error", notAfter: []string{"state", "states", "mode", "status", "code", "codes"}, message: msgAccident, advice: advAccident,
+				vale: []string{`(?:was|were)\s+\w+ed\s+in\s+error`}},
 			{text: "{ignored|ignore|ignores|ignoring|disregarded|overlooked|missed|dismissed}", cond: condIgnore, subject: subjPersonal, message: msgIgnore, advice: advIgnore},
 		},
 	},
@@ -285,7 +289,8 @@ Reframe: drop the word, or say what made the step non-obvious then.`,
 					"twenty", "thirty", "a few", "a couple", "a little", "a bit", "a moment", "a minute", "a second",
 					"a day", "an hour", "in time", "in case", "want", "wanted", "wants", "wondering", "curious", "started",
 					"finished", "completed", "begun", "arrived", "landed", "shipped", "released", "deployed"}},
-			{text: "of course", negatable: true, notBefore: []string{"change", "changed", "changes", "changing", "matter"}},
+			{text: "of course", negatable: true, notBefore: []string{"change", "changed", "changes", "changing", "matter"},
+				vale: []string{`(?:and|but|so|was|is|were|it['’]s)\s+of\s+course`, `^of\s+course`}},
 		},
 	},
 	{
@@ -302,7 +307,8 @@ Reframe: list the contributing factors, and for each, what made it possible.`,
 			{"The root cause was a missing index on the orders table.", "Contributing factors: the orders table had no index on status, and the slow-query alert was muted."},
 		},
 		phrases: []phrase{
-			{text: "the {root|sole|real|true|actual|ultimate|underlying} cause", notAfter: []string{"analysis", "analyses"}},
+			{text: "the {root|sole|real|true|actual|ultimate|underlying} cause", notAfter: []string{"analysis", "analyses"},
+				vale: []string{`the\s+(?:root|sole|real|true|actual|ultimate|underlying)\s+cause\s+(?:was|is|were|of|lies|lay|here)`}},
 			{text: "the culprit"},
 			{text: "{root-caused|root-cause} to"},
 			{text: "{boiled|boils|came|comes|come} down to"},
