@@ -65,11 +65,11 @@ func yamlString(s string) string { return strconv.Quote(s) }
 // Regular expressions shared by the approximations. Vale wraps each token in \b(?:…)\b and matches it
 // case-insensitively unless the rule says otherwise.
 var (
-	valePerson = "(?:I|we|he|she|they|you|someone|somebody|(?:the|a|an|our|their)\\s+(?:[\\w-]+\\s+)?" + alt(roles) + ")"
-	valeCapName  = "(?-i:[A-Z][a-z]+)"
-	valeAdverb = "(?:\\w+ly\\s+)?"
-	valePart   = "(?:been|\\w+ed|" + alt(participles) + ")"
-	valeBe     = "(?:was|were)\\s+" + valeAdverb
+	valePerson  = "(?:I|we|he|she|they|you|someone|somebody|(?:the|a|an|our|their)\\s+(?:[\\w-]+\\s+)?" + alt(roles) + ")"
+	valeCapName = "(?-i:[A-Z][a-z]+)"
+	valeAdverb  = "(?:\\w+ly\\s+)?"
+	valePart    = "(?:been|\\w+ed|" + alt(participles) + ")"
+	valeBe      = "(?:was|were)\\s+" + valeAdverb
 )
 
 // alt is a regular expression alternation of a word set, longest first so a prefix does not win.
