@@ -22,7 +22,6 @@ var (
 		"coworkers intern interns programmer programmers tester testers architect architects ops devops management " +
 		"hire hires newcomer newcomers")
 	objectPersons      = words("him her us me someone somebody anyone anybody everyone")
-	personPossessives  = words("his her their my our your")
 	thingPronouns      = words("it this that which these those there what")
 	functionWords      = words("a an the and or but so yet because while when where whether if then than as of in on at to for with by from into onto over under after before during about against between through without within via per not no nor since until once")
 	determiners        = words("a an the its their our your his her my this that these those one two three four five six seven eight nine ten more fewer less no enough some any every each all both several many much multiple only at clear explicit proper sufficient adequate separate own good better strong sensible reasonable basic appropriate default")
@@ -490,7 +489,8 @@ func (sc *scanner) personObject(j int) int {
 func (sc *scanner) errorNoun(t int) hit {
 	if t > 0 && sc.gap(t-1) == 0 {
 		w := sc.keyOf(t - 1)
-		if possessivePronouns[string(w)] {
+		// "our errors" are more often a service's error responses than a person's; "our mistake" is a person's.
+		if possessivePronouns[string(w)] && !sc.is(t, "error") && !sc.is(t, "errors") && !sc.is(t, "failure") {
 			return hit{ok: true, last: t}
 		}
 		if base, ok := bytes.CutSuffix(w, []byte("'s")); ok && (roles[string(base)] || sc.personAt(t-1, true) != nil || sc.nameAt(t-1, true)) {
