@@ -354,6 +354,9 @@ func (sc *scanner) scan(enabled ruleSet) {
 				named = s == subjListed || s == subjName
 			}
 			m := match{start: sc.toks[t].start, end: sc.toks[h.last].end, rule: c.rule, pat: c}
+			if c.subject == subjActor {
+				m.start = sc.toks[h.subj.tok].start // the actor is what makes the act a finding: "operator deleted"
+			}
 			consumed[c.rule] = h.last + 1
 			if named && enabled&(1<<namedSubjectIdx) != 0 {
 				sc.addNamed(m, h.subj)
