@@ -108,6 +108,7 @@ func (lt *Linter) Text(s string, line, col int) []Finding {
 		}
 		out = append(out, sc.finding(m, l, c))
 	}
+	sortFindings(out) // a phrase found through a later word ("the root cause" through "root") may come late
 	return out
 }
 

@@ -36,8 +36,13 @@ type compiled struct {
 	*phrase
 	rule     int
 	words    []string
+	lead     int // leading stop words, checked backwards from the word the phrase is indexed by
 	notAfter [][]string
 }
+
+// leadWords are not used to index a phrase that starts with them ("the root cause" is found through "root"):
+// they are so common that looking each one up would cost more than the rest of the scan.
+var leadWords = words("the a an to at by of on in not did was were is")
 
 // maxKey bounds the words looked up in the index: longer words cannot be phrase words.
 const maxKey = 24
@@ -98,7 +103,10 @@ func buildIndex() map[string][]*compiled {
 					}
 				}
 				c := &compiled{phrase: p, rule: ri, words: ws, notAfter: notAfter}
-				idx[ws[0]] = append(idx[ws[0]], c)
+				for c.lead < len(ws)-1 && leadWords[ws[c.lead]] {
+					c.lead++
+				}
+				idx[ws[c.lead]] = append(idx[ws[c.lead]], c)
 			}
 		}
 	}
@@ -292,6 +300,20 @@ func (sc *scanner) seqAt(t int, ws []string) bool {
 	return true
 }
 
+// seqBefore reports whether the words ws are words first, first+1, ... (first >= 0), each followed by only
+// whitespace.
+func (sc *scanner) seqBefore(first int, ws []string) bool {
+	if first < 0 {
+		return false
+	}
+	for k, w := range ws {
+		if sc.gap(first+k) != 0 || !sc.is(first+k, w) {
+			return false
+		}
+	}
+	return true
+}
+
 func (sc *scanner) isNumber(t int) bool {
 	c := sc.buf[sc.toks[t].start]
 	return c >= '0' && c <= '9'
@@ -307,34 +329,40 @@ func (sc *scanner) scan(enabled ruleSet) {
 		}
 		cands := index[string(sc.keyOf(t))]
 		var done ruleSet
-		var next []byte // the next word's key, folded once for all candidates ("the" starts eight phrases)
+		var next []byte // the next word's key, folded once for all candidates
 		nextDone := false
 		for _, c := range cands {
 			bit := ruleSet(1) << c.rule
-			if enabled&bit == 0 || done&bit != 0 || t < consumed[c.rule] {
+			first := t - c.lead
+			if enabled&bit == 0 || done&bit != 0 || first < consumed[c.rule] {
 				continue
 			}
-			if len(c.words) > 1 { // the first word matched through the index
+			// The indexed word matched; the leading words must precede it and the rest follow it.
+			if c.lead > 0 && !sc.seqBefore(first, c.words[:c.lead]) {
+				continue
+			}
+			if rest := c.words[c.lead+1:]; len(rest) > 0 {
 				if !nextDone {
 					nextDone = true
 					if t+1 < len(sc.toks) && sc.gap(t) == 0 {
 						next = append(sc.next[:0], sc.keyOf(t+1)...)
 					}
 				}
-				if string(next) != c.words[1] || len(c.words) > 2 && !sc.seqAt(t+2, c.words[2:]) {
+				if string(next) != rest[0] || len(rest) > 1 && !sc.seqAt(t+2, rest[1:]) {
 					continue
 				}
 			}
 			// Once a phrase's words match, its guards decide for all of it: a shorter phrase of the same rule
 			// inside it ("blame" in "no one is to blame") is not tried again.
 			done |= bit
-			consumed[c.rule] = t + len(c.words)
-			h := sc.check(t, t+len(c.words)-1, c)
+			last := first + len(c.words) - 1
+			consumed[c.rule] = last + 1
+			h := sc.check(first, last, c)
 			if !h.ok {
 				continue
 			}
 			if !h.hasSubj && c.subject != subjAny {
-				h.subj = sc.subjectOf(t)
+				h.subj = sc.subjectOf(first)
 			}
 			named := false
 			switch s := h.subj.kind; c.subject {
@@ -353,7 +381,7 @@ func (sc *scanner) scan(enabled ruleSet) {
 				}
 				named = s == subjListed || s == subjName
 			}
-			m := match{start: sc.toks[t].start, end: sc.toks[h.last].end, rule: c.rule, pat: c}
+			m := match{start: sc.toks[first].start, end: sc.toks[h.last].end, rule: c.rule, pat: c}
 			if c.subject == subjActor {
 				m.start = sc.toks[h.subj.tok].start // the actor is what makes the act a finding: "operator deleted"
 			}
