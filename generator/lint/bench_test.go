@@ -81,3 +81,30 @@ func TestBenchBodyShape(t *testing.T) {
 		t.Errorf("benchmark body: got %d findings, want 3 (should have staged, just, simply): %v", len(got), got)
 	}
 }
+
+// benchTimeline is a postmortem's frontmatter prose: a summary and 30 timeline entries with 12 actors.
+func benchTimeline() (people, texts []string) {
+	for i := range 12 {
+		people = append(people, "Actor"+string(rune('A'+i))+"a")
+	}
+	texts = append(texts, "Adding a depot re-rendered every region's configuration and silently reverted a hand-applied "+
+		"solver timeout; large depots got empty route plans for the morning shift.")
+	for i := range 30 {
+		texts = append(texts, people[i%12]+" sees solver timeouts in the planner logs, checks the live value and "+
+			"points out that a revert would re-render again with the same template value.")
+	}
+	return people, texts
+}
+
+// BenchmarkText is the frontmatter side of a postmortem's lint: building the Linter and linting the summary and
+// each timeline entry.
+func BenchmarkText(b *testing.B) {
+	people, texts := benchTimeline()
+	b.ReportAllocs()
+	for b.Loop() {
+		lt := New(Options{People: people})
+		for i, s := range texts {
+			lt.Text(s, i+1, 9)
+		}
+	}
+}
