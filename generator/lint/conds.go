@@ -20,11 +20,12 @@ var (
 		"manager managers lead leads maintainer maintainers contractor contractors analyst analysts deployer " +
 		"deployers captain commander technician technicians employee employees colleague colleagues coworker " +
 		"coworkers intern interns programmer programmers tester testers architect architects ops devops management " +
-		"hire hires newcomer newcomers")
+		"hire hires newcomer newcomers member members")
 	objectPersons      = words("him her us me someone somebody anyone anybody everyone")
 	thingPronouns      = words("it this that which these those there what")
 	functionWords      = words("a an the and or but so yet because while when where whether if then than as of in on at to for with by from into onto over under after before during about against between through without within via per not no nor since until once")
 	determiners        = words("a an the its their our your his her my this that these those one two three four five six seven eight nine ten more fewer less no enough some any every each all both several many much multiple only at clear explicit proper sufficient adequate separate own good better strong sensible reasonable basic appropriate default")
+	postPrepositions   = words("on of in at from for with")
 	pastBe             = words("was were been got went gone became")
 	clauseJoiners      = words("and but or so yet then")
 	transparent        = words("was were is are am be been being had has have did do does will would could should might may must can wasn't weren't isn't hadn't hasn't didn't also then again still never just already really too both who not")
@@ -63,6 +64,7 @@ var (
 	// Objects that make a destructive verb harmful: "deleted the production database", not "deleted the stale
 	// branches".
 	dataMarkers = words("production prod live primary master customer customers customer's user users shared entire whole")
+	safeguards  = words("safety safeguard safeguards guard guardrail guardrails protection protections validation confirmation approval interlock lock")
 	harmNouns   = words("outage outages incident incidents failure failures downtime crash problem issue regression breakage loss disruption")
 	// Capitalised words that are not people: products, days and months, common sentence openers.
 	notNames = words("kubernetes terraform ansible jenkins redis postgres postgresql mysql kafka nginx envoy consul vault " +
@@ -185,7 +187,7 @@ func (sc *scanner) check(first, last int, c *compiled) hit {
 			}
 		}
 		return hit{}
-	case condDestroy, condShip, condHarmObject:
+	case condDestroy, condShip, condHarmObject, condSafeguard:
 		markers := harmMarkers
 		switch c.cond {
 		case condDestroy:
@@ -194,6 +196,8 @@ func (sc *scanner) check(first, last int, c *compiled) hit {
 			}
 		case condHarmObject:
 			markers = harmNouns
+		case condSafeguard:
+			markers = safeguards
 		}
 		if sc.objectHas(last, markers) {
 			return ok
@@ -402,6 +406,16 @@ func (sc *scanner) conditional(start, had int) hit {
 		return hit{}
 	}
 	s, _ := sc.classify(head)
+	if s.kind == subjThing {
+		s = sc.postModified(s)
+	}
+	if s.kind < subjPerson && sc.is(part, "been") && part+1 < len(sc.toks) && sc.gap(part) == 0 && sc.in(part+1, humanPassive) {
+		// "had the runbook been followed": the passive of a person's act, as with "should have been caught".
+		if sc.worseOutcome(start) {
+			return hit{}
+		}
+		return hit{ok: true, last: part + 1, subj: subject{kind: subjThing}, hasSubj: true}
+	}
 	switch {
 	case s.kind == subjName && !sc.personVerbAt(part):
 		return hit{}
@@ -514,6 +528,15 @@ func (sc *scanner) errorNoun(t int) hit {
 				return hit{ok: true, last: end}
 			}
 		}
+		// "the mistake was made by a new member of the team"
+		for j := t + 1; j < len(sc.toks) && j <= t+3 && sc.gap(j-1) == 0; j++ {
+			if sc.is(j, "made") && sc.seqAt(j+1, []string{"by"}) {
+				if end := sc.personObject(j + 2); end >= 0 {
+					return hit{ok: true, last: end}
+				}
+				break
+			}
+		}
 	}
 	return hit{}
 }
@@ -560,7 +583,7 @@ func (sc *scanner) objectHas(t int, set map[string]bool) bool {
 		if set[string(k)] {
 			return true
 		}
-		if functionWords[string(k)] && !determiners[string(k)] {
+		if functionWords[string(k)] && !determiners[string(k)] && string(k) != "and" && string(k) != "or" {
 			return false
 		}
 	}
@@ -620,10 +643,27 @@ func (sc *scanner) subjectOf(t int) subject {
 			if s.kind == subjNone && sc.in(j, clauseJoiners) {
 				return sc.elidedSubject(j)
 			}
+			if s.kind == subjThing {
+				return sc.postModified(s)
+			}
 			return s
 		}
 	}
 	return subject{}
+}
+
+// postModified returns the person that a thing word ends the post-modifier of ("the engineer on call should
+// have", "a member of the platform team"), or the thing itself.
+func (sc *scanner) postModified(s subject) subject {
+	for k := s.tok - 1; k > 0 && k >= s.tok-4 && sc.gap(k) == 0 && sc.gap(k-1) == 0; k-- {
+		if sc.in(k, postPrepositions) {
+			if p, _ := sc.classify(k - 1); p.kind >= subjPerson {
+				return p
+			}
+			return s
+		}
+	}
+	return s
 }
 
 // elidedSubject finds the subject that a clause after the coordinator at word j shares with the one before

@@ -76,6 +76,8 @@ const (
 	condShip
 	// condHarmObject: the object is an outage or an incident ("caused the outage").
 	condHarmObject
+	// condSafeguard: the object is a safeguard ("disabled the safety check", not "disabled the feature flag").
+	condSafeguard
 )
 
 // subjectRule says how the phrase's subject (the person or thing before it) matters.
@@ -167,6 +169,8 @@ unnecessary or risky then.`,
 			{text: "{neglected|neglects} to", subject: subjPersonal},
 			{text: "{forgot|forgotten|forgets} to", subject: subjPersonal, advice: `say what made the step easy to miss; e.g. "the restart step was not on the deploy checklist"`},
 			{text: "{didn't|did not} bother", subject: subjPersonal},
+			{text: "{nobody|never} bothered"},
+			{text: "no one bothered"},
 			{text: "if only", cond: condIfOnly},
 			{text: "if", cond: condIfHad, subject: subjPersonal, message: msgConditional},
 			{text: "had", cond: condInverted, subject: subjPersonal, message: msgConditional},
@@ -335,6 +339,7 @@ operator restarted the service as the runbook describes", "the engineer deleted 
 			{text: "caused", cond: condHarmObject, subject: subjActor},
 			{text: "{deleted|dropped|removed|overwrote|overwritten|truncated|destroyed|erased|purged|wiped|killed|terminated|emptied}", cond: condDestroy, subject: subjActor},
 			{text: "{pushed|deployed|shipped|applied|merged|ran|executed|released|approved|promoted|committed|uploaded|typed|entered|selected|chose|picked|used}", cond: condShip, subject: subjActor},
+			{text: "{disabled|bypassed|overrode|overridden|circumvented|skipped}", cond: condSafeguard, subject: subjActor},
 		},
 	},
 	{
@@ -396,6 +401,7 @@ var condDocs = [...]string{
 	condDestroy:         "+ production data or the wrong thing",
 	condShip:            "+ something bad or wrong",
 	condHarmObject:      "+ the outage or incident",
+	condSafeguard:       "+ a safeguard",
 }
 
 func (p *phrase) doc() string {

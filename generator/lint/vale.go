@@ -179,6 +179,10 @@ func valeTokens(r *ruleDef) (tokens, skipped []string) {
 			ts = []string{ph + "\\s+(?:the|a|an)\\s+" + alt(harmMarkers)}
 		case condHarmObject:
 			ts = []string{ph + "\\s+(?:the|an?)\\s+" + alt(harmNouns)}
+		case condSafeguard:
+			ts = []string{ph + "\\s+(?:the|an?)\\s+(?:[\\w-]+\\s+)?" + alt(safeguards)}
+		default:
+			panic(fmt.Sprintf("lint: no Vale approximation for condition %d", p.cond))
 		}
 		tokens = append(tokens, ts...)
 	}
