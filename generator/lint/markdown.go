@@ -5,42 +5,21 @@ import (
 	"html"
 	"sort"
 
-	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
-	"github.com/yuin/goldmark/parser"
-	"github.com/yuin/goldmark/text"
 )
 
-// mdParser is plain CommonMark: the linter needs only block structure and text segments, and a parser without
-// extensions is the cheapest. Bare URLs (which GFM would linkify) and wiki links are masked in the text instead.
-// goldmark parsers keep no per-document state, so one is shared.
-var mdParser parser.Parser = goldmark.DefaultParser()
-
-// Markdown lints a Markdown body. firstLine is the file line on which the body starts (frontmatter precedes it).
-func Markdown(body []byte, firstLine int, opts Options) []Finding {
-	enabled := opts.enabled()
-	if enabled == 0 || len(body) == 0 {
+// Markdown lints a Markdown body that the caller parsed with goldmark (a build parses each document once;
+// parsing costs more than linting). src is the body doc was parsed from, and firstLine the file line on which
+// it starts (frontmatter precedes it). Extension nodes are handled generically (GFM tables and linkified URLs,
+// footnotes); text without a source position (typographer punctuation, generated link labels) is matched but
+// reported at the nearest known position.
+func (lt *Linter) Markdown(doc ast.Node, src []byte, firstLine int) []Finding {
+	if lt.enabled&^(1<<namedSubjectIdx) == 0 || len(src) == 0 || doc == nil {
 		return nil
 	}
-	return lintDoc(mdParser.Parse(text.NewReader(body)), body, firstLine, opts, enabled)
-}
-
-// MarkdownAST is Markdown on a body the caller has already parsed with goldmark, so a build parses each document
-// once: parsing is most of Markdown's cost. doc must be the result of parsing body. Extension nodes are handled
-// generically (GFM tables and linkified URLs, footnotes); text without a source position (typographer
-// punctuation, generated link labels) is matched but reported at the nearest known position.
-func MarkdownAST(doc ast.Node, body []byte, firstLine int, opts Options) []Finding {
-	enabled := opts.enabled()
-	if enabled == 0 || len(body) == 0 || doc == nil {
-		return nil
-	}
-	return lintDoc(doc, body, firstLine, opts, enabled)
-}
-
-func lintDoc(doc ast.Node, body []byte, firstLine int, opts Options, enabled ruleSet) []Finding {
-	sc := getScanner(&opts)
+	sc := lt.getScanner()
 	defer putScanner(sc)
-	w := walker{sc: sc, body: body, firstLine: firstLine, enabled: enabled}
+	w := walker{sc: sc, body: src, firstLine: firstLine, enabled: lt.enabled}
 	w.blocks(doc, 0)
 	sortFindings(w.out)
 	return w.out
