@@ -14,8 +14,12 @@ build:
 serve: build
 	./$(BIN) serve --source content --out public --addr $(ADDR)
 
+# Every test, then each fuzz target for a bounded time on top of its corpus in testdata/fuzz.
+FUZZTIME ?= 10s
 test: fmt-check vet
 	$(GO) test ./...
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./generator/postmortem/
+	$(GO) test -run '^$$' -fuzz '^FuzzQuery$$' -fuzztime $(FUZZTIME) ./search/
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

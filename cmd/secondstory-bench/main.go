@@ -25,7 +25,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/generator/output"
 	"github.com/secondstory/secondstory/search"
 )
 
@@ -165,7 +165,11 @@ func benchCorpus(cfg config, n int, aside *[]string, log io.Writer) (*corpusResu
 		return nil, fmt.Errorf("the rebuild after a changed file found the site up to date")
 	}
 	fmt.Fprintf(log, "== %d postmortems: %d searches\n", n, cfg.queries)
-	if err := timeSearches(r, generator.IndexDir(out), cfg.queries); err != nil {
+	paths, err := output.PathsFor(out)
+	if err != nil {
+		return nil, err
+	}
+	if err := timeSearches(r, paths.Index, cfg.queries); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -176,14 +180,18 @@ func benchCorpus(cfg config, n int, aside *[]string, log io.Writer) (*corpusResu
 // a build makes the build slower on some file systems (ext4 without a journal, as on the machine these figures
 // were taken on, skips inodes freed in the last minutes when it allocates new ones, one by one: a third of a
 // build's CPU time right after such a deletion). A folder there that `secondstory build` would refuse to replace
-// (generator.CheckOutput) is refused here too.
+// (output.Paths.Check) is refused here too.
 func setAside(src, out string) ([]string, error) {
-	if err := generator.CheckOutput(src, out); err != nil {
+	paths, err := output.PathsFor(out)
+	if err == nil {
+		err = paths.Check(src)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s exists and was not written by secondstory build: not removing it (%v)", out, err)
 	}
 	suffix := ".old-" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	var moved []string
-	for _, p := range []string{out, generator.IndexDir(out), generator.CacheDir(out)} {
+	for _, p := range []string{out, paths.Index, paths.State} {
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			continue
 		}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"syscall"
 
-	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/generator/build"
+	"github.com/secondstory/secondstory/generator/diag"
 )
 
 // siteFlags are the flags shared by build, serve and check.
@@ -27,11 +29,11 @@ func (f *siteFlags) register(fs *flag.FlagSet, withOut bool) {
 	fs.BoolVar(&f.drafts, "drafts", false, "include postmortems with status: draft")
 }
 
-func (f *siteFlags) options(log io.Writer) generator.Options {
+func (f *siteFlags) options(log io.Writer) build.Options {
 	if f.quiet {
 		log = nil
 	}
-	opts := generator.Options{Source: f.source, Out: f.out, Drafts: f.drafts, BaseURL: f.baseURL, Log: log}
+	opts := build.Options{Source: f.source, Out: f.out, Drafts: f.drafts, BaseURL: f.baseURL, Log: log}
 	if !f.quiet && isTerminal(os.Stderr) {
 		opts.Progress = os.Stderr
 	}
@@ -59,7 +61,6 @@ func newFlagSet(name, args, about string, stderr io.Writer) *flag.FlagSet {
 func parseFlags(fs *flag.FlagSet, args []string) (bool, int) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(nil)
 			return false, exitOK
 		}
 		return false, exitUsage
@@ -74,13 +75,16 @@ func parseFlags(fs *flag.FlagSet, args []string) (bool, int) {
 func runBuild(args []string, stdout, stderr io.Writer) int {
 	var f siteFlags
 	fs := newFlagSet("build", "[--source DIR] [--out DIR] [--drafts] [--base-url URL]",
-		"Builds the static site into --out and the search index beside it (<out>.bleve). A failed build leaves the\nprevious site intact.", stderr)
+		"Builds the static site into --out and the search index beside it (<out>.bleve). A failed or interrupted build\nleaves the previous site intact.", stderr)
 	f.register(fs, true)
 	timings := fs.Bool("timings", false, "print the time each pipeline stage took")
+	force := fs.Bool("force", false, "build even when nothing changed since the last build")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	res, err := generator.Build(f.options(stdout))
+	opts := f.options(stdout)
+	opts.Force = *force
+	res, err := build.Build(opts)
 	if *timings && res != nil {
 		for _, st := range res.Stages {
 			fmt.Fprintf(stdout, "  %-16s %8.0f ms\n", st.Name, float64(st.Duration.Microseconds())/1000)
@@ -93,30 +97,48 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	return report(res, err, stderr)
 }
 
-// report prints the errors of a build and maps its error to an exit code. Warnings (the blameless-language lint)
-// are only counted: listing them on every build would bury the errors, and `check` lists them.
-func report(res *generator.Result, err error, stderr io.Writer) int {
+// report prints the errors of a build and maps its error to an exit code. Warnings are only counted: listing them
+// on every build would bury the errors, and `check` lists them. The cause comes first and the summary names the
+// files to fix.
+func report(res *build.Result, err error, stderr io.Writer) int {
 	if res != nil {
-		for _, d := range res.Diagnostics {
-			if d.Severity == generator.SeverityError {
-				fmt.Fprintln(stderr, d)
-			}
+		for _, d := range res.Diagnostics.Only(diag.Error) {
+			fmt.Fprintln(stderr, d)
 		}
-		if n := res.Diagnostics.Warnings(); n > 0 {
+		if n := res.Diagnostics.Warnings(); n > 0 && err == nil {
 			fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, "warning"))
 		}
 	}
-	var ce *generator.ContentError
+	var ce *diag.ContentError
 	switch {
 	case err == nil:
 		return exitOK
 	case errors.As(err, &ce):
-		fmt.Fprintf(stderr, "build failed: %d errors; the previous site was left as it was\n", ce.Diagnostics.Errors())
+		files := ce.List.Files()
+		fmt.Fprintf(stderr, "build failed: %s in %s; the previous site was left as it was\n", plural(ce.List.Errors(), "error"), fileList(files))
 		return exitContent
 	default:
-		fmt.Fprintf(stderr, "secondstory: %v\n", err)
+		fmt.Fprintf(stderr, "secondstory: %s\n", diag.Printable(err.Error()))
 		return exitUsage
 	}
+}
+
+// fileList names up to three files, else counts them.
+func fileList(files []string) string {
+	for i, f := range files {
+		files[i] = diag.Printable(f)
+	}
+	if len(files) <= 3 {
+		return strings.Join(files, ", ")
+	}
+	return fmt.Sprintf("%s and %d other files", strings.Join(files[:2], ", "), len(files)-2)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // peakRSSKB is the process's peak resident memory, for --timings (0 where the system does not say).

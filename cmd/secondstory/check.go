@@ -4,50 +4,44 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
-	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/generator/build"
+	"github.com/secondstory/secondstory/generator/diag"
 	"github.com/secondstory/secondstory/generator/lint"
 )
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	var source, format string
-	var strict, drafts bool
-	fs := newFlagSet("check", "[--source DIR] [--format text|json] [--strict] [--drafts=false]", checkAbout(), stderr)
+	var strict, drafts, verbose bool
+	fs := newFlagSet("check", "[--source DIR] [--format text|json|sarif|github] [--strict] [--verbose] [--drafts=false]", checkAbout(), stderr)
 	fs.StringVar(&source, "source", ".", "the knowledge base `folder`")
-	fs.StringVar(&format, "format", "text", "output `format`: text (path:line:col: severity: rule: message) or json")
+	fs.StringVar(&format, "format", "text", "output `format`: text (path:line:col: severity: rule: message), json, sarif (SARIF 2.1.0, for code scanning) or github (workflow annotations)")
 	fs.BoolVar(&strict, "strict", false, "exit 1 on warnings too (blameless language included)")
+	fs.BoolVar(&verbose, "verbose", false, "text: add each finding's advice (how to reframe it)")
 	// Drafts are what authors check most, so they are in by default; --drafts=false checks what a build publishes.
 	fs.BoolVar(&drafts, "drafts", true, "check postmortems with status: draft too")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
-	if format != "text" && format != "json" {
-		fmt.Fprintf(stderr, "secondstory check: --format must be text or json, not %q\n", format)
+	write, ok := formats[format]
+	if !ok {
+		fmt.Fprintf(stderr, "secondstory check: --format must be text, json, sarif or github, not %q\n", format)
 		return exitUsage
 	}
-	// Out is only excluded from the content, as in a build with the default --out.
-	c, err := generator.Load(generator.Options{Source: source, Out: "public", Drafts: drafts})
-	if err != nil {
+	res, err := build.Check(build.Options{Source: source, Drafts: drafts})
+	if res == nil {
 		fmt.Fprintf(stderr, "secondstory check: %v\n", err)
 		return exitUsage
 	}
-	diags := c.Diagnostics
-	if format == "json" {
-		if diags == nil {
-			diags = generator.Diagnostics{} // [] rather than null, for consumers that iterate
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(diags); err != nil {
-			fmt.Fprintf(stderr, "secondstory check: %v\n", err)
-			return exitUsage
-		}
-	} else {
-		for _, d := range diags {
-			fmt.Fprintln(stdout, d)
-		}
-		fmt.Fprintf(stdout, "%s, %s in %s\n", plural(diags.Errors(), "error"), plural(diags.Warnings(), "warning"), plural(c.Files(), "file"))
+	diags := res.Diagnostics
+	if err := write(stdout, diags, verbose); err != nil {
+		fmt.Fprintf(stderr, "secondstory check: %v\n", err)
+		return exitUsage
+	}
+	if format == "text" {
+		fmt.Fprintf(stdout, "%s, %s, %s\n", plural(diags.Errors(), "error"), plural(diags.Warnings(), "warning"), plural(diags.Count(diag.Info), "info"))
 	}
 	if diags.Errors() > 0 || strict && diags.Warnings() > 0 {
 		return exitContent
@@ -55,27 +49,195 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+var formats = map[string]func(io.Writer, diag.List, bool) error{
+	"text": func(w io.Writer, diags diag.List, verbose bool) error {
+		for _, d := range diags {
+			fmt.Fprintln(w, d)
+			if verbose && d.Advice != "" {
+				fmt.Fprintf(w, "    %s\n", diag.Printable(d.Advice))
+			}
+		}
+		return nil
+	},
+	"json": func(w io.Writer, diags diag.List, _ bool) error {
+		if diags == nil {
+			diags = diag.List{} // [] rather than null, for consumers that iterate
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(diags)
+	},
+	"sarif":  writeSARIF,
+	"github": writeGitHub,
+}
+
+// writeGitHub prints GitHub Actions workflow commands, which the checks tab shows as annotations on the lines.
+func writeGitHub(w io.Writer, diags diag.List, _ bool) error {
+	level := map[diag.Severity]string{diag.Error: "error", diag.Warning: "warning", diag.Info: "notice"}
+	for _, d := range diags {
+		props := "file=" + ghProperty(d.Path)
+		if d.Line > 0 {
+			props += fmt.Sprintf(",line=%d", d.Line)
+			if d.Col > 0 {
+				props += fmt.Sprintf(",col=%d", d.Col)
+			}
+		}
+		props += ",title=" + ghProperty(d.Rule)
+		fmt.Fprintf(w, "::%s %s::%s\n", level[d.Severity], props, ghData(d.Message))
+	}
+	return nil
+}
+
+// ghData and ghProperty escape a workflow command's message and properties as the runner expects.
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// writeSARIF prints a SARIF 2.1.0 log, which code-scanning services (GitHub's upload-sarif, GitLab) read.
+func writeSARIF(w io.Writer, diags diag.List, _ bool) error {
+	type region struct {
+		StartLine   int `json:"startLine"`
+		StartColumn int `json:"startColumn,omitempty"`
+	}
+	type physical struct {
+		ArtifactLocation struct {
+			URI string `json:"uri"`
+		} `json:"artifactLocation"`
+		Region *region `json:"region,omitempty"`
+	}
+	type location struct {
+		PhysicalLocation physical `json:"physicalLocation"`
+	}
+	type text struct {
+		Text string `json:"text"`
+	}
+	type result struct {
+		RuleID    string     `json:"ruleId"`
+		Level     string     `json:"level"`
+		Message   text       `json:"message"`
+		Locations []location `json:"locations"`
+	}
+	type rule struct {
+		ID               string `json:"id"`
+		ShortDescription text   `json:"shortDescription"`
+		Help             *text  `json:"help,omitempty"`
+	}
+	level := map[diag.Severity]string{diag.Error: "error", diag.Warning: "warning", diag.Info: "note"}
+	var rules []rule
+	seen := map[string]bool{}
+	results := []result{}
+	for _, d := range diags {
+		if !seen[d.Rule] {
+			seen[d.Rule] = true
+			rules = append(rules, rule{ID: d.Rule, ShortDescription: text{ruleSummary(d.Rule)}})
+			if d.Advice != "" {
+				rules[len(rules)-1].Help = &text{d.Advice}
+			}
+		}
+		var loc location
+		loc.PhysicalLocation.ArtifactLocation.URI = d.Path
+		if d.Line > 0 {
+			loc.PhysicalLocation.Region = &region{StartLine: d.Line, StartColumn: d.Col}
+		}
+		results = append(results, result{RuleID: d.Rule, Level: level[d.Severity], Message: text{d.Message}, Locations: []location{loc}})
+	}
+	log := map[string]any{
+		"$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+		"version": "2.1.0",
+		"runs": []any{map[string]any{
+			"tool": map[string]any{"driver": map[string]any{"name": "secondstory", "version": version,
+				"informationUri": "https://github.com/secondstory/secondstory", "rules": rules}},
+			"results": results,
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+// ruleSummary describes a rule id in one line, for SARIF's rule table.
+func ruleSummary(id string) string {
+	if r, ok := lintRule(strings.TrimPrefix(id, build.LintRulePrefix)); ok && strings.HasPrefix(id, build.LintRulePrefix) {
+		return r.Summary
+	}
+	for _, r := range build.ShellRules {
+		if "check/"+r.ID == id {
+			return r.Summary
+		}
+	}
+	return map[string]string{"schema": "a frontmatter field has a wrong value or type", "frontmatter": "the frontmatter does not parse",
+		"link": "a link points at nothing", "read": "a file cannot be read", "config": "the configuration has a problem",
+		"duplicate": "two files claim one slug", "collision": "two files would be published at one path",
+		"check/near-duplicate": "two tags or factors differ only by a form of a word",
+		"infer":                "a value the build inferred, and where from"}[id]
+}
+
+func lintRule(id string) (lint.Rule, bool) {
+	for _, r := range lint.Rules() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return lint.Rule{}, false
+}
+
 // checkAbout is check's help text, with the rule list so that ids for lint.disable and ignore comments are at hand.
 func checkAbout() string {
 	var b strings.Builder
-	b.WriteString(`Validates the knowledge base as a build does (frontmatter schema, dates, links, duplicate slugs) and lints
-the prose of every postmortem for language that hides the second story, without writing anything. Errors exit 1;
-warnings alone exit 0, or 1 with --strict.
+	b.WriteString(`Validates the knowledge base as a build does (frontmatter schema, dates, links, duplicate slugs), lints the
+prose of every postmortem for language that hides the second story, and warns about published postmortems that
+are still shells, without writing anything. Errors exit 1; warnings alone exit 0, or 1 with --strict.
 
-Blameless-language rules (reported as blameless/<id>):
+Blameless-language rules (reported as blameless/<id>; secondstory help check <id> explains one):
 `)
 	for _, r := range lint.Rules() {
-		fmt.Fprintf(&b, "  %-14s %s\n", r.ID, r.Summary)
+		fmt.Fprintf(&b, "  %-16s %s\n", r.ID, r.Summary)
+	}
+	b.WriteString("\nShell checks (reported as check/<id>; turn one off with check: {disable: [id]}):\n")
+	for _, r := range build.ShellRules {
+		fmt.Fprintf(&b, "  %-16s %s\n", r.ID, r.Summary)
 	}
 	b.WriteString(`
-Turn a rule off for the whole knowledge base in secondstory.yaml (lint: {disable: [minimiser]}), or for one
+Turn a lint rule off for the whole knowledge base in secondstory.yaml (lint: {disable: [minimiser]}), or for one
 paragraph or block with a comment before it: <!-- secondstory:ignore counterfactual -->.`)
 	return b.String()
 }
 
-func plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
+// helpRule prints the long explanation of a lint rule: secondstory help check counterfactual.
+func helpRule(id string, stdout, stderr io.Writer) int {
+	r, ok := lintRule(strings.TrimPrefix(id, build.LintRulePrefix))
+	if !ok {
+		fmt.Fprintf(stderr, "secondstory help check: no rule %q (secondstory help check lists them)\n", id)
+		return exitUsage
 	}
-	return fmt.Sprintf("%d %ss", n, noun)
+	fmt.Fprintf(stdout, "%s%s: %s\n\n%s\n", build.LintRulePrefix, r.ID, r.Summary, r.Help)
+	for _, e := range r.Examples {
+		fmt.Fprintf(stdout, "\n  flagged:  %s\n  instead:  %s\n", e.Flagged, e.Reframed)
+	}
+	return exitOK
+}
+
+// runLintRules writes the lint's rules as a Vale style, so authors see the same warnings in their editor.
+func runLintRules(args []string, stdout, stderr io.Writer) int {
+	var dir string
+	fs := newFlagSet("lint-rules", "--vale DIR", "Writes the blameless-language rules as a Vale style into DIR/"+lint.ValeStyle+
+		" (point Vale's StylesPath at DIR and add "+lint.ValeStyle+" to BasedOnStyles). The rule table of check is the one source;\nwhat Vale cannot express is approximated conservatively, and said in each file.", stderr)
+	fs.StringVar(&dir, "vale", "", "the `folder` to write the style into (Vale's StylesPath)")
+	if ok, code := parseFlags(fs, args); !ok {
+		return code
+	}
+	if dir == "" {
+		fmt.Fprintln(stderr, "secondstory lint-rules: --vale DIR is required")
+		return exitUsage
+	}
+	if err := lint.WriteVale(dir); err != nil {
+		fmt.Fprintf(stderr, "secondstory lint-rules: %v\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stdout, "wrote the %s style to %s\n", lint.ValeStyle, filepath.Join(dir, lint.ValeStyle))
+	return exitOK
 }

@@ -30,6 +30,7 @@ func commands() []command {
 		{"serve", "build, then serve the site with search (--watch: live preview)", runServe},
 		{"check", "validate a knowledge base (schema, links, blameless language) without writing", runCheck},
 		{"new", "scaffold a postmortem from the blameless template", runNew},
+		{"lint-rules", "export the blameless-language rules as a Vale style (--vale DIR), for editors", runLintRules},
 		{"version", "print the version", func([]string, io.Writer, io.Writer) int { fmt.Println("secondstory", version); return exitOK }},
 	}
 }
@@ -53,6 +54,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "help", "-h", "--help", "-help":
+		if len(args) > 2 && args[1] == "check" {
+			return helpRule(args[2], stdout, stderr)
+		}
 		if len(args) > 1 {
 			return run([]string{args[1], "-h"}, stdout, stderr)
 		}
@@ -77,6 +81,6 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "  help     help for a command: secondstory help build")
+	fmt.Fprintln(w, "  help     help for a command (secondstory help build) or a lint rule (secondstory help check counterfactual)")
 	fmt.Fprintln(w, "\nExit codes: 0 ok, 1 content errors, 2 usage or environment.")
 }

@@ -46,27 +46,28 @@ func (s *Session) renderBodies(md *markdown.Renderer, r *graph.Resolver, disable
 
 // lintPostmortem reports every blameless-language finding in a postmortem's prose: the body (doc, already parsed),
 // the summary and the timeline texts. Only warnings: wording is the author's call (check --strict makes it a gate).
+// The linter is made once per postmortem: it holds the names of its people.
 func lintPostmortem(p *postmortem.Postmortem, doc ast.Node, src []byte, disable []string) diag.List {
 	var out diag.List
-	opts := lint.Options{Disable: disable, People: people(p)}
+	lt := lint.New(lint.Options{Disable: disable, People: people(p)})
 	report := func(fs []lint.Finding, knownCol bool) {
 		for _, f := range fs {
 			if !knownCol {
 				f.Col = 0
 			}
 			out = append(out, diag.Diagnostic{Path: p.Source, Line: f.Line, Col: f.Col, Severity: diag.Warning,
-				Rule: LintRulePrefix + f.Rule, Message: fmt.Sprintf("%q: %s", f.Phrase, f.Message), Advice: f.Suggestion})
+				Rule: LintRulePrefix + f.Rule, Message: fmt.Sprintf("%q: %s", f.Phrase, f.Message), Advice: f.Advice})
 		}
 	}
 	if p.Summary != "" && p.SummaryLine > 0 {
-		report(lint.Text(p.Summary, p.SummaryLine, p.SummaryCol, opts), p.SummaryCol > 0)
+		report(lt.Text(p.Summary, p.SummaryLine, p.SummaryCol), p.SummaryCol > 0)
 	}
 	for _, te := range p.Timeline {
 		if te.Text != "" {
-			report(lint.Text(te.Text, te.Line, te.Column, opts), te.Column > 0)
+			report(lt.Text(te.Text, te.Line, te.Column), te.Column > 0)
 		}
 	}
-	report(lint.MarkdownAST(doc, src, p.BodyLine, opts), true)
+	report(lt.Markdown(doc, src, p.BodyLine), true)
 	return out
 }
 

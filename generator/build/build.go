@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/secondstory/secondstory/generator/diag"
@@ -91,10 +92,10 @@ type Session struct {
 	lines   incremental.Derived[[]byte]          // incidents.json lines, by source
 	docs    incremental.Derived[search.Document] // search documents, by source
 	graph   incremental.Derived[*graph.Site]
-	pages   map[string]incremental.Page // output state: each page's key
-	sums    map[string]uint64           // output state: what the last build wrote
-	indexed map[string]search.Document  // what the index holds, by ID
-	index   *search.Index
+	pages   map[string]incremental.Page  // output state: each page's key
+	sums    map[string]uint64            // output state: what the last build wrote
+	indexed map[string]search.Document   // what the index holds, by ID
+	index   atomic.Pointer[search.Index] // read by the server while builds run
 	last    *graph.Site
 }
 
@@ -125,9 +126,8 @@ func newSession(opts Options, keep bool) (*Session, error) {
 // Close releases the lock and the index.
 func (s *Session) Close() error {
 	var err error
-	if s.index != nil {
-		err = s.index.Close()
-		s.index = nil
+	if ix := s.index.Swap(nil); ix != nil {
+		err = ix.Close()
 	}
 	if s.unlock != nil {
 		s.unlock()
@@ -135,6 +135,10 @@ func (s *Session) Close() error {
 	}
 	return err
 }
+
+// PathsFor returns the folders of a site written to out: the web root, its search index beside it, and the
+// build's own files.
+func PathsFor(out string) (output.Paths, error) { return output.PathsFor(out) }
 
 // Paths are the site's folders.
 func (s *Session) Paths() output.Paths { return s.paths }
@@ -182,3 +186,6 @@ func rel(root, p string) string {
 	}
 	return filepath.ToSlash(p)
 }
+
+// Options are the session's options.
+func (s *Session) Options() Options { return s.opts }

@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"strings"
 
 	"github.com/secondstory/secondstory/generator/diag"
@@ -70,42 +69,54 @@ func document(in *graph.Incident) searchDoc {
 	return d
 }
 
-// updateIndex brings the index beside the site up to date: a one-off build writes it whole (it runs while the
-// pages render); a session hands the index only the documents that changed since its last build.
+// updateIndex brings the index beside the site up to date: a one-off build writes it whole (while the pages
+// render); a session keeps the index open for writing and hands it only the documents that changed since its last
+// build (upserts and deletes), so a save is searchable when the page reloads.
 func (s *Session) updateIndex(docs []searchDoc) error {
-	if !s.keep || s.indexed == nil {
+	ix := s.index.Load()
+	if ix == nil {
 		if err := search.Build(s.paths.Index, docs); err != nil {
 			return indexError(s.paths.Index, err)
 		}
-		if s.keep {
-			s.indexed = make(map[string]searchDoc, len(docs))
-			for _, d := range docs {
-				s.indexed[d.ID] = d
-			}
+		if !s.keep {
+			return nil
+		}
+		ix, err := search.OpenWritable(s.paths.Index)
+		if err != nil {
+			return indexError(s.paths.Index, err)
+		}
+		s.index.Store(ix)
+		s.indexed = make(map[string]searchDoc, len(docs))
+		for _, d := range docs {
+			s.indexed[d.ID] = d
 		}
 		return nil
 	}
 	next := make(map[string]searchDoc, len(docs))
-	changed := false
+	var upserts []searchDoc
+	var deletes []string
 	for _, d := range docs {
 		next[d.ID] = d
 		if old, ok := s.indexed[d.ID]; !ok || !same(old, d) {
-			changed = true
+			upserts = append(upserts, d)
 		}
 	}
 	for id := range s.indexed {
 		if _, ok := next[id]; !ok {
-			changed = true
+			deletes = append(deletes, id)
 		}
 	}
-	if changed {
-		if _, err := search.Sync(s.paths.Index, docs); err != nil {
+	if len(upserts) > 0 || len(deletes) > 0 {
+		if err := ix.Update(upserts, deletes); err != nil {
 			return indexError(s.paths.Index, err)
 		}
 	}
 	s.indexed = next
 	return nil
 }
+
+// Index is the session's search index, open for writing; nil before its first build.
+func (s *Session) Index() *search.Index { return s.index.Load() }
 
 func same(a, b searchDoc) bool {
 	return a.ID == b.ID && a.URL == b.URL && a.Title == b.Title && a.Summary == b.Summary && a.Body == b.Body &&
@@ -117,10 +128,4 @@ func same(a, b searchDoc) bool {
 func indexError(dir string, err error) error { return diag.Env("search index %s: %v", dir, err) }
 
 // clientIndex is search-index.json, the index a static copy of the site searches.
-func clientIndex(docs []searchDoc) ([]byte, error) {
-	pieces, _, err := search.ClientIndex(docs)
-	if err != nil {
-		return nil, err
-	}
-	return bytes.Join(pieces, nil), nil
-}
+func clientIndex(docs []searchDoc) ([]byte, error) { return search.ClientIndex(docs) }

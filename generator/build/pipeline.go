@@ -43,7 +43,7 @@ func (s *Session) Build() (*Result, error) {
 	exclude := []string{themeDir}
 	if !s.check {
 		exclude = append(exclude, s.paths.Out, s.paths.Index)
-	} else if p, err := outputPaths("public"); err == nil {
+	} else if p, err := PathsFor("public"); err == nil {
 		exclude = append(exclude, p.Out, p.Index) // what a build with the default --out would leave out
 	}
 	inv, scanDiags := source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
@@ -190,8 +190,6 @@ func countOf(n int, noun string) string {
 	}
 	return fmt.Sprintf("%d %ss", n, noun)
 }
-
-func outputPaths(out string) (output.Paths, error) { return output.PathsFor(out) }
 
 func (s *Session) siteExists() bool {
 	for _, p := range []string{filepath.Join(s.paths.Out, output.Marker), s.paths.Index} {
