@@ -16,8 +16,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
-	"github.com/secondstory/secondstory/generator"
-	"github.com/secondstory/secondstory/search"
+	"github.com/secondstory/secondstory/cmd/secondstory/server"
+	"github.com/secondstory/secondstory/generator/build"
 )
 
 // browser starts headless Chromium for a test. Outside CI a machine without Chromium skips; in CI (CI=true) a
@@ -97,21 +97,24 @@ func (w *pageWatch) check(t *testing.T, host string) {
 func serveSite(t *testing.T, dir string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := generator.Build(generator.Options{Source: dir, Out: out}); err != nil {
+	if _, err := build.Build(build.Options{Source: dir, Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	ix, err := search.Open(generator.IndexDir(out))
+	paths, _ := build.PathsFor(out)
+	ix, err := server.NewReopener(paths.Index)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := search.NewService(ix)
-	srv := newServer(siteMux(out, svc))
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close(); svc.Index().Close() })
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- server.Serve(ln, server.New(server.Options{Dir: paths.Out, Index: ix}, ln.Addr()), 0, stop, nil)
+	}()
+	t.Cleanup(func() { close(stop); <-done; ix.Close() })
 	return ln.Addr().String()
 }
 

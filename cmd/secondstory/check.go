@@ -41,7 +41,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if format == "text" {
-		fmt.Fprintf(stdout, "%s, %s, %s\n", plural(diags.Errors(), "error"), plural(diags.Warnings(), "warning"), plural(diags.Count(diag.Info), "info"))
+		fmt.Fprintf(stdout, "%s, %s, %s in %s\n", plural(diags.Errors(), "error"), plural(diags.Warnings(), "warning"),
+			plural(diags.Count(diag.Info), "info"), plural(res.Checked, "file"))
 	}
 	if diags.Errors() > 0 || strict && diags.Warnings() > 0 {
 		return exitContent

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/generator/diag"
 )
 
 // cliRun runs the CLI in-process and returns its exit code and output.
@@ -20,9 +20,15 @@ func cliRun(t *testing.T, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
+// quiet turns the shell checks off: the trees of these tests are small on purpose.
+const quiet = "check:\n  disable: [empty-summary, no-timestamps, no-factors, no-action-items]\n"
+
 func cliTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
+	if _, ok := files["secondstory.yaml"]; !ok {
+		files["secondstory.yaml"] = quiet
+	}
 	for name, data := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -41,7 +47,7 @@ const (
 	cliBroken   = "---\ntitle: Broken\ndate: 2024-01-03\nseverity: SEV9\n---\nSee [[nowhere]].\n"
 )
 
-var countLine = regexp.MustCompile(`^(\d+) errors?, (\d+) warnings? in (\d+) files?$`)
+var countLine = regexp.MustCompile(`^(\d+) errors?, (\d+) warnings?, (\d+) infos? in (\d+) files?$`)
 
 // TestCheckSampleContent: the sample knowledge base checks without errors; its warnings (if any) are listed in
 // the test log, and the output ends with the count line.
@@ -52,7 +58,7 @@ func TestCheckSampleContent(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	m := countLine.FindStringSubmatch(lines[len(lines)-1])
-	if m == nil || m[1] != "0" || len(m[3]) < 2 { // dozens of files: every incident and factor was read
+	if m == nil || m[1] != "0" || len(m[4]) < 2 { // dozens of files: every incident and factor was read
 		t.Fatalf("count line %q", lines[len(lines)-1])
 	}
 	if len(lines) > 1 {
@@ -94,11 +100,13 @@ func TestCheckExitCodes(t *testing.T) {
 func TestCheckTextOutput(t *testing.T) {
 	dir := cliTree(t, map[string]string{"incidents/a.md": cliClean, "incidents/b.md": cliWarnings, "incidents/c.md": cliBroken})
 	_, out, _ := cliRun(t, "check", "--source", dir)
+	// The error first (the cause to fix), then the warnings; c.md's link to nowhere is not reported while c.md
+	// itself is broken: the build never got to its body.
 	want := []string{
+		`incidents/c.md:4:11: error: schema: severity: unknown value "SEV9" (configured: SEV1, SEV2, SEV3, SEV4)`,
 		`incidents/b.md:4:13: warning: blameless/counterfactual: "should have noticed": `,
 		`incidents/b.md:7:8: warning: blameless/minimiser: "simply": `,
-		`incidents/c.md:4:11: error: schema: severity: unknown value "SEV9" (configured: SEV1, SEV2, SEV3, SEV4)`,
-		`1 error, 2 warnings in 3 files`,
+		`1 error, 2 warnings, 0 infos in 4 files`,
 	}
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != len(want) {
@@ -116,7 +124,7 @@ func TestCheckJSON(t *testing.T) {
 	dir := cliTree(t, map[string]string{"incidents/a.md": cliClean, "incidents/b.md": cliWarnings, "incidents/c.md": cliBroken})
 	_, text, _ := cliRun(t, "check", "--source", dir)
 	_, out, _ := cliRun(t, "check", "--source", dir, "--format", "json")
-	var got []generator.Diagnostic
+	var got []diag.Diagnostic
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&got); err != nil {
@@ -133,8 +141,8 @@ func TestCheckJSON(t *testing.T) {
 	if strings.Join(fromJSON, "\n") != strings.Join(textLines[:len(textLines)-1], "\n") {
 		t.Errorf("json and text disagree:\n%s\n---\n%s", strings.Join(fromJSON, "\n"), text)
 	}
-	if got[0].Line != 4 || got[0].Col != 13 || got[0].Severity != generator.SeverityWarning || got[0].Rule != "blameless/counterfactual" {
-		t.Errorf("first finding %+v", got[0])
+	if got[1].Line != 4 || got[1].Col != 13 || got[1].Severity != diag.Warning || got[1].Rule != "blameless/counterfactual" || got[1].Advice == "" {
+		t.Errorf("second finding %+v", got[1])
 	}
 
 	clean := cliTree(t, map[string]string{"incidents/a.md": cliClean})
@@ -149,7 +157,7 @@ func TestCheckLintDisable(t *testing.T) {
 		"incidents/b.md":   cliWarnings,
 	})
 	code, out, _ := cliRun(t, "check", "--source", dir, "--strict")
-	if code != exitOK || !strings.HasPrefix(out, "0 errors, 0 warnings in 2 files") {
+	if code != exitOK || !strings.HasPrefix(out, "0 errors, 0 warnings, 0 infos in 2 files") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
@@ -172,7 +180,7 @@ func TestNewThenCheckAndBuild(t *testing.T) {
 	if code != exitOK || out != want || errOut != "" {
 		t.Fatalf("exit %d, stdout %q (want %q), stderr %q", code, out, want, errOut)
 	}
-	if code, out, _ := cliRun(t, "check", "--source", src, "--strict"); code != exitOK || out != "0 errors, 0 warnings in 2 files\n" {
+	if code, out, _ := cliRun(t, "check", "--source", src, "--strict"); code != exitOK || out != "0 errors, 0 warnings, 0 infos in 2 files\n" {
 		t.Errorf("check on the scaffold: exit %d\n%s", code, out)
 	}
 	site := filepath.Join(t.TempDir(), "public")
@@ -224,6 +232,9 @@ func TestNewCustomTemplate(t *testing.T) {
 
 func TestNewBadTitles(t *testing.T) {
 	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "secondstory.yaml"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		args []string
 		want string
@@ -237,7 +248,156 @@ func TestNewBadTitles(t *testing.T) {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", c.args, code, out, errOut)
 		}
 	}
-	if entries, _ := os.ReadDir(src); len(entries) != 0 {
+	if entries, _ := os.ReadDir(src); len(entries) != 1 {
 		t.Errorf("bad titles wrote %v", entries)
+	}
+}
+
+// TestNewFindsTheKnowledgeBase: without --source, new writes into the nearest folder with a secondstory.yaml, and
+// refuses, naming --source, where there is none.
+func TestNewFindsTheKnowledgeBase(t *testing.T) {
+	kb := cliTree(t, map[string]string{"incidents/.keep": ""})
+	sub := filepath.Join(kb, "incidents", "2024")
+	if err := os.MkdirAll(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(sub)
+	code, out, errOut := cliRun(t, "new", "--date", "2024-05-01", "Found it")
+	if want := filepath.Join(kb, "incidents", "2024-05-01-found-it.md") + "\n"; code != exitOK || out != want {
+		t.Fatalf("exit %d, stdout %q (want %q), stderr %q", code, out, want, errOut)
+	}
+	lost := t.TempDir()
+	t.Chdir(lost)
+	code, out, errOut = cliRun(t, "new", "Nowhere")
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "--source") {
+		t.Errorf("outside a knowledge base: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if entries, _ := os.ReadDir(lost); len(entries) != 0 {
+		t.Errorf("new wrote %v outside a knowledge base", entries)
+	}
+}
+
+// TestCheckSARIF: --format sarif is a SARIF 2.1.0 log with the fields code scanning requires, one result per
+// finding, each rule described once.
+func TestCheckSARIF(t *testing.T) {
+	dir := cliTree(t, map[string]string{"incidents/b.md": cliWarnings, "incidents/c.md": cliBroken})
+	code, out, _ := cliRun(t, "check", "--source", dir, "--format", "sarif")
+	if code != exitContent {
+		t.Errorf("exit %d", code)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Schema  string `json:"$schema"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID               string `json:"id"`
+						ShortDescription struct {
+							Text string `json:"text"`
+						} `json:"shortDescription"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID  string `json:"ruleId"`
+				Level   string `json:"level"`
+				Message struct {
+					Text string `json:"text"`
+				} `json:"message"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region *struct {
+							StartLine   int `json:"startLine"`
+							StartColumn int `json:"startColumn"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if log.Version != "2.1.0" || log.Schema == "" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "secondstory" {
+		t.Fatalf("log header: %+v", log)
+	}
+	run := log.Runs[0]
+	if len(run.Results) != 3 {
+		t.Fatalf("%d results, want 3:\n%s", len(run.Results), out)
+	}
+	rules := map[string]bool{}
+	for _, r := range run.Tool.Driver.Rules {
+		if r.ID == "" || r.ShortDescription.Text == "" || rules[r.ID] {
+			t.Errorf("rule %+v: empty or repeated", r)
+		}
+		rules[r.ID] = true
+	}
+	for _, r := range run.Results {
+		loc := r.Locations[0].PhysicalLocation
+		if !rules[r.RuleID] || r.Message.Text == "" || loc.ArtifactLocation.URI == "" || loc.Region == nil || loc.Region.StartLine < 1 {
+			t.Errorf("result %+v", r)
+		}
+		if want := map[bool]string{true: "error", false: "warning"}[r.RuleID == "schema"]; r.Level != want {
+			t.Errorf("%s: level %q, want %q", r.RuleID, r.Level, want)
+		}
+	}
+}
+
+// TestCheckGitHub: --format github prints workflow commands that annotate the lines.
+func TestCheckGitHub(t *testing.T) {
+	dir := cliTree(t, map[string]string{"incidents/b.md": cliWarnings, "incidents/c.md": cliBroken})
+	_, out, _ := cliRun(t, "check", "--source", dir, "--format", "github")
+	want := []string{
+		"::error file=incidents/c.md,line=4,col=11,title=schema::severity: unknown value \"SEV9\"",
+		"::warning file=incidents/b.md,line=4,col=13,title=blameless/counterfactual::\"should have noticed\": ",
+		"::warning file=incidents/b.md,line=7,col=8,title=blameless/minimiser::\"simply\": ",
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != len(want) {
+		t.Fatalf("got:\n%s", out)
+	}
+	for i := range want {
+		if !strings.HasPrefix(lines[i], want[i]) {
+			t.Errorf("line %d:\n got %s\nwant %s…", i+1, lines[i], want[i])
+		}
+	}
+}
+
+// TestHelpCheckRule: a short finding in check, the long advice on request.
+func TestHelpCheckRule(t *testing.T) {
+	code, out, _ := cliRun(t, "help", "check", "counterfactual")
+	if code != exitOK || !strings.HasPrefix(out, "blameless/counterfactual: ") || len(out) < 200 {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if code, _, errOut := cliRun(t, "help", "check", "nonsense"); code != exitUsage || !strings.Contains(errOut, "no rule") {
+		t.Errorf("unknown rule: exit %d, %s", code, errOut)
+	}
+	dir := cliTree(t, map[string]string{"incidents/b.md": cliWarnings})
+	_, short, _ := cliRun(t, "check", "--source", dir)
+	_, verbose, _ := cliRun(t, "check", "--source", dir, "--verbose")
+	for _, l := range strings.Split(short, "\n") {
+		if len(l) > 160 {
+			t.Errorf("a finding's line is %d characters: %s", len(l), l)
+		}
+	}
+	if len(verbose) <= len(short) {
+		t.Errorf("--verbose adds no advice:\n%s", verbose)
+	}
+}
+
+// TestLintRulesVale: the rules exported as a Vale style, one YAML file per rule.
+func TestLintRulesVale(t *testing.T) {
+	dir := t.TempDir()
+	if code, out, errOut := cliRun(t, "lint-rules", "--vale", dir); code != exitOK {
+		t.Fatalf("exit %d: %s%s", code, out, errOut)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.yml"))
+	if len(files) < 5 {
+		t.Errorf("%d rule files in %s", len(files), dir)
 	}
 }

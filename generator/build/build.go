@@ -50,6 +50,7 @@ type Result struct {
 	Site        *graph.Site // nil when the build stopped before the graph, or the site was up to date
 	Diagnostics diag.List   // errors, warnings and infos, the errors first
 	Skipped     []source.Skip
+	Checked     int // files validated: postmortems, factor descriptions, the configuration
 	Drafts      int // drafts left out
 	Files       int // files of the site
 	Written     int // pages rendered (the rest were kept from the last build)

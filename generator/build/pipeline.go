@@ -49,6 +49,10 @@ func (s *Session) Build() (*Result, error) {
 	inv, scanDiags := source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
 	diags = append(diags, scanDiags...)
 	res.Skipped = inv.Skipped
+	res.Checked = len(inv.Postmortems) + len(inv.Factors)
+	if cfg.File != "" {
+		res.Checked++
+	}
 	s.root = inv.Root
 	drafts := opts.Drafts || opts.Preview || s.check
 
