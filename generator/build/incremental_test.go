@@ -2,6 +2,7 @@ package build_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -118,8 +119,10 @@ func themeFile(t *testing.T, name string) string {
 // renamed, added or deleted, the factor catalogue, the configuration, a custom theme, a static file, a bundle's
 // image.
 func TestIncrementalEqualsCleanBuild(t *testing.T) {
-	src := sitetest.CopySample(t)
-	out := filepath.Join(t.TempDir(), "public")
+	mem := sitetest.MemDir(t) // a clean site per edit: fast to write and free in memory
+	src := filepath.Join(mem, "kb")
+	sitetest.CopyTree(t, sitetest.Sample(), src)
+	out := filepath.Join(mem, "public")
 	opts := build.Options{Source: src, Out: out, Now: sitetest.SampleNow}
 	s, err := build.NewSession(opts)
 	if err != nil {
@@ -273,12 +276,12 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		{name: "nothing at the end", min: 0, max: 0},
 	}
 
-	for _, e := range edits {
+	for i, e := range edits {
 		if e.do != nil {
 			e.do(t, src)
 		}
 		res, err := s.Build()
-		clean := filepath.Join(t.TempDir(), "public")
+		clean := filepath.Join(mem, fmt.Sprintf("clean-%d", i))
 		copts := opts
 		copts.Out, copts.Preview = clean, true
 		want, cerr := build.Build(copts)
@@ -314,6 +317,8 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 			}
 			t.Logf("%d of %d pages rendered", res.Written, want.Written)
 		})
+		os.RemoveAll(clean)
+		os.RemoveAll(clean + ".bleve")
 	}
 }
 

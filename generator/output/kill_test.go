@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/secondstory/secondstory/generator/incremental"
+	"github.com/secondstory/secondstory/generator/internal/sitetest"
 	"github.com/secondstory/secondstory/generator/output"
 )
 
@@ -131,7 +132,7 @@ func TestKillDuringCommit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("re-executes the test binary")
 	}
-	p, err := output.PathsFor(filepath.Join(memDir(t), "public"))
+	p, err := output.PathsFor(filepath.Join(sitetest.MemDir(t), "public"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,18 +210,4 @@ func TestKillDuringCommit(t *testing.T) {
 		}
 	}
 	t.Logf("after %d kills: %v", runs, outcomes)
-}
-
-// memDir is a temporary folder in memory (tmpfs) where there is one: the test is about a killed process, which
-// leaves the same files on any file system, and creating and freeing thousands of files eleven times over costs
-// seconds on a disk (ext4 mounted with discard frees blocks slowly).
-func memDir(t *testing.T) string {
-	t.Helper()
-	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
-		if dir, err := os.MkdirTemp("/dev/shm", "secondstory-output-test-"); err == nil {
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			return dir
-		}
-	}
-	return t.TempDir()
 }

@@ -167,3 +167,17 @@ func FirstDiff(got, want []byte) string {
 	from := max(0, i-80)
 	return fmt.Sprintf(":\n  got:  …%q…\n  want: …%q…", got[from:min(len(got), i+80)], want[from:min(len(want), i+80)])
 }
+
+// MemDir is a temporary folder in memory (tmpfs) where the machine has one, else t.TempDir(). Tests that write
+// and remove whole sites many times use it: on a disk mounted with discard, freeing thousands of files costs
+// seconds, and what these tests check does not depend on the file system.
+func MemDir(t testing.TB) string {
+	t.Helper()
+	if st, err := os.Stat("/dev/shm"); err == nil && st.IsDir() {
+		if dir, err := os.MkdirTemp("/dev/shm", "secondstory-test-"); err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		}
+	}
+	return t.TempDir()
+}
