@@ -196,6 +196,9 @@ func TestDecodeErrors(t *testing.T) {
 			"x.md:4:10: error: schema: authors: expected a list, got a number (5)",
 			"x.md:5:11: error: schema: services: expected a list, got a mapping",
 		}},
+		{"a title of the wrong type is one error", "---\ntitle: [a]\ndate: 2024-01-01\n---\n", []string{
+			"x.md:2:8: error: schema: title: expected a string, got a list",
+		}},
 		{"slug", "---\ntitle: T\ndate: 2024-01-01\nslug: \"a b/c\"\n---\n", []string{
 			`x.md:4:7: error: schema: slug: "a b/c" cannot be a URL segment (try "a-b-c")`,
 		}},
