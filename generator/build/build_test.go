@@ -22,7 +22,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/go
 // buildFixture builds the knowledge base in dir into a fresh temporary output folder.
 func buildFixture(t *testing.T, dir string, opts build.Options) (string, *build.Result) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	opts.Source, opts.Out = dir, out
 	if opts.Now.IsZero() {
 		opts.Now = sitetest.Now
@@ -125,7 +125,7 @@ func TestDrafts(t *testing.T) {
 		t.Error("--drafts: the draft's page does not say it is a draft, or carries the preview's banner")
 	}
 
-	out = filepath.Join(t.TempDir(), "public")
+	out = filepath.Join(sitetest.MemDir(t), "public")
 	s, err := build.NewSession(build.Options{Source: "testdata/kb", Out: out, Now: sitetest.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +146,7 @@ func TestDrafts(t *testing.T) {
 }
 
 func TestUnsafeHTMLOptIn(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"secondstory.yaml": "unsafe_html: true\n",
 		"incidents/x.md":   "---\ntitle: X\ndate: 2024-01-01\n---\n<b>bold</b>\n",
@@ -198,7 +198,7 @@ func TestFeedSitemapAndJSON(t *testing.T) {
 
 // TestFieldAliases builds Hugo-style content and another schema mapped with `fields`.
 func TestFieldAliases(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"secondstory.yaml": "fields: {started_at: [start_time], resolved_at: [end_time], tags: [keywords], contributing_factors: [categories]}\n",
 		"content/post.md":  "---\ntitle: Hugo post\ndate: 2021-05-01T10:00:00+02:00\ntags: [hugo]\ndraft: false\n---\nHello.\n",
@@ -231,7 +231,7 @@ func TestContentErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dir := t.TempDir()
+			dir := sitetest.MemDir(t)
 			var want string
 			tree := map[string]string{}
 			for _, f := range ar.Files {
@@ -242,7 +242,7 @@ func TestContentErrors(t *testing.T) {
 				tree[f.Name] = string(f.Data)
 			}
 			sitetest.WriteTree(t, dir, tree)
-			out := filepath.Join(t.TempDir(), "public")
+			out := filepath.Join(sitetest.MemDir(t), "public")
 			res, err := build.Build(build.Options{Source: dir, Out: out, Now: sitetest.Now})
 			var ce *diag.ContentError
 			if !errors.As(err, &ce) {
@@ -293,14 +293,14 @@ func checkOrdered(t *testing.T, l diag.List) {
 // TestOneBadFileOneError: an invalid value in a file that other incidents link to (related and wiki links) is one
 // error, at the value; the files that link to it get no phantom "no incident with slug" errors.
 func TestOneBadFileOneError(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/bad.md":    "---\ntitle: Bad\ndate: 2024-01-01\nseverity: SEV9\n---\nBody.\n",
 		"incidents/one.md":    "---\ntitle: One\ndate: 2024-01-02\nrelated: [bad]\n---\nSee [[bad]] and [[bad|the bad one]].\n",
 		"incidents/two.md":    "---\ntitle: Two\ndate: 2024-01-03\n---\nSee [the bad one](bad.md).\n",
 		"factors/a-factor.md": "---\ntitle: A factor\n---\nAs in [[bad]].\n",
 	})
-	res, err := build.Build(build.Options{Source: dir, Out: filepath.Join(t.TempDir(), "public"), Now: sitetest.Now})
+	res, err := build.Build(build.Options{Source: dir, Out: filepath.Join(sitetest.MemDir(t), "public"), Now: sitetest.Now})
 	var ce *diag.ContentError
 	if !errors.As(err, &ce) {
 		t.Fatalf("want a content error, got %v", err)
@@ -311,7 +311,7 @@ func TestOneBadFileOneError(t *testing.T) {
 		t.Errorf("errors:\n%s\nwant exactly:\n  %s", lines(errs), want)
 	}
 	// The session reports the same.
-	s, err := build.NewSession(build.Options{Source: dir, Out: filepath.Join(t.TempDir(), "public"), Now: sitetest.Now})
+	s, err := build.NewSession(build.Options{Source: dir, Out: filepath.Join(sitetest.MemDir(t), "public"), Now: sitetest.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,9 +324,9 @@ func TestOneBadFileOneError(t *testing.T) {
 // TestFailedBuildKeepsPreviousSite: a build with content errors leaves the last site as it was, with nothing left
 // beside it; the next good build replaces it and removes the pages of sources that are gone.
 func TestFailedBuildKeepsPreviousSite(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": "---\ntitle: Good\ndate: 2024-01-01\n---\nGood body.\n"})
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	opts := build.Options{Source: dir, Out: out, Now: sitetest.Now}
 	if _, err := build.Build(opts); err != nil {
 		t.Fatal(err)
@@ -359,9 +359,9 @@ func TestFailedBuildKeepsPreviousSite(t *testing.T) {
 
 // TestRefusesOutput: a build never replaces a folder it did not create, the source folder or a parent of it.
 func TestRefusesOutput(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "kb")
+	dir := filepath.Join(sitetest.MemDir(t), "kb")
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": "---\ntitle: X\ndate: 2024-01-01\n---\n"})
-	foreign := filepath.Join(t.TempDir(), "docs")
+	foreign := filepath.Join(sitetest.MemDir(t), "docs")
 	sitetest.WriteTree(t, foreign, map[string]string{"precious.txt": "keep me"})
 	cases := map[string]string{
 		"a folder with foreign files": foreign,
@@ -393,7 +393,7 @@ func TestRefusesOutput(t *testing.T) {
 // TestOutputInsideSource builds with the defaults' shape (--source . --out public): the output folder and the
 // index beside it are never read as content, so a second build of unchanged content is up to date.
 func TestOutputInsideSource(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": "---\ntitle: X\ndate: 2024-01-01\n---\n", "README.md": "# Not a postmortem\n"})
 	for i := range 2 {
 		res, err := build.Build(build.Options{Source: dir, Out: filepath.Join(dir, "public"), Now: sitetest.Now})
@@ -414,7 +414,7 @@ func TestOutputInsideSource(t *testing.T) {
 
 // TestSecondWriterRefused: while a session (serve --watch) holds a site, a build of the same site is refused.
 func TestSecondWriterRefused(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	s, err := build.NewSession(build.Options{Source: "testdata/kb", Out: out, Now: sitetest.Now})
 	if err != nil {
 		t.Fatal(err)
@@ -469,7 +469,7 @@ func TestProgressLines(t *testing.T) {
 // umlaut are published under their names as they are (what a web server looks for once it has decoded the URL),
 // and linked with the URL-encoded form.
 func TestNonASCIIAndSpacedPaths(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/x.md": "---\ntitle: X\ndate: 2024-01-01\ntags: [Zeitachse für Ausfälle]\ncontributing_factors: [Datenbank-Ausfall, Überlast]\n---\nSee [the report](<docs/Bericht über Ausfall.pdf>).\n",
 		"incidents/docs/Bericht über Ausfall.pdf": "%PDF-1.4",

@@ -68,7 +68,7 @@ func lintDiags(ds diag.List) []string {
 // TestLintPositions pins where each finding lands: in the summary (after its quote), in plain, quoted and block
 // timeline texts, and in the body, with ignore comments and code spans respected. A build still succeeds.
 func TestLintPositions(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": lintFixture})
 	_, res := buildFixture(t, dir, build.Options{})
 	got := lintDiags(res.Diagnostics)
@@ -101,7 +101,7 @@ func TestLintPositions(t *testing.T) {
 // TestLintSummaryLine: the summary's line is where it is in the file, wherever the key sits; in TOML, whose
 // converted nodes carry no column, the column is left out rather than guessed.
 func TestLintSummaryLine(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/yaml.md": "---\ntitle: Y\ndate: 2024-01-01\ntags: [a]\n\n\nsummary: We clearly missed it.\n---\n",
 		"incidents/toml.md": "+++\ntitle = \"T\"\ndate = 2024-01-01\nsummary = \"It was clearly visible.\"\n+++\n",
@@ -124,7 +124,7 @@ func TestLintSummaryLine(t *testing.T) {
 // TestLintDisable: lint.disable in the config turns rules off, accepts the printed form too, and warns about a
 // misspelt id instead of silently leaving that rule on.
 func TestLintDisable(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"secondstory.yaml": "lint:\n  disable: [minimiser, blameless/blame, single-caus]\n",
 		"incidents/x.md":   lintFixture,
@@ -151,11 +151,11 @@ func TestLintDisable(t *testing.T) {
 
 // TestLintDrafts: a build lints what it publishes; --drafts and check lint drafts too. Warnings never fail a build.
 func TestLintDrafts(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	draft := strings.Replace(lintFixture, "date: 2024-03-05\n", "date: 2024-03-05\nstatus: draft\n", 1)
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": draft})
 	for _, drafts := range []bool{false, true} {
-		res, err := build.Build(build.Options{Source: dir, Out: filepath.Join(t.TempDir(), "public"), Drafts: drafts, Now: sitetest.Now})
+		res, err := build.Build(build.Options{Source: dir, Out: filepath.Join(sitetest.MemDir(t), "public"), Drafts: drafts, Now: sitetest.Now})
 		if err != nil {
 			t.Fatalf("drafts=%v: %v", drafts, err)
 		}
@@ -172,7 +172,7 @@ func TestLintDrafts(t *testing.T) {
 // TestShellWarnings: a published postmortem that is still a shell (no summary, template prompts, no times, no
 // factors, no action items) gets one warning for each, which check.disable turns off; a draft gets none.
 func TestShellWarnings(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/shell.md": "---\ntitle: Shell\ndate: 2024-01-01\n---\n## Summary\n\n_What happened, who was affected and for how long, in a few sentences a newcomer can follow._\n",
 		"incidents/draft.md": "---\ntitle: Draft\ndate: 2024-01-01\nstatus: draft\n---\n",
@@ -211,7 +211,7 @@ func TestShellWarnings(t *testing.T) {
 
 // TestCheckWritesNothing: check of a knowledge base with errors returns them and creates no folder.
 func TestCheckWritesNothing(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": "---\ntitle: X\ndate: 2024-01-01\nseverity: SEV9\n---\n"})
 	res, err := build.Check(build.Options{Source: dir})
 	var ce *diag.ContentError

@@ -13,7 +13,7 @@ import (
 func TestCleanBuildsAreDeterministic(t *testing.T) {
 	var outs []string
 	for range 3 {
-		out := filepath.Join(t.TempDir(), "public")
+		out := filepath.Join(sitetest.MemDir(t), "public")
 		if _, err := build.Build(build.Options{Source: sitetest.Sample(), Out: out, Now: sitetest.SampleNow, Preview: true}); err != nil {
 			t.Fatal(err)
 		}

@@ -26,12 +26,12 @@ func symlink(t *testing.T, target, link string) {
 // it points to is published, whether it is a postmortem or a static file; a link to a file inside the source is
 // followed.
 func TestSymlinks(t *testing.T) {
-	outside := t.TempDir()
+	outside := sitetest.MemDir(t)
 	sitetest.WriteTree(t, outside, map[string]string{
 		"secret.md":  "---\ntitle: Secret\ndate: 2024-01-01\n---\nTOP SECRET body.\n",
 		"secret.txt": "TOP SECRET static",
 	})
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/x.md":       "---\ntitle: X\ndate: 2024-01-01\n---\nBody.\n",
 		"notes/shared.md":      "---\ntitle: Shared\ndate: 2024-02-01\n---\nShared body.\n",
@@ -45,7 +45,7 @@ func TestSymlinks(t *testing.T) {
 	symlink(t, "../assets/logo.svg", filepath.Join(dir, "static/logo.svg"))
 	symlink(t, "../.archive/2019", filepath.Join(dir, "incidents/2019")) // a dot-folder: walked only through the link
 
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	res, err := build.Build(build.Options{Source: dir, Out: out, Now: sitetest.Now})
 	var ce *diag.ContentError
 	if !errors.As(err, &ce) {
@@ -95,13 +95,13 @@ func TestSymlinks(t *testing.T) {
 // TestStaticCollision: a static file published at the path of a page is an error naming both, and nothing is
 // written; so is a bundle's file at the path of a page.
 func TestStaticCollision(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/x.md":              "---\ntitle: X\ndate: 2024-01-01\n---\n",
 		"static/incidents/index.html": "<p>mine</p>",
 		"static/feed.xml":             "<feed/>",
 	})
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	_, err := build.Build(build.Options{Source: dir, Out: out, Now: sitetest.Now})
 	var ce *diag.ContentError
 	if !errors.As(err, &ce) {

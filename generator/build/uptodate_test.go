@@ -14,14 +14,14 @@ import (
 // TestUpToDate: an unchanged rebuild writes nothing and reports the first build's warnings; every input counts
 // (an edit, a static file, the options, the day), and after each the site is byte for byte a clean build's.
 func TestUpToDate(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/a.md": "---\ntitle: A\ndate: 2024-01-01\ncontributing_factors: [Config drift]\n---\nSee [[b]].\n",
 		"incidents/b.md": "---\ntitle: B\ndate: 2024-02-01\ncontributing_factors: [Config drift]\n---\nThe team simply restarted it.\n",
 		"static/x.txt":   "static",
 	})
 	now := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	first, err := build.Build(build.Options{Source: dir, Out: out, Now: now})
 	if err != nil || first.UpToDate {
 		t.Fatalf("first build: %v, up to date %v", err, first.UpToDate)
@@ -76,7 +76,7 @@ func TestUpToDate(t *testing.T) {
 		if err != nil || res.UpToDate {
 			t.Fatalf("%s: %v, up to date %v", c.name, err, res.UpToDate)
 		}
-		clean := filepath.Join(t.TempDir(), "public")
+		clean := filepath.Join(sitetest.MemDir(t), "public")
 		opts.Out = clean
 		if _, err := build.Build(opts); err != nil {
 			t.Fatal(err)
@@ -90,7 +90,7 @@ func TestUpToDate(t *testing.T) {
 // the change time, so it is seen.
 func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
 	src := sitetest.CopySample(t)
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	opts := build.Options{Source: src, Out: out, Now: sitetest.SampleNow}
 	if _, err := build.Build(opts); err != nil {
 		t.Fatal(err)
@@ -115,7 +115,7 @@ func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
 	if res, err := build.Build(opts); err != nil || res.UpToDate {
 		t.Fatalf("%v, up to date %v", err, res.UpToDate)
 	}
-	clean := filepath.Join(t.TempDir(), "public")
+	clean := filepath.Join(sitetest.MemDir(t), "public")
 	opts.Out = clean
 	if _, err := build.Build(opts); err != nil {
 		t.Fatal(err)
@@ -127,7 +127,7 @@ func TestBuildSeesEditsThatKeepSizeAndTime(t *testing.T) {
 // earlier one-off build saved no longer describes the site; the next one-off build must not trust it.
 func TestPreviewThenBuild(t *testing.T) {
 	src := sitetest.CopySample(t)
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	opts := build.Options{Source: src, Out: out, Now: sitetest.SampleNow}
 	mustBuild := func() {
 		t.Helper()
@@ -154,7 +154,7 @@ func TestPreviewThenBuild(t *testing.T) {
 	if err != nil || res.UpToDate {
 		t.Fatalf("%v, up to date %v", err, res.UpToDate)
 	}
-	clean := filepath.Join(t.TempDir(), "public")
+	clean := filepath.Join(sitetest.MemDir(t), "public")
 	opts.Out = clean
 	if _, err := build.Build(opts); err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestPreviewThenBuild(t *testing.T) {
 // TestSessionAfterBuild: a session starting on a site a one-off build wrote replaces it with its own (drafts
 // included), and its later builds update it in place.
 func TestSessionAfterBuild(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	opts := build.Options{Source: "testdata/kb", Out: out, Now: sitetest.Now}
 	if _, err := build.Build(opts); err != nil {
 		t.Fatal(err)

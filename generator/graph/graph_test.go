@@ -15,7 +15,7 @@ import (
 // buildSite builds the knowledge base in dir into a temporary folder.
 func buildSite(t *testing.T, dir string) (string, *graph.Site) {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	res, err := build.Build(build.Options{Source: dir, Out: out, Now: sitetest.Now})
 	if err != nil {
 		t.Fatalf("build %s: %v", dir, err)
@@ -26,7 +26,7 @@ func buildSite(t *testing.T, dir string) (string, *graph.Site) {
 // graphFixture is a small library whose graph is known by hand.
 func graphFixture(t *testing.T) (string, *graph.Site) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"secondstory.yaml":             "aliases: {\"config mismatch\": \"Config drift\"}\n",
 		"factors/datenbank-ausfall.md": "---\ntitle: Datenbank-Ausfall\n---\nDie Datenbank fällt aus.\n",
@@ -161,7 +161,7 @@ func TestUnicodeFactorURL(t *testing.T) {
 	if !strings.Contains(html, `href="../../factors/datenbank-ausfall/"`) {
 		t.Error("factor link missing")
 	}
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{"incidents/x.md": "---\ntitle: X\ndate: 2024-01-01\ntags: [Zeitachse für Ausfälle]\n---\n"})
 	out, _ = buildSite(t, dir)
 	if _, err := os.Stat(filepath.Join(out, "tags/zeitachse-für-ausfälle/index.html")); err != nil {
@@ -204,7 +204,7 @@ func TestDidYouMean(t *testing.T) {
 
 // TestNearDuplicateTags: a tag whose stem is a more used tag's is a warning at its first use.
 func TestNearDuplicateTags(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/a.md": "---\ntitle: A\ndate: 2024-01-01\ntags: [migration]\n---\n",
 		"incidents/b.md": "---\ntitle: B\ndate: 2024-01-02\ntags: [migration]\n---\n",

@@ -189,7 +189,7 @@ var learnFixture = map[string]string{
 }
 
 func TestLearnPinSkipOnboarding(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, learnFixture)
 	sitetest.WriteTree(t, dir, map[string]string{"secondstory.yaml": "learn:\n  factors: 4\n  pin: [charlie]\n  skip: [alpha]\n"})
 	out, _ := buildSite(t, dir, time.Time{})
@@ -257,7 +257,7 @@ func TestLearnEmptyStates(t *testing.T) {
 // TestServiceGuide: the box on a service page keeps to 5 factors and 3 incidents, chosen among that service's
 // incidents only; a service without factors and other term pages get no box.
 func TestServiceGuide(t *testing.T) {
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	files := map[string]string{
 		"secondstory.yaml": "learn:\n  skip: [api-skipped]\n",
 		// Outside the api service, however severe, it must not appear in api's box.

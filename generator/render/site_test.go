@@ -16,7 +16,7 @@ func buildSite(t *testing.T, dir string, now time.Time) (string, *graph.Site) {
 	if now.IsZero() {
 		now = sitetest.Now
 	}
-	out := filepath.Join(t.TempDir(), "public")
+	out := filepath.Join(sitetest.MemDir(t), "public")
 	res, err := build.Build(build.Options{Source: dir, Out: out, Now: now})
 	if err != nil {
 		t.Fatalf("build %s: %v", dir, err)
@@ -27,7 +27,7 @@ func buildSite(t *testing.T, dir string, now time.Time) (string, *graph.Site) {
 // buildTree writes files into a new knowledge base and builds it.
 func buildTree(t *testing.T, files map[string]string, now time.Time) (string, *graph.Site) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := sitetest.MemDir(t)
 	sitetest.WriteTree(t, dir, files)
 	return buildSite(t, dir, now)
 }

@@ -72,7 +72,7 @@ func CopyTree(t testing.TB, from, to string) {
 // CopySample copies the sample knowledge base for a test to edit.
 func CopySample(t testing.TB) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "kb")
+	dir := filepath.Join(MemDir(t), "kb")
 	CopyTree(t, Sample(), dir)
 	return dir
 }
