@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/secondstory/secondstory/generator/build"
 	"github.com/secondstory/secondstory/generator/diag"
@@ -36,6 +37,7 @@ type edit struct {
 	min, max int
 	fails    bool              // the edit leaves a content error: both builds fail with the same diagnostics
 	moved    map[string]string // the session's Result.Moved
+	rule     string            // a finding of this rule the build must report
 	check    func(t *testing.T, out string)
 }
 
@@ -155,7 +157,14 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		{name: "body text", do: replace(failover, "## What went well\n", "## What went well\n\nAn added sentence.\n"), min: 1, max: bodyEdit},
 		{name: "body text again (nothing else changed)", do: replace(failover, "An added sentence.", "A changed sentence."), min: 1, max: bodyEdit},
 		{name: "nothing after a body edit", min: 0, max: 0},
-		{name: "body: blaming words (lint warnings)", do: replace(failover, "A changed sentence.", "A changed sentence. Bob should have known better."), min: 1, max: bodyEdit},
+		{name: "a file touched (its times change, not its bytes)", do: func(t *testing.T, src string) {
+			later := time.Now().Add(time.Minute)
+			if err := os.Chtimes(filepath.Join(src, failover), later, later); err != nil {
+				t.Fatal(err)
+			}
+		}, min: 0, max: 0},
+		{name: "body: blaming words (lint warnings)", do: replace(failover, "A changed sentence.", "A changed sentence. Bob should have known better."), min: 1, max: bodyEdit,
+			rule: "blameless/counterfactual"},
 		{name: "body: a link to another incident (backlinks)", do: replace(failover, "A changed sentence.", "A sentence, as in [[2022-01-19-kafka-broker-disk-full]]."), min: 2, max: free,
 			check: contains("incidents/2022-01-19-kafka-broker-disk-full/index.html", `href="../../incidents/2023-03-14-orders-db-failover/"`)},
 		{name: "body: the link removed", do: replace(failover, "A sentence, as in [[2022-01-19-kafka-broker-disk-full]].", "A sentence."), min: 2, max: free},
@@ -190,6 +199,10 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 			check: contains("factors/knowledge-hoarding/index.html", "Knowledge hoarding")},
 		{name: "contributing factors: another spelling of a factor", do: replace(failover, "  - Knowledge hoarding\n", "  - knowledge silo\n"), min: 1, max: free,
 			check: absent("factors/knowledge-hoarding/index.html")},
+		{name: "contributing factors: one with a description in the frontmatter", do: replace(failover, "  - Config drift\n", "  - {name: Shadow tooling, description: Tools nobody owns.}\n  - Config drift\n"), min: 1, max: free,
+			check: contains("factors/shadow-tooling/index.html", "Tools nobody owns.")},
+		{name: "contributing factors: that description edited", do: replace(failover, "Tools nobody owns.", "Tools that nobody owns."), min: 1, max: free,
+			check: contains("factors/shadow-tooling/index.html", "Tools that nobody owns.")},
 		{name: "started_at", do: replace(failover, "started_at: 2023-03-14T08:12:00Z", "started_at: 2023-03-14T08:02:00Z"), min: 1, max: free},
 		{name: "detected_at", do: replace(failover, "detected_at: 2023-03-14T08:15:00Z", "detected_at: 2023-03-14T08:45:00Z"), min: 1, max: free},
 		{name: "mitigated_at", do: replace(failover, "mitigated_at: 2023-03-14T09:14:00Z", "mitigated_at: 2023-03-14T09:44:00Z"), min: 1, max: free},
@@ -267,12 +280,20 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		{name: "static: a file in a folder", do: write("static/img/logo.svg", "<svg/>"), min: 0, max: 0},
 		{name: "static: a file removed", do: remove("static/robots.txt"), min: 0, max: 0,
 			check: absent("robots.txt")},
+		{name: "a page bundle's body", do: replace(bundle+"/index.md", "\n## ", "\nA new paragraph in the bundle.\n\n## "), min: 1, max: free,
+			check: contains("incidents/2024-02-19-tracking-replica-lag/index.html", "A new paragraph in the bundle.")},
+		{name: "the knowledge base's own template (its prompts are checked)", do: all(
+			write("templates/postmortem.md", "---\ntitle: {{quote .Title}}\ndate: {{.Date}}\n---\n_Describe the house style._\n"),
+			replace(failover, "## What went well\n", "## What went well\n\n_Describe the house style._\n"),
+		), min: 1, max: free, rule: "check/template-prompts"},
 		{name: "a page bundle's image changed", do: write(bundle+"/replication-topology.svg", "<svg xmlns=\"http://www.w3.org/2000/svg\"><title>changed</title></svg>"), min: 0, max: 0,
 			check: contains("incidents/2024-02-19-tracking-replica-lag/replication-topology.svg", "changed")},
 		{name: "a page bundle's image added", do: write(bundle+"/extra.png", "not really a png"), min: 0, max: 0,
 			check: contains("incidents/2024-02-19-tracking-replica-lag/extra.png", "not really")},
 		{name: "a page bundle's image removed", do: remove(bundle + "/extra.png"), min: 0, max: 0,
 			check: absent("incidents/2024-02-19-tracking-replica-lag/extra.png")},
+		{name: "config: removed (the defaults)", do: remove(config), min: 1, max: free},
+		{name: "config: back", do: write(config, "title: Back\ntimezone: Europe/Berlin\n"), min: 1, max: free},
 		{name: "nothing at the end", min: 0, max: 0},
 	}
 
@@ -314,6 +335,9 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 			}
 			if e.check != nil {
 				e.check(t, out)
+			}
+			if e.rule != "" && !slices.ContainsFunc(res.Diagnostics, func(d diag.Diagnostic) bool { return d.Rule == e.rule }) {
+				t.Errorf("no %s finding in\n%s", e.rule, lines(res.Diagnostics))
 			}
 			t.Logf("%d of %d pages rendered", res.Written, want.Written)
 		})
