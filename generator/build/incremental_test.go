@@ -301,6 +301,10 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		if e.do != nil {
 			e.do(t, src)
 		}
+		var before map[string][]byte
+		if e.fails {
+			before = sitetest.Tree(t, out)
+		}
 		res, err := s.Build()
 		clean := filepath.Join(mem, fmt.Sprintf("clean-%d", i))
 		copts := opts
@@ -314,6 +318,9 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 				}
 				if !slices.Equal(res.Diagnostics, want.Diagnostics) {
 					t.Errorf("diagnostics\n%s\nwant (a clean build's)\n%s", lines(res.Diagnostics), lines(want.Diagnostics))
+				}
+				if d := sitetest.Diff(sitetest.Tree(t, out), before); len(d) > 0 {
+					t.Errorf("the failed build changed the site: %v", d)
 				}
 				return
 			}
