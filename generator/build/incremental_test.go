@@ -3,6 +3,7 @@ package build_test
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -101,17 +102,11 @@ const free = -1
 // themeFile is a file of the default theme.
 func themeFile(t *testing.T, name string) string {
 	t.Helper()
-	data, err := themes.Default().Open(name)
+	data, err := fs.ReadFile(themes.Default(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer data.Close()
-	st, _ := data.Stat()
-	b := make([]byte, st.Size())
-	if _, err := data.Read(b); err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(data)
 }
 
 // TestIncrementalEqualsCleanBuild edits a copy of the sample knowledge base every way an author can and, after
