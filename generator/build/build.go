@@ -112,6 +112,10 @@ func newSession(opts Options, keep bool) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Refuse an output folder that is not ours before the lock file is made beside it.
+	if err := paths.Check(opts.Source); err != nil {
+		return nil, err
+	}
 	s := &Session{opts: opts, keep: keep, paths: paths}
 	unlock, err := paths.Lock()
 	if err != nil {

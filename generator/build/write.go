@@ -12,7 +12,6 @@ import (
 	"github.com/secondstory/secondstory/generator/diag"
 	"github.com/secondstory/secondstory/generator/graph"
 	"github.com/secondstory/secondstory/generator/incremental"
-	"github.com/secondstory/secondstory/generator/markdown"
 	"github.com/secondstory/secondstory/generator/output"
 	"github.com/secondstory/secondstory/generator/render"
 	"github.com/secondstory/secondstory/generator/source"
@@ -127,7 +126,7 @@ func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []rend
 		}
 		if in.Body != nil {
 			for _, rel := range in.Body.Files {
-				add(strings.TrimPrefix(markdown.FileURL(rel), ""), rel, rel, readSource(rel))
+				add("files/"+rel, rel, rel, readSource(rel)) // linked as markdown.FileURL(rel), its escaped form
 			}
 		}
 	}

@@ -158,9 +158,10 @@ func Build(cfg *config.Config, incidents []*Incident, catalogue []*Catalogued, r
 	for kind, t := range tx {
 		s.byTerm[kind] = t.terms
 	}
+	// findSimilar leaves out the incidents related both ways, which linkBothWays finds: it runs first.
+	s.linkBothWays()
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.linkBothWays() }()
+	wg.Add(1)
 	go func() { defer wg.Done(); s.relate() }()
 	s.findSimilar(5)
 	wg.Wait()

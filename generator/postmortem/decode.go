@@ -107,7 +107,7 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 	at := max(fm.startLine, 1)
 
 	p.Title = d.str(get("title"), "title")
-	if p.Title == "" {
+	if n := get("title"); p.Title == "" && (n == nil || n.Kind == yaml.ScalarNode) { // a list or mapping: d.str said so
 		d.diags.Errorf(d.path, at, 0, "schema", "title: missing (every postmortem needs a title)")
 	}
 	if n := get("slug"); n != nil {

@@ -62,12 +62,17 @@ type Job struct {
 	fill   func(*Page) // sets what the layout shows, through the page's views
 }
 
-// File is the page's file in the site: a folder's index.html for pretty URLs.
+// File is the page's file in the site: a folder's index.html for pretty URLs. Path is a URL, escaped (a term
+// "für" is at tags/f%C3%BCr/); the file has the name a web server looks for once it has decoded it.
 func (j Job) File() string {
-	if j.Path == "" || strings.HasSuffix(j.Path, "/") {
-		return j.Path + "index.html"
+	p := j.Path
+	if u, err := url.PathUnescape(p); err == nil {
+		p = u
 	}
-	return j.Path
+	if p == "" || strings.HasSuffix(p, "/") {
+		return p + "index.html"
+	}
+	return p
 }
 
 // Incident is the incident an incident page shows, or nil.

@@ -95,7 +95,9 @@ func periodFor(from, to time.Time) period {
 
 // statsData is what layouts/stats.html receives as .Data (charts rendered at build time).
 func statsData(p *Page) any {
-	p.r.Site |= AllFront | ListIncidents | ListFactors | Day | Config
+	// The factors chart shows every factor's name and count: a catalogue title (factors/*.md) is in no incident's
+	// frontmatter, so the page reads the terms too.
+	p.r.Site |= AllFront | ListIncidents | ListFactors | AllTerms | Day | Config
 	s := &stats{p.Site.s, p.Site.Today()}
 	d := &StatsData{Incidents: len(s.Incidents)}
 	if n := len(s.Incidents); n > 0 {
