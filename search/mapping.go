@@ -28,7 +28,6 @@ const (
 	fURL      = "url"
 	fDate     = "date"
 	fYear     = "year"
-	fDuration = "duration"
 	fStatus   = "status"
 	fTag      = "tag"
 	fFactor   = "factor"
@@ -79,8 +78,7 @@ var fieldAliases = map[string]string{
 	"tag": fTag, "tags": fTag, "factor": fFactor, "factors": fFactor,
 	"service": fService, "services": fService,
 	"severity": fSeverity, "sev": fSeverity, "status": fStatus,
-	"year": fYear, "date": fDate, "duration": fDuration, "minutes": fDuration,
-	"id": fIdent, "ident": fIdent,
+	"year": fYear, "id": fIdent, "ident": fIdent,
 }
 
 // keywordFields hold whole values as single lower-cased tokens.
@@ -138,7 +136,6 @@ func newMapping() (mapping.IndexMapping, error) {
 	add(fURL, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true})
 	add(fDate, &mapping.FieldMapping{Type: "datetime", Index: true, Store: true, DocValues: true})
 	add(fYear, exact(false))
-	add(fDuration, &mapping.FieldMapping{Type: "number", Index: true})
 	for _, f := range []string{fStatus, fTag, fFactor, fService, fSeverity} {
 		add(f, lower())
 	}
@@ -173,9 +170,6 @@ func fieldsOf(d Document) map[string]interface{} {
 	}
 	if len(ids) > 0 {
 		m[fIdent] = ids
-	}
-	if d.DurationMinutes > 0 {
-		m[fDuration] = d.DurationMinutes
 	}
 	if !d.Date.IsZero() {
 		m[fDate] = d.Date

@@ -2,7 +2,6 @@ package search
 
 import (
 	"fmt"
-	"math"
 	"net/url"
 	"regexp"
 	"regexp/syntax"
@@ -10,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,7 +25,7 @@ import (
 //	+word -word          must / must not (before a letter or a quote)
 //	"a phrase"           a closing quote makes a phrase; an open one is text
 //	field:value          only for known field names (fieldAliases)
-//	field:"a phrase"     field:>N, field:>=2024-01-01 (date, duration, year)
+//	field:"a phrase"
 //	pre*  pre?x          wildcard, at least 3 characters before the first
 //	word~  word~2        fuzzy, at most 2 edits
 //	/regexp/             at least 3 literal characters first
@@ -76,7 +74,7 @@ type textQuery struct {
 // phrase, then hits with all the words, then the rest.
 func (t *textQuery) build(expanded query.Query) (user query.Query, tiers []query.Query) {
 	words := t.words
-	if expanded != nil {
+	if expanded != nil && len(words) > 0 {
 		words = slices.Clone(words)
 		words[len(words)-1] = query.NewDisjunctionQuery([]query.Query{words[len(words)-1], expanded})
 	}
@@ -160,12 +158,11 @@ func facetField(key string) string {
 
 // clause is one piece of the query as the lexer reads it.
 type clause struct {
-	op      byte   // 0, '+' or '-'
-	field   string // index field; "" for the text fields
-	text    string
-	kind    byte // 'w' word, 'p' phrase, '*' wildcard, '~' fuzzy, '/' regexp, '<' range
-	fuzzy   int
-	rangeOp string // >, >=, < or <=
+	op    byte   // 0, '+' or '-'
+	field string // index field; "" for the text fields
+	text  string
+	kind  byte // 'w' word, 'p' phrase, '*' wildcard, '~' fuzzy, '/' regexp
+	fuzzy int
 }
 
 // parseQuery turns the user's query into bleve clauses; nil means none.
@@ -198,10 +195,7 @@ func parseQuery(s string) (*textQuery, error) {
 				return nil, badQuery(fmt.Sprintf("at most %d wildcard, fuzzy or regexp terms per query", maxExpanding))
 			}
 		}
-		cq, err := c.query()
-		if err != nil {
-			return nil, err
-		}
+		cq := c.query()
 		switch {
 		case c.op == '+':
 			t.must = append(t.must, cq)
@@ -280,20 +274,9 @@ func lex(s string) ([]clause, error) {
 				i += len(name) + 1
 			}
 		}
-		if c.field != "" && (s[i] == '>' || s[i] == '<') {
-			c.kind, c.rangeOp = '<', s[i:i+1]
-			i++
-			if i < len(s) && s[i] == '=' {
-				c.rangeOp += "="
-				i++
-			}
-		}
 		if i < len(s) && s[i] == '"' {
 			if end := strings.IndexByte(s[i+1:], '"'); end >= 0 {
-				c.text = s[i+1 : i+1+end]
-				if c.kind == 0 {
-					c.kind = 'p'
-				}
+				c.text, c.kind = s[i+1:i+1+end], 'p'
 				i += end + 2
 				if strings.TrimSpace(c.text) != "" {
 					out = append(out, c)
@@ -338,11 +321,6 @@ func isFieldName(s string) bool {
 func (c *clause) classify() error {
 	t := c.text
 	switch {
-	case c.kind == '<':
-		if t == "" {
-			return badQuery("a range needs a value, e.g. duration:>60 or date:>=2024-01-01")
-		}
-		return nil
 	case len(t) >= 3 && t[0] == '/' && t[len(t)-1] == '/' && !strings.Contains(t[1:len(t)-1], "/"):
 		c.kind, c.text = '/', t[1:len(t)-1]
 		return checkRegexp(c.text)
@@ -424,14 +402,7 @@ func maxRepeat(re *syntax.Regexp) int {
 }
 
 // query returns the bleve query of one clause.
-func (c *clause) query() (query.Query, error) {
-	if c.kind == '<' {
-		return c.rangeQuery()
-	}
-	if c.field == fDate || c.field == fDuration {
-		c.rangeOp = "="
-		return c.rangeQuery()
-	}
+func (c *clause) query() query.Query {
 	mk := func(f string) query.Query {
 		switch {
 		case keywordFields[f] && (c.kind == 'w' || c.kind == 'p'):
@@ -467,9 +438,9 @@ func (c *clause) query() (query.Query, error) {
 		return mq
 	}
 	if c.field != "" {
-		return mk(c.field), nil
+		return mk(c.field)
 	}
-	return overText(mk, 1), nil
+	return overText(mk, 1)
 }
 
 // overText is mk over every text field, with the fields' boosts times
@@ -482,81 +453,6 @@ func overText(mk func(field string) query.Query, boost float64) query.Query {
 		qs[i] = q
 	}
 	return query.NewDisjunctionQuery(qs)
-}
-
-// rangeQuery is field:>v, field:>=v, field:<v, field:<=v, or for dates
-// and durations field:v ("=").
-func (c *clause) rangeQuery() (query.Query, error) {
-	lo, hi := c.rangeOp[0] == '>', c.rangeOp[0] == '<'
-	incl := strings.HasSuffix(c.rangeOp, "=")
-	t, f := true, false
-	switch c.field {
-	case fDate:
-		start, end, err := parseDay(c.text)
-		if err != nil {
-			return nil, err
-		}
-		var q *query.DateRangeQuery
-		switch {
-		case lo && incl:
-			q = query.NewDateRangeInclusiveQuery(start, time.Time{}, &t, nil)
-		case lo:
-			q = query.NewDateRangeInclusiveQuery(end, time.Time{}, &t, nil)
-		case hi && incl:
-			q = query.NewDateRangeInclusiveQuery(time.Time{}, end, nil, &f)
-		case hi:
-			q = query.NewDateRangeInclusiveQuery(time.Time{}, start, nil, &f)
-		default:
-			q = query.NewDateRangeInclusiveQuery(start, end, &t, &f)
-		}
-		q.SetField(fDate)
-		return q, nil
-	case fDuration:
-		v, err := strconv.ParseFloat(c.text, 64)
-		if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-			return nil, badQuery("duration is a number of minutes, e.g. duration:>60")
-		}
-		var q *query.NumericRangeQuery
-		switch {
-		case lo:
-			q = query.NewNumericRangeInclusiveQuery(&v, nil, &incl, nil)
-		case hi:
-			q = query.NewNumericRangeInclusiveQuery(nil, &v, nil, &incl)
-		default:
-			q = query.NewNumericRangeInclusiveQuery(&v, &v, &t, &t)
-		}
-		q.SetField(fDuration)
-		return q, nil
-	case fYear:
-		if len(c.text) != 4 || !isDigits(c.text) {
-			return nil, badQuery("a year range looks like year:>=2020")
-		}
-		var q *query.TermRangeQuery
-		if lo {
-			q = query.NewTermRangeInclusiveQuery(c.text, "", &incl, nil)
-		} else {
-			q = query.NewTermRangeInclusiveQuery("", c.text, nil, &incl)
-		}
-		q.SetField(fYear)
-		return q, nil
-	}
-	return nil, badQuery(fmt.Sprintf("ranges work on date, duration and year, not on %s", c.field))
-}
-
-// parseDay reads 2024-03-12, 2024-03 or 2024 as the span [start, end).
-func parseDay(s string) (start, end time.Time, err error) {
-	for _, l := range []struct {
-		layout string
-		y, m   int
-	}{{"2006-01-02", 0, 0}, {"2006-01", 0, 1}, {"2006", 1, 0}} {
-		if t, err := time.Parse(l.layout, s); err == nil {
-			if l.y == 0 && l.m == 0 {
-				return t, t.AddDate(0, 0, 1), nil
-			}
-			return t, t.AddDate(l.y, l.m, 0), nil
-		}
-	}
-	return start, end, badQuery(fmt.Sprintf("%q is not a date; use 2024-03-12, 2024-03 or 2024", s))
 }
 
 // Limits of RequestFromValues beyond those of Request.

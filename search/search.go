@@ -34,7 +34,7 @@ type Document struct {
 	Severity string // e.g. "SEV1"
 	Status   string // "published" etc.
 	Date     time.Time
-	// DurationMinutes is 0 when unknown.
+	// DurationMinutes is 0 when unknown. Nothing searches or shows it yet.
 	DurationMinutes float64
 }
 
