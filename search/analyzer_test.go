@@ -8,7 +8,6 @@ import (
 
 	"github.com/blevesearch/bleve/v2/analysis"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
-	index "github.com/blevesearch/bleve_index_api"
 )
 
 // TestAnalyzerMatchesEnglish pins the fast analyzer to bleve's "en": the
@@ -77,38 +76,5 @@ func BenchmarkAnalyzer(b *testing.B) {
 				a.Analyze(body)
 			}
 		})
-	}
-}
-
-// TestTokenFrequencies pins the builder's tokenFrequencies to bleve's
-// analysis.TokenFrequency: same terms, counts and locations.
-func TestTokenFrequencies(t *testing.T) {
-	m, err := newMapping()
-	if err != nil {
-		t.Fatal(err)
-	}
-	fa := m.AnalyzerNamed(textAnalyzer).(*fastAnalyzer)
-	sc := &scratch{ids: map[string]int32{}}
-	for _, d := range append(fixtureDocs(), syntheticDocs(20, 200)...) {
-		for _, opts := range []index.FieldIndexingOptions{index.IndexField, index.IndexField | index.IncludeTermVectors} {
-			text := []byte(d.Body + " " + d.Timeline)
-			sc.toks = fa.tokens(sc.toks, text)
-			got := tokenFrequencies(sc, sc.toks, []uint64{3}, opts)
-			want := analysis.TokenFrequency(fa.Analyze(text), []uint64{3}, opts)
-			if len(got) != len(want) {
-				t.Fatalf("%s: %d terms, want %d", d.ID, len(got), len(want))
-			}
-			for term, w := range want {
-				g := got[term]
-				if g == nil || string(g.Term) != string(w.Term) || g.Frequency() != w.Frequency() || len(g.Locations) != len(w.Locations) {
-					t.Fatalf("%s: term %q: got %+v, want %+v", d.ID, term, g, w)
-				}
-				for i := range w.Locations {
-					if fmt.Sprint(*g.Locations[i]) != fmt.Sprint(*w.Locations[i]) {
-						t.Fatalf("%s: term %q location %d: %+v, want %+v", d.ID, term, i, *g.Locations[i], *w.Locations[i])
-					}
-				}
-			}
-		}
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -18,12 +16,12 @@ import (
 	"time"
 )
 
-// Synthetic corpus for benchmarks. Everything derives from a fixed seed,
-// so runs are comparable.
+// A deterministic synthetic corpus for benchmarks: incident vocabulary
+// first (as common as in real postmortems), then a long tail of made-up
+// words, Zipf-distributed; sentences; identifiers of every kind sprinkled
+// in; timelines and action items in the generator's format. Everything
+// derives from a fixed seed, so runs are comparable.
 
-// benchVocab is ordered by how common a word should be: function words
-// first (as in real prose, where the analyzer drops them), then incident
-// vocabulary. Zipf sampling over this order gives realistic frequencies.
 var benchVocab = strings.Fields(`
 the a of to and in was were for on with after before during because while
 that this it we our at by from as is be not no but all were had have
@@ -48,11 +46,27 @@ request client server p99 slo sla budget burn escalation mitigation
 root cause contributing factor detection recovery remediation follow action item
 `)
 
+// benchTail makes n pronounceable words, the rare vocabulary of real text.
+func benchTail(r *rand.Rand, n int) []string {
+	syl := strings.Fields("ka lo mi ter ven dra pol sen tor quin bar lex mor cal fin gor hap jus nel pri sto van wex yul zam")
+	out := make([]string, n)
+	for i := range out {
+		var sb strings.Builder
+		for k := 2 + r.IntN(3); k > 0; k-- {
+			sb.WriteString(syl[r.IntN(len(syl))])
+		}
+		out[i] = sb.String()
+	}
+	return out
+}
+
 var (
 	benchTags     = numbered("tag", 40)
 	benchFactors  = numbered("Factor", 60)
 	benchServices = numbered("svc", 30)
 	benchSevs     = []string{"SEV1", "SEV2", "SEV3", "SEV4"}
+	benchActors   = []string{"oncall", "sre", "db-team", "payments-lead", "incident-commander"}
+	benchCodes    = []string{"ERR_CONN_RESET", "ECONNREFUSED", "HTTP 503", "0x80004005", "SQLSTATE 40001", "OOMKilled", "ETIMEDOUT"}
 )
 
 func numbered(prefix string, n int) []string {
@@ -63,52 +77,90 @@ func numbered(prefix string, n int) []string {
 	return out
 }
 
-// syntheticDocs returns n documents of roughly bodyWords+150 words each
-// (titles, summary, timeline, actions add about 150).
+// syntheticDocs returns n documents whose bodies have about bodyWords
+// words; title, summary, timeline and actions add about 200 more.
 func syntheticDocs(n, bodyWords int) []Document {
 	r := rand.New(rand.NewPCG(1, 2))
-	// Zipf gives a realistic mix of very common and rare words.
-	z := rand.NewZipf(r, 1.1, 2, uint64(len(benchVocab)-1))
-	words := func(k int) string {
-		var sb strings.Builder
-		for i := 0; i < k; i++ {
-			if i > 0 {
-				sb.WriteByte(' ')
-			}
-			sb.WriteString(benchVocab[z.Uint64()])
+	vocab := append(slices.Clone(benchVocab), benchTail(r, 8000)...)
+	z := rand.NewZipf(r, 1.1, 4, uint64(len(vocab)-1))
+	ident := func() string {
+		switch r.IntN(6) {
+		case 0:
+			return fmt.Sprintf("db-%d.%s.internal", r.IntN(40), []string{"eu-west", "us-east", "ap-south"}[r.IntN(3)])
+		case 1:
+			return fmt.Sprintf("v%d.%d.%d", r.IntN(4), r.IntN(30), r.IntN(50))
+		case 2:
+			return fmt.Sprintf("10.%d.%d.%d:%d", r.IntN(255), r.IntN(255), r.IntN(255), 1000+r.IntN(9000))
+		case 3:
+			return fmt.Sprintf("OPS-%d", 1000+r.IntN(9000))
+		default:
+			return benchCodes[r.IntN(len(benchCodes))]
 		}
-		return sb.String()
+	}
+	// Each document draws its own working vocabulary, which it then
+	// repeats: real postmortems keep returning to their few topics.
+	var local []string
+	sentences := func(words int) string {
+		var sb strings.Builder
+		for w := 0; w < words; {
+			k := min(8+r.IntN(13), words-w)
+			for i := 0; i < k; i++ {
+				word := local[r.IntN(len(local))]
+				if i == 0 {
+					word = strings.ToUpper(word[:1]) + word[1:]
+				} else if r.IntN(60) == 0 {
+					word = ident()
+				}
+				if i > 0 {
+					sb.WriteByte(' ')
+				}
+				sb.WriteString(word)
+			}
+			w += k
+			sb.WriteString(". ")
+			if r.IntN(6) == 0 {
+				sb.WriteString("\n\n")
+			}
+		}
+		return strings.TrimSpace(sb.String())
 	}
 	pick := func(from []string, lo, hi int) []string {
-		k := lo + r.IntN(hi-lo+1)
-		idx := r.Perm(len(from))[:k]
-		out := make([]string, k)
+		idx := r.Perm(len(from))[:lo+r.IntN(hi-lo+1)]
+		out := make([]string, len(idx))
 		for i, j := range idx {
 			out[i] = from[j]
 		}
 		return out
 	}
 	start := time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)
-	days := int(time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC).Sub(start).Hours() / 24)
 	docs := make([]Document, n)
 	for i := range docs {
 		id := fmt.Sprintf("incident-%05d", i)
+		local = local[:0]
+		for range 1200 {
+			local = append(local, vocab[z.Uint64()])
+		}
+		var tl, acts []string
+		for k, m := 0, 8+r.IntN(8); k < m; k++ {
+			tl = append(tl, fmt.Sprintf("%02d:%02d %s %s", r.IntN(24), r.IntN(60), benchActors[r.IntN(len(benchActors))], strings.TrimSuffix(sentences(8), ".")))
+		}
+		for k, m := 0, 3+r.IntN(4); k < m; k++ {
+			acts = append(acts, fmt.Sprintf("%s · %s · OPS-%d", strings.TrimSuffix(sentences(6), "."), benchActors[r.IntN(len(benchActors))], 1000+r.IntN(9000)))
+		}
 		docs[i] = Document{
 			ID: id, URL: "incidents/" + id + "/",
-			Title:    words(6),
-			Summary:  words(30),
-			Body:     words(bodyWords),
-			Timeline: words(80),
-			Actions:  words(30),
-			Tags:     pick(benchTags, 3, 3), Factors: pick(benchFactors, 2, 4), Services: pick(benchServices, 1, 3),
+			Title: strings.TrimSuffix(sentences(6), "."), Summary: sentences(30), Body: sentences(bodyWords),
+			Timeline: strings.Join(tl, "\n"), Actions: strings.Join(acts, "\n"),
+			Tags: pick(benchTags, 2, 4), Factors: pick(benchFactors, 1, 3), Services: pick(benchServices, 1, 3),
 			Severity: benchSevs[r.IntN(len(benchSevs))], Status: "published",
-			Date:            start.AddDate(0, 0, r.IntN(days+1)),
+			Date:            start.AddDate(0, 0, r.IntN(4380)),
 			DurationMinutes: float64(r.IntN(600)),
 		}
 	}
 	return docs
 }
 
+// benchN is SECONDSTORY_BENCH_N, else 10,000: the size the targets are for.
 func benchN(b *testing.B) int {
 	if s := os.Getenv("SECONDSTORY_BENCH_N"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -117,23 +169,21 @@ func benchN(b *testing.B) int {
 		}
 		return n
 	}
-	return 1000
+	return 10000
 }
+
+const benchBodyWords = 1150
 
 func dirSize(b *testing.B, dir string) int64 {
 	var total int64
 	err := filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() {
-			fi, err := d.Info()
-			if err != nil {
-				return err
+		if err == nil && !d.IsDir() {
+			var fi fs.FileInfo
+			if fi, err = d.Info(); err == nil {
+				total += fi.Size()
 			}
-			total += fi.Size()
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		b.Fatal(err)
@@ -141,48 +191,39 @@ func dirSize(b *testing.B, dir string) int64 {
 	return total
 }
 
-// benchIndex builds n synthetic docs once per benchmark and opens them.
-func benchIndex(b *testing.B, n int) *Index {
-	b.Helper()
-	dir := filepath.Join(b.TempDir(), "idx")
-	mustBuild(b, dir, syntheticDocs(n, 1000))
-	ix, err := Open(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ix.Close() })
-	return ix
-}
-
-// BenchmarkBuild builds a full index of SECONDSTORY_BENCH_N (default 1000)
-// documents of about 1,150 words each. ns/op is wall time; cpu-ms/op is
-// the process's CPU time, which shows how well both cores are used;
-// peak-heap-MB is the most heap in use during the build, documents
-// included (sampled every 10 ms).
+// BenchmarkBuild builds a whole index of SECONDSTORY_BENCH_N documents
+// (default 10,000) of about 1,150 body words, with and without term
+// vectors on the body. ns/op is wall time; cpu-ms/op is the process's CPU
+// time (both cores); peak-heap-MB is the most heap in use, documents
+// included. Run with -benchtime=1x.
 func BenchmarkBuild(b *testing.B) {
-	n := benchN(b)
-	docs := syntheticDocs(n, 1000)
-	root := b.TempDir()
-	var size int64
-	runtime.GC()
-	peak := sampleHeap()
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		dir := filepath.Join(root, strconv.Itoa(i))
-		mustBuild(b, dir, docs)
-		b.StopTimer()
-		size = dirSize(b, dir)
-		if err := os.RemoveAll(dir); err != nil {
-			b.Fatal(err)
-		}
-		b.StartTimer()
+	docs := syntheticDocs(benchN(b), benchBodyWords)
+	for _, tv := range []bool{true, false} {
+		b.Run(fmt.Sprintf("body-term-vectors=%v", tv), func(b *testing.B) {
+			defer func(was bool) { bodyTermVectors = was }(bodyTermVectors)
+			bodyTermVectors = tv
+			root := b.TempDir()
+			var size int64
+			runtime.GC()
+			peak := sampleHeap()
+			cpu0 := processCPU()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				dir := filepath.Join(root, strconv.Itoa(i))
+				mustBuild(b, dir, docs)
+				b.StopTimer()
+				size = dirSize(b, dir)
+				if err := os.RemoveAll(dir); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+			}
+			b.StopTimer()
+			reportCPU(b, cpu0)
+			b.ReportMetric(float64(peak()>>20), "peak-heap-MB")
+			b.ReportMetric(float64(size)/(1<<20), "MB-on-disk")
+		})
 	}
-	b.StopTimer()
-	reportCPU(b, cpu0)
-	b.ReportMetric(float64(peak()>>20), "peak-heap-MB")
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "docs/s")
-	b.ReportMetric(float64(size)/(1<<20), "MB-on-disk")
 }
 
 // sampleHeap samples the heap in use until the returned function is
@@ -197,9 +238,7 @@ func sampleHeap() func() uint64 {
 		defer t.Stop()
 		for {
 			runtime.ReadMemStats(&ms)
-			if ms.HeapAlloc > peak.Load() {
-				peak.Store(ms.HeapAlloc)
-			}
+			peak.Store(max(peak.Load(), ms.HeapAlloc))
 			select {
 			case <-stop:
 				return
@@ -214,139 +253,92 @@ func sampleHeap() func() uint64 {
 	}
 }
 
-// BenchmarkSync changes one document's body in an index of
-// SECONDSTORY_BENCH_N documents and syncs it, nobody holding the index
-// open: Sync opens and closes it every time.
-func BenchmarkSync(b *testing.B) {
-	benchSync(b, func(string) *Index { return nil })
-}
-
-// BenchmarkSyncWritable is BenchmarkSync with the index held open with
-// OpenWritable, as `serve --watch` holds it: a save in watch mode, which
-// Sync(dir) passes to that Index. Each save's writes by bleve's persister
-// are waited for, untimed, so that cpu-ms/op counts them, as in a preview
-// where saves are seconds apart (back to back, bleve would persist many
-// at once). At 10,000 documents, use -benchtime=100x: from the 101st
-// change on, Sync also merges the index (compact.go), a second of work.
-func BenchmarkSyncWritable(b *testing.B) {
-	benchSync(b, func(dir string) *Index {
-		w, err := OpenWritable(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { w.Close() })
-		return w
-	})
-}
-
-// benchSync builds an index, calls open with its folder (untimed), then
-// times a Sync after each edit of one body; cpu-ms/op is the CPU time of
-// the whole process (bleve's background work included) per Sync.
-func benchSync(b *testing.B, open func(dir string) *Index) {
+// BenchmarkUpdate is a save in the live preview: one changed document
+// upserted into a writable index of SECONDSTORY_BENCH_N documents. ms/op
+// percentiles are the time Update takes; bleve's persister and merger
+// work after it returns, in the background (cpu-ms/op counts them).
+func BenchmarkUpdate(b *testing.B) {
 	n := benchN(b)
-	docs := syntheticDocs(n, 1000)
+	docs := syntheticDocs(n, benchBodyWords)
 	dir := filepath.Join(b.TempDir(), "idx")
 	mustBuild(b, dir, docs)
-	w := open(dir)
-	body := docs[n/2].Body
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
-		st, err := Sync(dir, docs)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if st.Updated != 1 || st.Rebuilt {
-			b.Fatalf("stats %+v", st)
-		}
-		if w != nil {
-			b.StopTimer()
-			w.waitPersisted()
-			b.StartTimer()
-		}
-	}
-	b.StopTimer()
-	reportCPU(b, cpu0)
-}
-
-// BenchmarkSyncCompact is the merge that Sync leaves for later (it runs
-// past 1 % of changes, or in the background): Compact after one change.
-func BenchmarkSyncCompact(b *testing.B) {
-	n := benchN(b)
-	docs := syntheticDocs(n, 1000)
-	dir := filepath.Join(b.TempDir(), "idx")
-	mustBuild(b, dir, docs)
-	w, err := OpenWritable(dir)
+	ix, err := OpenWritable(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer w.Close()
-	body := docs[n/2].Body
-	var cpu time.Duration
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		docs[n/2].Body = body + " edit " + strconv.Itoa(i)
-		if _, err := w.Sync(docs); err != nil {
-			b.Fatal(err)
-		}
-		cpu0 := processCPU()
-		b.StartTimer()
-		if err := w.Compact(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		cpu += processCPU() - cpu0
-	}
-	b.StopTimer()
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
-}
-
-// BenchmarkQuery runs a broad two-word query with all facets, highlighting
-// and 10 hits, and reports latency percentiles.
-func BenchmarkQuery(b *testing.B) {
-	benchQuery(b, Request{Query: "database latency", Size: 10}, func(res *Result) {
-		if len(res.Hits) != 10 || len(res.Hits[0].Fragments) == 0 {
-			b.Fatalf("unexpected result: %d hits", len(res.Hits))
-		}
-	})
-}
-
-// BenchmarkQueryPhrase runs a phrase of two common words: bleve finds the
-// documents with both words, and each one's stored body is checked for
-// the phrase (phrase.go), the slowest kind of query.
-func BenchmarkQueryPhrase(b *testing.B) {
-	benchQuery(b, Request{Query: `"circuit breaker"`, Size: 10}, nil)
-}
-
-// BenchmarkQueryFiltered adds two filters, which costs extra facet passes.
-func BenchmarkQueryFiltered(b *testing.B) {
-	benchQuery(b, Request{Query: "database latency", Size: 10,
-		Filters: map[string][]string{"tag": {"tag-01", "tag-02"}, "severity": {"SEV1"}}}, nil)
-}
-
-// benchQuery runs req b.N times against the benchmark index and reports CPU time and latency percentiles; check,
-// when not nil, looks at every result.
-func benchQuery(b *testing.B, req Request, check func(*Result)) {
-	ix := benchIndex(b, benchN(b))
-	ctx := context.Background()
+	defer ix.Close()
+	d := docs[n/2]
+	body := d.Body
 	lat := make([]time.Duration, 0, b.N)
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		d.Body = body + " edit " + strconv.Itoa(i)
 		t0 := time.Now()
-		res, err := ix.Search(ctx, req)
-		lat = append(lat, time.Since(t0))
-		if err != nil {
+		if err := ix.Update([]Document{d}, nil); err != nil {
 			b.Fatal(err)
 		}
-		if check != nil {
-			check(res)
-		}
+		lat = append(lat, time.Since(t0))
+		// Saves are seconds apart: let the persister keep up, untimed.
+		b.StopTimer()
+		time.Sleep(20 * time.Millisecond)
+		b.StartTimer()
 	}
 	b.StopTimer()
 	reportCPU(b, cpu0)
 	reportPercentiles(b, lat)
+	if res := mustSearch(b, ix, Request{Query: "edit"}); res.Total != 1 {
+		b.Fatalf("after updates: %d hits for the edit", res.Total)
+	}
+}
+
+// benchQueries is the query mix of BenchmarkQuery, by kind.
+var benchQueries = []struct {
+	kind string
+	req  Request
+}{
+	{"two-words+facets", Request{Query: "database latency"}},
+	{"phrase", Request{Query: `"circuit breaker"`}},
+	{"pasted-phrase", Request{Query: "connection pool exhaustion during peak traffic"}},
+	{"field", Request{Query: "title:failover"}},
+	{"filters", Request{Query: "timeout", Filters: map[string][]string{"tag": {"tag-01", "tag-02"}, "severity": {"SEV1"}}}},
+	{"identifier", Request{Query: "ERR_CONN_RESET"}},
+	{"prefix", Request{Query: "kuber"}},
+	{"empty", Request{}},
+}
+
+// BenchmarkQuery runs each kind of query of the mix against one index of
+// SECONDSTORY_BENCH_N documents, with facets, fragments and 10 hits, and
+// reports latency percentiles.
+func BenchmarkQuery(b *testing.B) {
+	dir := filepath.Join(b.TempDir(), "idx")
+	mustBuild(b, dir, syntheticDocs(benchN(b), benchBodyWords))
+	ix, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	for _, bq := range benchQueries {
+		b.Run(bq.kind, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			cpu0 := processCPU()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				res, err := ix.Search(context.Background(), bq.req)
+				lat = append(lat, time.Since(t0))
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(res.Hits) == 0 {
+					b.Fatalf("%s: no hits", bq.kind)
+				}
+			}
+			b.StopTimer()
+			reportCPU(b, cpu0)
+			reportPercentiles(b, lat)
+		})
+	}
 }
 
 func reportCPU(b *testing.B, since time.Duration) {
@@ -356,62 +348,8 @@ func reportCPU(b *testing.B, since time.Duration) {
 func reportPercentiles(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	pct := func(p float64) float64 {
-		i := int(float64(len(lat)-1) * p)
-		return float64(lat[i].Microseconds()) / 1000
+		return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000
 	}
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.99), "p99-ms")
-}
-
-// BenchmarkAPIParallel drives the HTTP handler in-process from parallel
-// goroutines and reports requests per second.
-func BenchmarkAPIParallel(b *testing.B) {
-	ix := benchIndex(b, benchN(b))
-	h := APIHandler(NewService(ix))
-	queries := []string{
-		"/api/search?q=database+latency",
-		"/api/search?q=timeout&tag=tag-03",
-		"/api/search?q=%22connection+pool%22&page=2",
-		"/api/search?severity=SEV1&year=2020",
-		"/api/search?q=cache+eviction&size=20",
-	}
-	var next atomic.Uint64
-	cpu0 := processCPU()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			target := queries[next.Add(1)%uint64(len(queries))]
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
-			if rec.Code != http.StatusOK {
-				b.Errorf("%s: %d %s", target, rec.Code, rec.Body.String())
-				return
-			}
-		}
-	})
-	b.StopTimer()
-	reportCPU(b, cpu0)
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
-}
-
-// BenchmarkHashDocs is the content hashing every Sync does before it
-// knows what changed: SECONDSTORY_BENCH_N documents (default 1000; the
-// figure that matters for a save is 10,000) of about 1,150 words each.
-// cpu-ms/op counts both cores; MB/s is per wall second.
-func BenchmarkHashDocs(b *testing.B) {
-	docs := syntheticDocs(benchN(b), 1000)
-	var size int64
-	for _, d := range docs {
-		size += int64(len(d.ID) + len(d.URL) + len(d.Title) + len(d.Summary) + len(d.Body) + len(d.Timeline) + len(d.Actions))
-	}
-	b.SetBytes(size)
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		if h := hashDocs(docs); len(h) != len(docs) {
-			b.Fatal(len(h))
-		}
-	}
-	b.StopTimer()
-	reportCPU(b, cpu0)
 }

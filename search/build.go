@@ -7,23 +7,33 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/blevesearch/bleve/v2"
-	bolt "go.etcd.io/bbolt"
 )
+
+// Build never writes into dir: it builds a sibling folder with bleve's
+// offline builder (fast for a whole index, and one merged segment
+// queries fastest) and swaps it in only when complete. So dir always
+// holds a whole index, readers that have the old one open keep their
+// files until they close them, and a Build that was killed leaves only
+// siblings with known names, which the next Build removes.
 
 const (
 	markerName = ".secondstory-index"
 	bleveDir   = "bleve"
-	// formatVersion changes whenever the mapping or the layout of the
-	// tables does, so an old index is rebuilt rather than queried with
-	// field names it does not have. 3: the tables are split into shards
-	// (shard.go). 4: the shards are files beside bleve's (tables.go).
-	formatVersion = 4
-	// batchSize keeps bleve batches large: many tiny batches are very slow.
-	batchSize = 1000
+	// formatVersion changes with the mapping, so an old index is rebuilt
+	// rather than queried with fields it lacks.
+	formatVersion = 5
+	// segmentDocs is the offline builder's batch: the documents of one
+	// segment before the final merge (BenchmarkBuild; README).
+	segmentDocs = 500
+	// Siblings of dir that Build makes: a new index being built, and
+	// (where folders cannot be exchanged) the old one being removed.
+	buildingInfix = ".building-"
+	oldInfix      = ".old-"
 )
 
 type marker struct {
@@ -33,28 +43,19 @@ type marker struct {
 }
 
 var (
-	// buildMu serialises the check-and-rename step of concurrent Builds.
+	// buildMu serialises this process's Builds (the leftover clean-up
+	// must not remove another Build's folder).
 	buildMu sync.Mutex
-
-	// writers counts OpenWritable handles per absolute dir: replacing a
-	// directory under a live writer would let its background persister
-	// write into the new index.
-	writersMu   sync.Mutex
-	writers     = map[string]int{}
-	writerIndex = map[string]*Index{}
-
-	// testHookBeforeSwap, when set, runs after the new index is complete and
-	// before it replaces dir; tests use it to simulate a crash there.
+	// testHookBeforeSwap, when set, runs when the new index is complete,
+	// before it replaces dir; tests use it to stop a Build there.
 	testHookBeforeSwap func(tmp string) error
 )
 
-// Build writes a complete new index at dir from docs. It builds into a
-// temporary sibling directory (same filesystem, so the final rename is
-// atomic) and swaps it in only when complete and verified. It refuses to
-// replace a dir that is not a secondstory index (an empty directory is
-// accepted) and only ever deletes its own temporary directory and the
-// previous index it replaces.
-func Build(dir string, docs []Document) (err error) {
+// Build writes a whole new index of docs at dir. It replaces only an
+// index of ours, an empty folder or nothing (else ErrNotIndex), and not
+// one that another process holds open for writing (ErrLocked). Readers of
+// the old index keep serving it until they reopen.
+func Build(dir string, docs []Document) error {
 	if err := validateDocs(docs); err != nil {
 		return err
 	}
@@ -65,74 +66,37 @@ func Build(dir string, docs []Document) (err error) {
 	if filepath.Dir(abs) == abs {
 		return fmt.Errorf("search: refusing to build an index at %s", abs)
 	}
-	// Fail before the expensive part when dir is foreign or busy.
-	if _, err := replaceable(abs, false); err != nil {
-		return err
-	}
-	tmp, err := buildTemp(abs, docs)
-	if err != nil {
-		return err
-	}
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if err := swapIn(tmp, abs, false); err != nil {
-		_ = os.RemoveAll(tmp) // ours, made by buildTemp
+	removeLeftovers(abs)
+	if err := checkReplaceable(abs); err != nil {
 		return err
 	}
-	return nil
-}
-
-// buildTemp builds docs into a new temporary sibling of abs (same file
-// system, so that renaming it to abs is atomic) and returns it, complete
-// and verified, for swapIn.
-func buildTemp(abs string, docs []Document) (string, error) {
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return err
 	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".building-")
+	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+buildingInfix)
 	if err != nil {
-		return "", err
-	}
-	if err := fillTemp(tmp, docs); err != nil {
-		_ = os.RemoveAll(tmp) // ours, created above
-		return "", err
-	}
-	return tmp, nil
-}
-
-// fillTemp writes the index of docs into the new folder tmp.
-func fillTemp(tmp string, docs []Document) error {
-	if err := writeBleve(tmp, docs); err != nil {
-		return fmt.Errorf("search: build index: %w", err)
-	}
-	if err := verify(tmp, len(docs)); err != nil {
 		return err
 	}
-	if err := writeMarker(tmp, len(docs)); err != nil {
+	defer os.RemoveAll(tmp) // after the swap it holds the old index, or nothing
+	if err := writeIndex(tmp, docs); err != nil {
 		return err
 	}
 	if testHookBeforeSwap != nil {
-		return testHookBeforeSwap(tmp)
+		if err := testHookBeforeSwap(tmp); err != nil {
+			return err
+		}
 	}
-	return nil
+	// Checked again: a writer may have opened dir meanwhile.
+	if err := checkReplaceable(abs); err != nil {
+		return err
+	}
+	return swap(tmp, abs)
 }
 
 // validateDocs checks that every document has an ID, and no two the same.
 func validateDocs(docs []Document) error {
-	validIDs.mu.Lock()
-	defer validIDs.mu.Unlock()
-	if ids := validIDs.ids; len(ids) == len(docs) {
-		i := 0
-		// Equal IDs are replaced with docs' strings, which the next
-		// call usually passes again: comparing those compares pointers.
-		for ; i < len(docs) && docs[i].ID == ids[i]; i++ {
-			ids[i] = docs[i].ID
-		}
-		if i == len(docs) {
-			return nil
-		}
-	}
 	seen := make(map[string]bool, len(docs))
 	for i, d := range docs {
 		if d.ID == "" {
@@ -143,89 +107,68 @@ func validateDocs(docs []Document) error {
 		}
 		seen[d.ID] = true
 	}
-	ids := make([]string, len(docs))
-	for i, d := range docs {
-		ids[i] = d.ID
-	}
-	validIDs.ids = ids
 	return nil
 }
 
-// validIDs are the IDs validateDocs last found valid, in their order. A
-// preview passes the same documents, in the same order, on every save,
-// and comparing their IDs with these is far cheaper than building a set
-// of 10,000.
-var validIDs struct {
-	mu  sync.Mutex
-	ids []string
-}
-
-// writeBleve writes the index of docs into the new folder dir: bleve's
-// files and the tables' (tables.go).
-func writeBleve(dir string, docs []Document) error {
+// writeIndex writes the index of docs, verified, and the marker into the
+// new folder dir.
+func writeIndex(dir string, docs []Document) error {
 	path := filepath.Join(dir, bleveDir)
 	m, err := newMapping()
 	if err != nil {
 		return err
 	}
-	tables := &tableStore{dir: filepath.Join(dir, tablesDir)}
-	var man manifest
-	for s, shard := range newHashTable(docs, hashDocs(docs)) {
-		b := encodeHashes(shard)
-		man.hashes[s] = checksum(b)
-		if err := tables.writeFile(fileName(hashesFile, s, man.hashes[s]), b); err != nil {
-			return err
-		}
-	}
-	internal := map[string][]byte{}
-	// Once the word pairs are known, their files are written and the
-	// manifest completed.
-	pairsDone := func(pairs *[tableShards]pairsTable) error {
-		for s, t := range pairs {
-			b := t.encode()
-			man.pairs[s] = checksum(b)
-			if err := tables.writeFile(fileName(pairsFile, s, man.pairs[s]), b); err != nil {
-				return err
-			}
-		}
-		internal[manifestKey] = man.encode()
-		return nil
-	}
 	if len(docs) == 0 {
-		// The offline builder cannot write an empty index.
-		if err := pairsDone(&[tableShards]pairsTable{}); err != nil {
-			return err
-		}
+		// The offline builder cannot write an index without a segment.
 		bi, err := bleve.New(path, m)
 		if err != nil {
 			return err
 		}
-		b := bi.NewBatch()
-		for k, v := range internal {
-			b.SetInternal([]byte(k), v)
-		}
-		if err := bi.Batch(b); err != nil {
-			_ = bi.Close()
-			return err
-		}
-		return bi.Close()
+		return errors.Join(bi.Close(), writeMarker(dir, 0))
 	}
-	return buildOffline(path, dir, m, docs, internal, pairsDone)
+	b, err := bleve.NewBuilder(path, m, map[string]interface{}{
+		"buildPathPrefix": dir, // its scratch folder goes with dir when a Build fails
+		"batchSize":       segmentDocs,
+	})
+	if err != nil {
+		return err
+	}
+	// Mapping a document (entities, identifiers) runs one document ahead
+	// of the builder, which analyses on the calling goroutine: two cores.
+	mapped := make(chan map[string]interface{}, 64)
+	go func() {
+		defer close(mapped)
+		for _, d := range docs {
+			mapped <- fieldsOf(d)
+		}
+	}()
+	var ierr error
+	i := 0
+	for fields := range mapped {
+		if ierr == nil {
+			if ierr = b.Index(docs[i].ID, fields); ierr != nil {
+				ierr = fmt.Errorf("search: index %s: %w", docs[i].ID, ierr)
+			}
+		}
+		i++
+	}
+	if err := errors.Join(ierr, b.Close()); err != nil {
+		return fmt.Errorf("search: build index: %w", err)
+	}
+	if err := verify(path, len(docs)); err != nil {
+		return err
+	}
+	return writeMarker(dir, len(docs))
 }
 
 // verify opens the new index the way a server would and checks the count.
-func verify(dir string, want int) error {
-	bi, err := bleve.OpenUsing(filepath.Join(dir, bleveDir), map[string]interface{}{
-		"read_only": true, "bolt_timeout": boltTimeout,
-	})
+func verify(path string, want int) error {
+	bi, err := bleve.OpenUsing(path, map[string]interface{}{"read_only": true, "bolt_timeout": boltTimeout})
 	if err != nil {
 		return fmt.Errorf("search: verify new index: %w", err)
 	}
 	n, err := bi.DocCount()
-	if cerr := bi.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err = errors.Join(err, bi.Close()); err != nil {
 		return fmt.Errorf("search: verify new index: %w", err)
 	}
 	if n != uint64(want) {
@@ -242,158 +185,98 @@ func writeMarker(dir string, docs int) error {
 	return os.WriteFile(filepath.Join(dir, markerName), append(b, '\n'), 0o644)
 }
 
-func readMarker(dir string) (*marker, error) {
+func readMarker(dir string) error {
 	b, err := os.ReadFile(filepath.Join(dir, markerName))
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s: %w (no %s)", dir, ErrNotIndex, markerName)
-		}
-		return nil, err
-	}
-	var m marker
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotIndex, markerName)
-	}
-	if m.Format != formatVersion {
-		return nil, fmt.Errorf("%s: index format %d, this version reads %d: rebuild it", dir, m.Format, formatVersion)
-	}
-	return &m, nil
-}
-
-type existing int
-
-const (
-	none existing = iota
-	emptyDir
-	ownIndex
-)
-
-// replaceable says what is at abs and whether Build may replace it.
-// held says that the caller is the Index this process holds abs open for
-// writing with, and has closed its files (Index.rebuild).
-func replaceable(abs string, held bool) (existing, error) {
-	fi, err := os.Lstat(abs)
 	if errors.Is(err, fs.ErrNotExist) {
-		return none, nil
+		return fmt.Errorf("%s: %w (no %s)", dir, ErrNotIndex, markerName)
 	}
-	if err != nil {
-		return none, err
-	}
-	if !fi.IsDir() {
-		return none, fmt.Errorf("search: %s: %w (not a directory); refusing to replace it", abs, ErrNotIndex)
-	}
-	if _, merr := os.Stat(filepath.Join(abs, markerName)); merr == nil {
-		if !held && isWriterOpen(abs) {
-			return none, fmt.Errorf("search: index %s is open for writing in this process; close it before rebuilding", abs)
-		}
-		if lockedByWriter(abs) {
-			return none, fmt.Errorf("search: index %s is open for writing by another process", abs)
-		}
-		return ownIndex, nil
-	}
-	entries, err := os.ReadDir(abs)
-	if err != nil {
-		return none, err
-	}
-	if len(entries) == 0 {
-		return emptyDir, nil
-	}
-	return none, fmt.Errorf("search: %s: %w; refusing to replace a directory with other files in it", abs, ErrNotIndex)
-}
-
-// lockedByWriter reports whether another process holds bolt's exclusive
-// lock on the index root, i.e. has it open for writing.
-func lockedByWriter(abs string) bool {
-	p := filepath.Join(abs, bleveDir, "store", "root.bolt")
-	if _, err := os.Stat(p); err != nil {
-		return false
-	}
-	db, err := bolt.Open(p, 0o600, &bolt.Options{ReadOnly: true, Timeout: 200 * time.Millisecond})
-	if err != nil {
-		return errors.Is(err, bolt.ErrTimeout)
-	}
-	_ = db.Close()
-	return false
-}
-
-// swapIn replaces abs with tmp; held is as for replaceable. The caller
-// holds buildMu.
-func swapIn(tmp, abs string, held bool) error {
-	kind, err := replaceable(abs, held)
 	if err != nil {
 		return err
 	}
-	switch kind {
-	case none:
-		return os.Rename(tmp, abs)
-	case emptyDir:
-		// os.Remove only removes an empty directory, so nothing is lost.
-		if err := os.Remove(abs); err != nil {
+	var m marker
+	if err := json.Unmarshal(b, &m); err != nil {
+		return fmt.Errorf("%s: %w (unreadable %s)", dir, ErrNotIndex, markerName)
+	}
+	if m.Format != formatVersion {
+		return fmt.Errorf("%s: index format %d, this version reads %d: rebuild it", dir, m.Format, formatVersion)
+	}
+	return nil
+}
+
+// checkReplaceable says whether Build may replace abs: nothing there, an
+// empty folder, or an index of ours that no process holds for writing.
+func checkReplaceable(abs string) error {
+	fi, err := os.Lstat(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("search: %s: %w (not a directory); refusing to replace it", abs, ErrNotIndex)
+	}
+	if _, err := os.Stat(filepath.Join(abs, markerName)); err != nil {
+		entries, err := os.ReadDir(abs)
+		if err != nil {
 			return err
 		}
+		if len(entries) > 0 {
+			return fmt.Errorf("search: %s: %w; refusing to replace a folder with other files in it", abs, ErrNotIndex)
+		}
+		return nil
+	}
+	// A read-only open waits for bolt's lock only while a writer holds
+	// it: that is how a `serve --watch` of this index shows.
+	bi, err := bleve.OpenUsing(filepath.Join(abs, bleveDir), map[string]interface{}{"read_only": true, "bolt_timeout": boltTimeout})
+	if err != nil {
+		if isLockTimeout(err) {
+			return fmt.Errorf("search: %s: %w", abs, ErrLocked)
+		}
+		return nil // broken or half-written: ours to replace
+	}
+	return bi.Close()
+}
+
+// removeLeftovers removes what a killed Build left beside abs.
+func removeLeftovers(abs string) {
+	entries, err := os.ReadDir(filepath.Dir(abs))
+	if err != nil {
+		return
+	}
+	prefix := "." + filepath.Base(abs)
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), prefix)
+		if ok && e.IsDir() && (strings.HasPrefix(rest, buildingInfix) || strings.HasPrefix(rest, oldInfix)) {
+			_ = os.RemoveAll(filepath.Join(filepath.Dir(abs), e.Name()))
+		}
+	}
+}
+
+// swap puts the complete index tmp at abs. Where it can (Linux), it
+// exchanges the two folders in one step, leaving the old index at tmp;
+// elsewhere it moves the old index aside first (between the two renames
+// dir is missing, never half-written).
+func swap(tmp, abs string) error {
+	if _, err := os.Lstat(abs); errors.Is(err, fs.ErrNotExist) {
 		return os.Rename(tmp, abs)
 	}
-	old, err := freeSibling(abs, ".old-")
+	if exchange(tmp, abs) == nil {
+		return nil
+	}
+	old, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+oldInfix)
 	if err != nil {
+		return err
+	}
+	if err := os.Remove(old); err != nil {
 		return err
 	}
 	if err := os.Rename(abs, old); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, abs); err != nil {
-		if rerr := os.Rename(old, abs); rerr != nil {
-			return fmt.Errorf("search: swap failed (%v) and the old index is left at %s: %w", err, old, rerr)
-		}
-		return err
+		return errors.Join(err, os.Rename(old, abs))
 	}
-	// Readers that still have the old index open keep working: their
-	// files stay alive until closed (POSIX unlink semantics).
-	_ = os.RemoveAll(old)
-	return nil
-}
-
-// freeSibling returns an unused path next to abs.
-func freeSibling(abs, infix string) (string, error) {
-	d, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+infix)
-	if err != nil {
-		return "", err
-	}
-	return d, os.Remove(d)
-}
-
-func registerWriter(abs string) {
-	writersMu.Lock()
-	defer writersMu.Unlock()
-	writers[abs]++
-}
-
-// setWriterIndex records the open writable Index of abs, which Sync(dir)
-// then updates through (bolt's lock admits no second opener).
-func setWriterIndex(abs string, ix *Index) {
-	writersMu.Lock()
-	defer writersMu.Unlock()
-	writerIndex[abs] = ix
-}
-
-func unregisterWriter(abs string, ix *Index) {
-	writersMu.Lock()
-	defer writersMu.Unlock()
-	if writers[abs]--; writers[abs] <= 0 {
-		delete(writers, abs)
-	}
-	if ix != nil && writerIndex[abs] == ix {
-		delete(writerIndex, abs)
-	}
-}
-
-func openWriter(abs string) *Index {
-	writersMu.Lock()
-	defer writersMu.Unlock()
-	return writerIndex[abs]
-}
-
-func isWriterOpen(abs string) bool {
-	writersMu.Lock()
-	defer writersMu.Unlock()
-	return writers[abs] > 0
+	// Readers of the old index keep their open files (POSIX unlink).
+	return os.RemoveAll(old)
 }

@@ -208,10 +208,17 @@ func TestFailedBuildKeepsOldIndex(t *testing.T) {
 
 func TestWritableIndexUpdate(t *testing.T) {
 	docs := fixtureDocs()
-	dir, ix := writableIndex(t, docs)
-	// While a writer is open, a rebuild must not swap the directory away.
-	if err := Build(dir, docs); err == nil || !strings.Contains(err.Error(), "open for writing") {
-		t.Errorf("Build under a writer: err = %v", err)
+	dir := filepath.Join(t.TempDir(), "idx")
+	mustBuild(t, dir, docs)
+	ix, err := OpenWritable(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	// While a writer (a preview) holds it, a rebuild must not swap the
+	// folder away under it.
+	if err := Build(dir, docs); !errors.Is(err, ErrLocked) {
+		t.Errorf("Build under a writer: err = %v, want ErrLocked", err)
 	}
 
 	changed := docs[0]
@@ -268,7 +275,7 @@ func TestUpdateLargeBatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	docs := syntheticDocs(batchSize+250, 50)
+	docs := syntheticDocs(1250, 50)
 	if err := ix.Update(docs, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -197,4 +198,13 @@ func hitURLs(res *Result) []string {
 		out[i] = h.URL
 	}
 	return out
+}
+
+// fragmentHTML joins the HTML of a hit's fragments.
+func fragmentHTML(h Hit) string {
+	var parts []string
+	for _, f := range h.Fragments {
+		parts = append(parts, f.HTML)
+	}
+	return strings.Join(parts, "\n")
 }

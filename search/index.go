@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -16,169 +15,88 @@ import (
 	"github.com/blevesearch/bleve/v2"
 	bsearch "github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/query"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
-// boltTimeout bounds how long Open waits for the index lock, so a server
-// started next to a writer fails with an error instead of hanging.
-const boltTimeout = "2s"
+// boltTimeout bounds how long opening waits for the lock of bleve's root
+// file, so that a second process gets ErrLocked instead of hanging.
+const boltTimeout = "500ms"
 
-// Index is an open index; safe for concurrent Search calls.
+const (
+	facetSize = 50
+	// maxPrefixTerms caps what the last word expands to, per field: the
+	// terms with that prefix in the most documents.
+	maxPrefixTerms = 16
+	// maxPrefixScan bounds the dictionary entries read for one prefix.
+	maxPrefixScan = 5000
+)
+
+// Index is an open index, safe for concurrent use.
 type Index struct {
-	// mu is held shared by every Search and exclusively by Close, so Close
-	// waits for in-flight searches instead of failing them.
-	mu sync.RWMutex
-	// syncMu serialises Syncs, which read and then replace the hashes,
-	// and merges (compact.go). It guards table and order.
-	syncMu sync.Mutex
-	// table is the index's table of hashes, kept by a writable Index
-	// between Syncs (see hashes); nil until read. order is the same
-	// table in the order of the last Sync's documents, or nil.
-	table  *hashTable
-	order  *docOrder
-	closed bool
-	bi     bleve.Index
-	// tables holds the files of the tables (tables.go); replaced with
-	// bi, under mu.
-	tables   *tableStore
-	dir      string
+	// mu is held shared by Search and Update and exclusively by Close, so
+	// Close waits for them.
+	mu       sync.RWMutex
+	closed   bool
+	bi       bleve.Index
 	writable bool
-	// dirInfo is dir as opened, so that Sync can tell when the folder
-	// was deleted or replaced under the Index (writable only; guarded by
-	// syncMu after open).
-	dirInfo os.FileInfo
-
-	// idleMerge is set for OpenWritable: merge in the background after
-	// a change (compact.go). bgMu guards the fields after it.
-	idleMerge bool
-	bgMu      sync.Mutex
-	bgClosed  bool               // Close began: schedule nothing more
-	bgTimer   *time.Timer        // the scheduled merge
-	bgCancel  context.CancelFunc // cancels the scheduled or running merge
-	bgWG      sync.WaitGroup     // the scheduled or running merge
-
-	// persisting counts the batches of a writable index that are searchable but not yet on disk (batch).
+	// persisting counts batches that searches see but that bleve's
+	// persister has not written yet (unsafe_batch); Close waits for them.
 	persisting sync.WaitGroup
 }
 
-// batch applies b. An index opened for writing (the preview's) is opened with bleve's unsafe_batch: a batch
-// returns as soon as searches see it, and bleve's persister writes it to disk a moment later, instead of the
-// caller waiting for the files and their fsync (about 100 ms per save on this kind of machine). Close and the
-// merges wait for those writes (waitPersisted), so what is on disk stays complete. onPersisted, unless nil, runs
-// once b is on disk (in bleve's persister, in batch order).
-func (ix *Index) batch(b *bleve.Batch, onPersisted func()) error {
-	if !ix.writable {
-		err := ix.bi.Batch(b)
-		if err == nil && onPersisted != nil {
-			onPersisted()
-		}
-		return err
-	}
-	ix.persisting.Add(1)
-	var once sync.Once
-	done := func(err error) {
-		once.Do(func() {
-			if err == nil && onPersisted != nil {
-				onPersisted()
-			}
-			ix.persisting.Done()
-		})
-	}
-	b.SetPersistedCallback(done)
-	err := ix.bi.Batch(b)
-	if err != nil {
-		// Not introduced, so never persisted: nothing to wait for.
-		once.Do(ix.persisting.Done)
-	}
-	return err
-}
+// Open opens the index at dir read-only (serve --no-build).
+func Open(dir string) (*Index, error) { return open(dir, false) }
 
-// waitPersisted waits, up to a bound, for the batches not yet on disk.
-func (ix *Index) waitPersisted() {
-	done := make(chan struct{})
-	go func() { ix.persisting.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(30 * time.Second):
-	}
-}
-
-// Open opens the index at dir read-only (for `serve --no-build`).
-func Open(dir string) (*Index, error) {
-	return open(dir, false)
-}
-
-// OpenWritable opens the index at dir for in-place updates (watch mode).
-// While it is open, Build refuses to replace dir, and the package function
-// Sync updates dir through this Index, which stays open even when Sync
-// rebuilds the index: it then swaps the new one in under itself. Other
-// processes can neither read nor write dir meanwhile. When the index is
-// not merged (see Sync), it merges in the background once no change came
-// for 2 s; searches keep working meanwhile.
-func OpenWritable(dir string) (*Index, error) {
-	ix, err := open(dir, true)
-	if err != nil {
-		return nil, err
-	}
-	ix.idleMerge = true
-	ix.scheduleIdleMergeIfDue()
-	return ix, nil
-}
+// OpenWritable opens the index at dir for Update (the live preview). It
+// fails with ErrLocked while another process has the index open.
+func OpenWritable(dir string) (*Index, error) { return open(dir, true) }
 
 func open(dir string, writable bool) (*Index, error) {
-	return openWait(dir, writable, boltTimeout)
-}
-
-// openWait opens dir, waiting up to timeout for bolt's file lock.
-func openWait(dir string, writable bool, timeout string) (*Index, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := readMarker(abs); err != nil {
+	if err := readMarker(abs); err != nil {
 		return nil, err
 	}
-	cfg := map[string]interface{}{"bolt_timeout": timeout}
+	cfg := map[string]interface{}{"bolt_timeout": boltTimeout}
 	if writable {
-		registerWriter(abs)
-		cfg["unsafe_batch"] = true // see Index.batch
+		// A batch returns once searches see it; bleve writes it to disk
+		// a moment later (waiting for that took ~100 ms per save).
+		cfg["unsafe_batch"] = true
 	} else {
 		cfg["read_only"] = true
 	}
 	bi, err := bleve.OpenUsing(filepath.Join(abs, bleveDir), cfg)
 	if err != nil {
-		if writable {
-			unregisterWriter(abs, nil)
+		if isLockTimeout(err) {
+			return nil, fmt.Errorf("search: open %s: %w", dir, ErrLocked)
 		}
-		return nil, fmt.Errorf("open search index %s: %w", dir, err)
+		return nil, fmt.Errorf("search: open %s: %w", dir, err)
 	}
-	ix := &Index{bi: bi, dir: abs, writable: writable, tables: openTables(abs, bi, writable)}
-	if writable {
-		ix.dirInfo, _ = os.Stat(abs)
-		setWriterIndex(abs, ix)
-	}
-	return ix, nil
+	return &Index{bi: bi, writable: writable}, nil
 }
 
-// Close releases the index after in-flight searches finish. It stops a
-// background merge rather than waiting for it to complete. Calling it
-// twice is harmless.
+// isLockTimeout reports whether err is bleve passing on bolt's timeout
+// for the file lock that a writer holds (or, for a writer, any opener).
+func isLockTimeout(err error) bool { return errors.Is(err, bolterrors.ErrTimeout) }
+
+// Close releases the index once in-flight searches and updates finish and
+// the updates are on disk. A second Close does nothing.
 func (ix *Index) Close() error {
-	ix.stopIdleMerge()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.closed {
 		return nil
 	}
 	ix.closed = true
-	if ix.writable {
-		ix.waitPersisted()
+	done := make(chan struct{})
+	go func() { ix.persisting.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
 	}
-	err := ix.bi.Close()
-	ix.tables.close()
-	if ix.writable {
-		unregisterWriter(ix.dir, ix)
-	}
-	return err
+	return ix.bi.Close()
 }
 
 // DocCount reports how many incidents the index holds.
@@ -191,33 +109,38 @@ func (ix *Index) DocCount() (uint64, error) {
 	return ix.bi.DocCount()
 }
 
-// Update applies upserts and deletes in place (watch mode), keeping the
-// content hashes Sync relies on. Documents are sent in batches of
-// batchSize; a batch is durable when Update returns. Unlike Sync, it never
-// merges segments itself, so scores may differ from a fresh Build's (see
-// Sync) until the background merge of an OpenWritable index, a Sync over
-// the bound, or Compact merges them. Deletions alone, in an index merged
-// into one segment, stay in the scores until the next write adds a
-// segment to merge with.
+// Update applies upserts and deletes (IDs; unknown ones are ignored) as
+// one bleve batch. They are searchable when it returns.
 func (ix *Index) Update(upserts []Document, deletes []string) error {
 	if err := validateDocs(upserts); err != nil {
 		return err
 	}
-	return ix.writing(func() error { return ix.update(upserts, deletes) })
-}
-
-func (ix *Index) update(upserts []Document, deletes []string) error {
-	prev, err := ix.hashes()
-	if err != nil {
-		return err
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if ix.closed {
+		return ErrClosed
 	}
-	var dels []string
-	for _, id := range deletes {
-		if id != "" {
-			dels = append(dels, id)
+	if !ix.writable {
+		return errors.New("search: index is open read-only")
+	}
+	b := ix.bi.NewBatch()
+	for _, d := range upserts {
+		if err := b.Index(d.ID, fieldsOf(d)); err != nil {
+			return fmt.Errorf("search: index %s: %w", d.ID, err)
 		}
 	}
-	_, err = ix.apply(upserts, hashDocs(upserts), dels, prev)
+	for _, id := range deletes {
+		if id != "" {
+			b.Delete(id)
+		}
+	}
+	ix.persisting.Add(1)
+	var once sync.Once
+	b.SetPersistedCallback(func(error) { once.Do(ix.persisting.Done) })
+	err := ix.bi.Batch(b)
+	if err != nil {
+		once.Do(ix.persisting.Done) // never introduced, never persisted
+	}
 	return err
 }
 
@@ -233,165 +156,282 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	if ix.closed {
 		return nil, ErrClosed
 	}
-	ctx = withTables(ctx, ix.tables) // for phrases on the body (phrase.go)
-
-	from, size := (p.page-1)*p.size, p.size
-	if p.page > maxWindow || from+size > maxWindow {
-		// Past the window: still count and facet, but fetch no hits.
-		from, size = 0, 0
-	}
-	// Stored fields and highlights are fetched in a second pass for the
-	// page of hits only: asking for highlights here would make bleve decode
-	// term positions for every matching document, which was 40% of the
-	// time of a broad query.
-	sr := bleve.NewSearchRequestOptions(combine(p.user, filterQuery(p.filters, "")), size, from, false)
-	if p.user == nil {
-		sr.SortBy([]string{"-" + fDate, "_id"})
-	} else {
-		// Score alone: tie-breakers on date or ID would make bleve read
-		// their doc values for every matching document (~10% of a broad
-		// query); equal scores keep index order, which is stable.
-		sr.SortBy([]string{"-_score"})
-	}
-	// Multi-select facets: a key with an active filter is counted without
-	// its own filter, so the other values stay visible and OR-able.
-	var separate []int
-	for i, fk := range facetKeys {
-		if len(p.filters[fk.key]) > 0 {
-			separate = append(separate, i)
-			continue
+	ctx = context.WithValue(ctx, bsearch.MaxTermSearchersKey, maxTermSearchers)
+	var user query.Query
+	var tiers []query.Query
+	if p.text != nil {
+		var expanded query.Query
+		if p.text.prefix != "" {
+			if expanded, err = ix.prefixQuery(p.text.prefix); err != nil {
+				return nil, ix.searchErr(ctx, err)
+			}
 		}
-		sr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
+		user, tiers = p.text.build(expanded)
 	}
 
+	// The first search counts and facets, and, without tiers to rank
+	// first, fetches the page too.
+	size, from := p.size, (p.page-1)*p.size
+	if len(tiers) > 0 {
+		size, from = 0, 0
+	}
+	sr := bleve.NewSearchRequestOptions(withFilters(user, p.filters, ""), size, from, false)
+	if user == nil {
+		sr.SortBy([]string{"-" + fDate, "_id"})
+	}
+	// Multi-select facets: a key with an active filter is counted
+	// without its own filter, so its other values stay visible.
+	for _, fk := range facetKeys {
+		if len(p.filters[fk.key]) == 0 {
+			sr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
+		}
+	}
 	res, err := ix.bi.SearchInContext(ctx, sr)
 	if err != nil {
-		return nil, ix.searchErr(ctx, p, err)
+		return nil, ix.searchErr(ctx, err)
 	}
-	out := &Result{
-		Total:  res.Total,
-		Hits:   make([]Hit, 0, len(res.Hits)),
-		Facets: make(map[string][]FacetTerm, len(facetKeys)),
-	}
-	if len(res.Hits) > 0 {
-		details, err := ix.hitDetails(ctx, p.user, res.Hits)
-		if err != nil {
-			return nil, ix.searchErr(ctx, p, err)
-		}
-		for _, h := range res.Hits {
-			// A document deleted between the passes (watch mode) is
-			// dropped rather than shown blank.
-			if d, ok := details[h.ID]; ok {
-				out.Hits = append(out.Hits, toHit(d.fields, d.fragments, h.Score))
-			}
-		}
-	}
+	out := &Result{Total: res.Total, Hits: []Hit{}, Facets: map[string][]FacetTerm{}}
+	facets := res.Facets
 	for _, fk := range facetKeys {
-		out.Facets[fk.key] = facetTerms(fk.key, res.Facets[fk.key])
-	}
-	for _, i := range separate {
-		fk := facetKeys[i]
-		fr := bleve.NewSearchRequestOptions(combine(p.user, filterQuery(p.filters, fk.key)), 0, 0, false)
-		fr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
-		fres, err := ix.bi.SearchInContext(ctx, fr)
-		if err != nil {
-			return nil, ix.searchErr(ctx, p, err)
-		}
-		out.Facets[fk.key] = facetTerms(fk.key, fres.Facets[fk.key])
-	}
-	// An active value outside the top facetSize still needs to be shown
-	// (and be clickable to remove), so add it with the count we know.
-	for _, fk := range facetKeys {
-		for _, v := range p.filters[fk.key] {
-			if !hasTermFold(out.Facets[fk.key], v) {
-				out.Facets[fk.key] = append(out.Facets[fk.key], FacetTerm{Term: v})
+		if len(p.filters[fk.key]) > 0 {
+			fr := bleve.NewSearchRequestOptions(withFilters(user, p.filters, fk.key), 0, 0, false)
+			fr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
+			fres, err := ix.bi.SearchInContext(ctx, fr)
+			if err != nil {
+				return nil, ix.searchErr(ctx, err)
 			}
+			facets[fk.key] = fres.Facets[fk.key]
+		}
+		out.Facets[fk.key] = facetTerms(fk.key, facets[fk.key], p.filters[fk.key])
+	}
+	page := res.Hits
+	if len(tiers) > 0 {
+		if page, err = ix.tiered(ctx, user, tiers, p); err != nil {
+			return nil, ix.searchErr(ctx, err)
+		}
+	}
+	if len(page) > 0 {
+		if out.Hits, err = ix.hits(ctx, user, page); err != nil {
+			return nil, ix.searchErr(ctx, err)
 		}
 	}
 	out.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return out, nil
 }
 
-type hitDetail struct {
-	fields    map[string]interface{}
-	fragments []string
+// tiered returns the page of hits in tiers: those matching tiers[0]
+// first, then those matching tiers[1] but not [0], ..., then the rest,
+// each tier by score. Searches rather than boosts, because no boost
+// guarantees the order: bleve multiplies a phrase's score by the share of
+// fields it is in, and a document that repeats some of the words
+// everywhere can outscore one with the exact phrase.
+func (ix *Index) tiered(ctx context.Context, user query.Query, tiers []query.Query, p *plan) (bsearch.DocumentMatchCollection, error) {
+	var page bsearch.DocumentMatchCollection
+	from := (p.page - 1) * p.size
+	for i := 0; i <= len(tiers) && len(page) < p.size; i++ {
+		must := []query.Query{user}
+		if i < len(tiers) {
+			must = append(must, tiers[i])
+		}
+		q := query.NewBooleanQuery(must, nil, tiers[:i])
+		r, err := ix.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(q, p.filters, ""), p.size-len(page), from, false))
+		if err != nil {
+			return nil, err
+		}
+		page = append(page, r.Hits...)
+		from = max(0, from-int(r.Total))
+	}
+	return page, nil
 }
 
-// hitDetails loads the stored fields of the given hits and, for text
-// queries, their fragments (highlight.go).
-func (ix *Index) hitDetails(ctx context.Context, user query.Query, hits bsearch.DocumentMatchCollection) (map[string]hitDetail, error) {
-	ids := make([]string, len(hits))
-	for i, h := range hits {
+// hits loads the stored fields, matched fields and fragments of the page
+// of hits, in a second search limited to their IDs: asking for them in
+// the first would make bleve read term positions for every matching
+// document, not only the ten shown.
+func (ix *Index) hits(ctx context.Context, user query.Query, page bsearch.DocumentMatchCollection) ([]Hit, error) {
+	ids := make([]string, len(page))
+	for i, h := range page {
 		ids[i] = h.ID
 	}
-	req := bleve.NewSearchRequestOptions(query.NewDocIDQuery(ids), len(ids), 0, false)
-	req.Fields = storedFields
-	var matchers map[string]*fieldMatcher
-	m := ix.bi.Mapping()
+	var q query.Query = query.NewDocIDQuery(ids)
 	if user != nil {
-		matchers = queryMatchers(user, m)
-		if len(matchers) > 0 {
-			req.Fields = append(slices.Clip(req.Fields), fTimeline, fBody)
-		}
+		q = query.NewConjunctionQuery([]query.Query{q, user})
+	}
+	req := bleve.NewSearchRequestOptions(q, len(ids), 0, false)
+	req.Fields = storedFields
+	if user != nil {
+		req.IncludeLocations = true
+		req.Highlight = bleve.NewHighlightWithStyle("html")
+		req.Highlight.Fields = fragmentFields
 	}
 	res, err := ix.bi.SearchInContext(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]hitDetail, len(res.Hits))
+	byID := make(map[string]*bsearch.DocumentMatch, len(res.Hits))
 	for _, h := range res.Hits {
-		d := hitDetail{fields: h.Fields}
-		if len(matchers) > 0 {
-			d.fragments = fragmentsFor(matchers, m, h.Fields)
+		byID[h.ID] = h
+	}
+	out := make([]Hit, 0, len(page))
+	for _, h := range page {
+		if d := byID[h.ID]; d != nil { // else deleted between the two searches
+			out = append(out, toHit(d, h.Score))
 		}
-		out[h.ID] = d
 	}
 	return out, nil
 }
 
-// searchErr classifies a bleve failure: cancellation stays as is, failures
-// from expanding wildcards/regexps/fuzzy terms are the user's query.
-func (ix *Index) searchErr(ctx context.Context, p *plan, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if errors.Is(err, bleve.ErrorIndexClosed) {
-		return ErrClosed
-	}
-	if p.expensive {
-		return badQuery("query could not be run: " + firstLine(err.Error()))
-	}
-	return fmt.Errorf("search: %w", err)
+// matchedNames maps index fields to the names Hit.Matched uses, in the
+// order they are listed.
+var matchedNames = []struct{ field, name string }{
+	{fTitle, "title"}, {fSummary, "summary"}, {fBody, "body"}, {fTimeline, "timeline"},
+	{fActions, "actions"}, {fIdent, "identifier"}, {fTag, "tag"}, {fFactor, "factor"},
+	{fService, "service"}, {fSeverity, "severity"}, {fStatus, "status"}, {fYear, "year"},
 }
 
-func toHit(fields map[string]interface{}, frags []string, score float64) Hit {
-	str := func(k string) string { s, _ := fields[k].(string); return s }
+func toHit(d *bsearch.DocumentMatch, score float64) Hit {
+	str := func(k string) string { s, _ := d.Fields[k].(string); return s }
 	h := Hit{
-		URL: str(fURL), Title: str(fTitle), Date: dayOf(fields[fDate]),
+		URL: str(fURL), Title: str(fTitle), Date: dayOf(d.Fields[fDate]),
 		Severity: str(fSeverityFacet), Summary: str(fSummary),
-		Fragments: []string{},
-		Score:     score,
+		Matched: []string{}, Fragments: []Fragment{}, Score: score,
 	}
 	if math.IsNaN(h.Score) || math.IsInf(h.Score, 0) {
 		h.Score = 0 // JSON cannot carry these
 	}
-	for _, fr := range frags {
-		// Fields without a match yield no fragment; the summary is
-		// shown anyway.
-		if strings.Contains(fr, "<mark>") && len(h.Fragments) < 3 {
-			h.Fragments = append(h.Fragments, fr)
+	for _, m := range matchedNames {
+		if len(d.Locations[m.field]) > 0 {
+			h.Matched = append(h.Matched, m.name)
+		}
+	}
+	for _, f := range fragmentFields {
+		if frags := d.Fragments[f]; len(frags) > 0 && strings.Contains(frags[0], "<mark>") {
+			h.Fragments = append(h.Fragments, Fragment{Field: f, HTML: frags[0]})
 		}
 	}
 	return h
 }
 
-func facetTerms(key string, fr *bsearch.FacetResult) []FacetTerm {
-	out := []FacetTerm{}
-	if fr == nil || fr.Terms == nil {
-		return out
+// prefixQuery matches the terms that start with the last word (and with
+// its stem, which is what the text fields hold: "retries" is "retri"),
+// at most maxPrefixTerms per field, the most common first; nil if none.
+func (ix *Index) prefixQuery(word string) (query.Query, error) {
+	prefixes := []string{word}
+	if toks := analyse(word); len(toks) == 0 {
+		return nil, nil // a stop word
+	} else if stem := string(toks[0].Term); stem != word && len(stem) >= minLiteral {
+		prefixes = append(prefixes, stem)
 	}
-	for _, t := range fr.Terms.Terms() {
-		out = append(out, FacetTerm{Term: t.Term, Count: t.Count})
+	var qs []query.Query
+	fields := append(slices.Clone(textFields), struct {
+		name  string
+		boost float64
+	}{fIdent, identBoost})
+	for _, tf := range fields {
+		terms := map[string]uint64{}
+		for _, p := range prefixes {
+			if err := ix.scanPrefix(tf.name, p, terms); err != nil {
+				return nil, err
+			}
+		}
+		top := make([]string, 0, len(terms))
+		for t := range terms {
+			top = append(top, t)
+		}
+		sort.Slice(top, func(i, j int) bool {
+			if terms[top[i]] != terms[top[j]] {
+				return terms[top[i]] > terms[top[j]]
+			}
+			return top[i] < top[j]
+		})
+		for _, t := range top[:min(len(top), maxPrefixTerms)] {
+			tq := query.NewTermQuery(t)
+			tq.SetField(tf.name)
+			tq.SetBoost(tf.boost * prefixBoost)
+			qs = append(qs, tq)
+		}
+	}
+	if len(qs) == 0 {
+		return nil, nil
+	}
+	return query.NewDisjunctionQuery(qs), nil
+}
+
+// scanPrefix adds the terms of field starting with prefix, and their
+// document counts, to terms.
+func (ix *Index) scanPrefix(field, prefix string, terms map[string]uint64) error {
+	d, err := ix.bi.FieldDictPrefix(field, []byte(prefix))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	for range maxPrefixScan {
+		e, err := d.Next()
+		if err != nil || e == nil {
+			return err
+		}
+		terms[e.Term] = max(terms[e.Term], e.Count)
+	}
+	return nil
+}
+
+// withFilters ANDs the user's query and the filters but skipKey (for a
+// multi-select facet). The filters' leaves have boost 0, so they leave
+// scores and ranking exactly as they were. A conjunction rather than
+// BooleanQuery.Filter: that turns a query that matches nothing (all stop
+// words) into everything that passes the filter.
+func withFilters(user query.Query, filters map[string][]string, skipKey string) query.Query {
+	conj := []query.Query{}
+	if user != nil {
+		conj = append(conj, user)
+	}
+	for _, fk := range facetKeys {
+		vals := filters[fk.key]
+		if fk.key == skipKey || len(vals) == 0 {
+			continue
+		}
+		ors := make([]query.Query, len(vals))
+		for i, v := range vals {
+			// The field's analyzer lower-cases: "DNS" filters like "dns".
+			mq := query.NewMatchQuery(v)
+			mq.SetField(fk.field)
+			mq.SetBoost(0)
+			ors[i] = mq
+		}
+		conj = append(conj, query.NewDisjunctionQuery(ors))
+	}
+	switch len(conj) {
+	case 0:
+		return query.NewMatchAllQuery()
+	case 1:
+		return conj[0]
+	}
+	return query.NewConjunctionQuery(conj)
+}
+
+// searchErr classifies a bleve failure: cancellation stays as it is, a
+// query that expands to too many terms is the user's.
+func (ix *Index) searchErr(ctx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case errors.Is(err, bleve.ErrorIndexClosed):
+		return ErrClosed
+	case strings.Contains(err.Error(), "TooManyTermSearchers"), strings.Contains(err.Error(), "TooManyClauses"):
+		return badQuery("the query matches too many different words; make wildcards and regular expressions more specific")
+	}
+	return fmt.Errorf("search: %w", err)
+}
+
+// facetTerms orders one facet's values: years newest first, severities
+// in order, the rest by count. A filtered value outside the top
+// facetSize still appears, so it can be unticked.
+func facetTerms(key string, fr *bsearch.FacetResult, active []string) []FacetTerm {
+	out := []FacetTerm{}
+	if fr != nil && fr.Terms != nil {
+		for _, t := range fr.Terms.Terms() {
+			out = append(out, FacetTerm{Term: t.Term, Count: t.Count})
+		}
 	}
 	switch key {
 	case "year":
@@ -406,14 +446,10 @@ func facetTerms(key string, fr *bsearch.FacetResult) []FacetTerm {
 			return out[i].Term < out[j].Term
 		})
 	}
-	return out
-}
-
-func hasTermFold(ts []FacetTerm, v string) bool {
-	for _, t := range ts {
-		if strings.EqualFold(t.Term, v) {
-			return true
+	for _, v := range active {
+		if !slices.ContainsFunc(out, func(t FacetTerm) bool { return strings.EqualFold(t.Term, v) }) {
+			out = append(out, FacetTerm{Term: v})
 		}
 	}
-	return false
+	return out
 }

@@ -1,8 +1,11 @@
 package search
 
 import (
+	"html"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
@@ -13,7 +16,7 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
-// Index field names. They double as the names users type in queries
+// Index field names. They double as the names users type before a colon
 // (tag:dns, severity:SEV1), so they are short and singular.
 const (
 	fTitle    = "title"
@@ -21,17 +24,17 @@ const (
 	fBody     = "body"
 	fTimeline = "timeline"
 	fActions  = "actions"
+	fIdent    = "ident" // identifiers from every text field (identifiers)
 	fURL      = "url"
 	fDate     = "date"
 	fYear     = "year"
-	fDuration = "duration"
 	fStatus   = "status"
 	fTag      = "tag"
 	fFactor   = "factor"
 	fService  = "service"
 	fSeverity = "severity"
 
-	// Exact-case twins of the keyword fields, used only for facets so the
+	// Exact-case twins of the keyword fields, only for facets, so the
 	// sidebar shows display names ("Config Change") while matching stays
 	// case-insensitive on the lower-cased field above.
 	fTagFacet      = "f_tag"
@@ -42,8 +45,8 @@ const (
 	lowerKeyword = "ss_lower_keyword"
 )
 
-// textFields are searched when a query term names no field; the boost makes
-// a title match outrank a body mention.
+// textFields are searched when a query names no field; the boost makes a
+// title match outrank a body mention.
 var textFields = []struct {
 	name  string
 	boost float64
@@ -55,17 +58,12 @@ var textFields = []struct {
 	{fBody, 1},
 }
 
-// fragmentFields are highlighted, in the order their fragments are shown.
-// Each is stored; fragments are computed from the stored text
-// (highlight.go), which needs no term vectors.
-var fragmentFields = []string{fSummary, fTimeline, fBody}
+// fragmentFields get fragments, in the order they are shown.
+var fragmentFields = []string{fSummary, fTimeline, fActions, fBody}
 
-// facetKeys are the filter/facet names of the public API, mapped to the
-// field that filters on them (case-insensitive) and the field whose exact
-// values are counted.
-var facetKeys = []struct {
-	key, field, facetField string
-}{
+// facetKeys are the filter and facet names of the API, with the field
+// that filters (case-insensitive) and the field whose values are counted.
+var facetKeys = []struct{ key, field, facetField string }{
 	{"factor", fFactor, fFactorFacet},
 	{"tag", fTag, fTagFacet},
 	{"service", fService, fServiceFacet},
@@ -77,33 +75,35 @@ var facetKeys = []struct {
 var fieldAliases = map[string]string{
 	"title": fTitle, "summary": fSummary, "body": fBody, "text": fBody,
 	"timeline": fTimeline, "actions": fActions, "action": fActions,
-	"tag": fTag, "tags": fTag,
-	"factor": fFactor, "factors": fFactor,
+	"tag": fTag, "tags": fTag, "factor": fFactor, "factors": fFactor,
 	"service": fService, "services": fService,
-	"severity": fSeverity, "sev": fSeverity,
-	"status": fStatus, "year": fYear, "date": fDate,
-	"duration": fDuration, "minutes": fDuration,
-	fTagFacet: fTagFacet, fFactorFacet: fFactorFacet, fServiceFacet: fServiceFacet, fSeverityFacet: fSeverityFacet,
+	"severity": fSeverity, "sev": fSeverity, "status": fStatus,
+	"year": fYear, "id": fIdent, "ident": fIdent,
 }
 
-// keywordFields hold whole values as single tokens.
+// keywordFields hold whole values as single lower-cased tokens.
 var keywordFields = map[string]bool{
-	fTag: true, fFactor: true, fService: true, fSeverity: true, fStatus: true, fYear: true,
-	fTagFacet: true, fFactorFacet: true, fServiceFacet: true, fSeverityFacet: true,
+	fTag: true, fFactor: true, fService: true, fSeverity: true, fStatus: true, fYear: true, fIdent: true,
 }
 
-// storedFields are loaded for every hit.
+// storedFields are loaded for every hit shown.
 var storedFields = []string{fTitle, fURL, fDate, fSeverityFacet, fSummary}
+
+// bodyTermVectors says whether the body keeps term positions, which
+// bleve needs for phrases, fragments and Hit.Matched on it. They cost
+// the build at 10,000 documents about 2-3.5 s of CPU and 56 MB (see
+// BenchmarkBuild); the fallback without them (checking phrases against
+// stored text after bleve has counted and faceted) would make totals,
+// facets and pages of phrase queries approximate, so they stay.
+var bodyTermVectors = true
 
 func newMapping() (mapping.IndexMapping, error) {
 	im := bleve.NewIndexMapping()
-	// BM25 saturates term frequency, so a long body repeating a word does
-	// not drown a short title that names it.
+	// BM25 saturates term frequency, so a long body repeating a word
+	// does not drown a short title that names it.
 	im.ScoringModel = index.BM25Scoring
 	im.DefaultAnalyzer = textAnalyzer
-	im.StoreDynamic = false
-	im.IndexDynamic = false
-	im.DocValuesDynamic = false
+	im.StoreDynamic, im.IndexDynamic, im.DocValuesDynamic = false, false, false
 	if err := im.AddCustomAnalyzer(lowerKeyword, map[string]interface{}{
 		"type":          custom.Name,
 		"tokenizer":     single.Name,
@@ -111,22 +111,17 @@ func newMapping() (mapping.IndexMapping, error) {
 	}); err != nil {
 		return nil, err
 	}
-
-	text := func(store bool) *mapping.FieldMapping {
-		return &mapping.FieldMapping{
-			Type: "text", Analyzer: textAnalyzer, Index: true, Store: store,
-			// bleve's phrase search needs term positions; these fields
-			// are short, so they are cheap.
-			IncludeTermVectors: true,
-		}
+	text := func(tv bool) *mapping.FieldMapping {
+		return &mapping.FieldMapping{Type: "text", Analyzer: textAnalyzer, Index: true, Store: true, IncludeTermVectors: tv}
 	}
+	// Term vectors on the small keyword fields let a hit say it matched
+	// on a tag or an identifier (Hit.Matched).
 	lower := func() *mapping.FieldMapping {
-		return &mapping.FieldMapping{Type: "text", Analyzer: lowerKeyword, Index: true}
+		return &mapping.FieldMapping{Type: "text", Analyzer: lowerKeyword, Index: true, IncludeTermVectors: true}
 	}
 	exact := func(store bool) *mapping.FieldMapping {
 		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, Store: store, DocValues: true}
 	}
-
 	dm := bleve.NewDocumentStaticMapping()
 	add := func(name string, fm *mapping.FieldMapping) {
 		fm.Name = name
@@ -134,26 +129,22 @@ func newMapping() (mapping.IndexMapping, error) {
 	}
 	add(fTitle, text(true))
 	add(fSummary, text(true))
-	// The body, most of the text, has no term vectors (phrase.go says
-	// how phrases on it are found) and is stored for fragments and phrases.
-	add(fBody, &mapping.FieldMapping{Type: "text", Analyzer: textAnalyzer, Index: true, Store: true})
+	add(fBody, text(bodyTermVectors))
 	add(fTimeline, text(true))
-	add(fActions, text(false))
+	add(fActions, text(true))
+	add(fIdent, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, IncludeTermVectors: true})
 	add(fURL, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true})
 	add(fDate, &mapping.FieldMapping{Type: "datetime", Index: true, Store: true, DocValues: true})
 	add(fYear, exact(false))
-	add(fDuration, &mapping.FieldMapping{Type: "number", Index: true})
-	add(fStatus, lower())
-	add(fTag, lower())
-	add(fFactor, lower())
-	add(fService, lower())
-	add(fSeverity, lower())
+	for _, f := range []string{fStatus, fTag, fFactor, fService, fSeverity} {
+		add(f, lower())
+	}
 	add(fTagFacet, exact(false))
 	add(fFactorFacet, exact(false))
 	add(fServiceFacet, exact(false))
-	add(fSeverityFacet, exact(true)) // stored: hits display it
-	// Every field is left out of _all (queries name their fields), so it
-	// would be an empty composite field costing time in every document.
+	add(fSeverityFacet, exact(true)) // stored: hits show it
+	// Queries name their fields, so the composite _all field would only
+	// cost time in every document.
 	dm.AddSubDocumentMapping("_all", bleve.NewDocumentDisabledMapping())
 	im.DefaultMapping = dm
 	if err := im.Validate(); err != nil {
@@ -162,32 +153,37 @@ func newMapping() (mapping.IndexMapping, error) {
 	return im, nil
 }
 
-// fieldsOf turns a Document into the map bleve indexes. Empty values are
-// left out so they neither match nor show up as blank facet terms.
+// fieldsOf turns a Document into what bleve indexes. Empty values are left
+// out so they neither match nor show up as blank facet terms. Entities
+// are decoded defensively, so a fragment shows ” and never &rdquo;.
 func fieldsOf(d Document) map[string]interface{} {
+	text := func(s string) string { return html.UnescapeString(s) }
 	m := map[string]interface{}{
-		fTitle: d.Title, fSummary: d.Summary, fBody: d.Body,
-		fTimeline: d.Timeline, fActions: d.Actions, fURL: d.URL,
+		fTitle: text(d.Title), fSummary: text(d.Summary), fBody: text(d.Body),
+		fTimeline: text(d.Timeline), fActions: text(d.Actions), fURL: d.URL,
 		fStatus: d.Status,
 	}
-	if d.DurationMinutes > 0 {
-		m[fDuration] = d.DurationMinutes
+	var ids []string
+	seen := map[string]bool{}
+	for _, f := range []string{fTitle, fSummary, fTimeline, fActions, fBody} {
+		ids = identifiers(m[f].(string), ids, seen)
+	}
+	if len(ids) > 0 {
+		m[fIdent] = ids
 	}
 	if !d.Date.IsZero() {
 		m[fDate] = d.Date
 		m[fYear] = d.Date.Format("2006")
 	}
 	if sev := strings.TrimSpace(d.Severity); sev != "" {
-		m[fSeverity] = sev
-		m[fSeverityFacet] = sev
+		m[fSeverity], m[fSeverityFacet] = sev, sev
 	}
 	for _, kv := range []struct {
 		vals          []string
 		field, facetF string
 	}{{d.Tags, fTag, fTagFacet}, {d.Factors, fFactor, fFactorFacet}, {d.Services, fService, fServiceFacet}} {
 		if vals := cleanValues(kv.vals); len(vals) > 0 {
-			m[kv.field] = vals
-			m[kv.facetF] = vals
+			m[kv.field], m[kv.facetF] = vals, vals
 		}
 	}
 	for k, v := range m {
@@ -198,29 +194,99 @@ func fieldsOf(d Document) map[string]interface{} {
 	return m
 }
 
-// cleanValues trims, drops empties and duplicates, so a tag listed twice
-// counts once in facets.
+// cleanValues trims and drops empties and duplicates, so a tag listed
+// twice counts once in facets.
 func cleanValues(in []string) []string {
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
 	for _, v := range in {
-		v = strings.TrimSpace(v)
-		if v == "" || seen[v] {
-			continue
+		if v = strings.TrimSpace(v); v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
-		seen[v] = true
-		out = append(out, v)
 	}
 	return out
 }
+
+// identifiers appends to dst the identifiers in s that seen lacks,
+// lower-cased: whole tokens with a digit or an inner - . _ : / (OPS-4106,
+// db-7.eu-west.internal, ERR_CONN_RESET, 0x80004005, v2.3.17, 10.2.3.4:5432),
+// and their parts between : and / (the host of host:port), but not plain
+// numbers, which the text fields hold as they are. The English
+// analyzer splits these into pieces that also match look-alikes
+// (OPS-4107); the ident field keeps them whole, and the same function
+// picks them out of queries, so both sides agree. Plain words are skipped
+// byte by byte: this runs over every document's whole text.
+func identifiers(s string, dst []string, seen map[string]bool) []string {
+	for i := 0; i < len(s); {
+		start, marked := i, false
+		for i < len(s) {
+			if c := s[i]; c < utf8.RuneSelf {
+				if identClass[c] == 0 {
+					break
+				}
+				marked = marked || identClass[c] == 2
+				i++
+				continue
+			}
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				break
+			}
+			marked = marked || unicode.IsDigit(r)
+			i += n
+		}
+		if i == start {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+			continue
+		}
+		if !marked {
+			continue
+		}
+		tok := s[start:i]
+		dst = addIdent(tok, dst, seen)
+		if strings.ContainsAny(tok, ":/") {
+			for _, part := range strings.FieldsFunc(tok, func(r rune) bool { return r == ':' || r == '/' }) {
+				dst = addIdent(part, dst, seen)
+			}
+		}
+	}
+	return dst
+}
+
+// addIdent adds tok, trimmed of punctuation at its ends ("5432:",
+// "v2.3.17."), if it still has a digit or an inner mark.
+func addIdent(tok string, dst []string, seen map[string]bool) []string {
+	tok = strings.TrimFunc(tok, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(tok) < 2 || len(tok) > 100 || isDigits(tok) ||
+		!strings.ContainsFunc(tok, func(r rune) bool { return r < utf8.RuneSelf && identClass[r] == 2 || unicode.IsDigit(r) }) {
+		return dst // plain numbers are words of the text fields already
+	}
+	tok = strings.ToLower(tok)
+	if !seen[tok] {
+		seen[tok] = true
+		dst = append(dst, tok)
+	}
+	return dst
+}
+
+// identClass classifies ASCII: 0 ends an identifier, 1 is a letter, 2 a
+// digit or one of - . _ : / (what makes a token an identifier).
+var identClass = func() (c [utf8.RuneSelf]uint8) {
+	for b := 'a'; b <= 'z'; b++ {
+		c[b], c[b-'a'+'A'] = 1, 1
+	}
+	for _, b := range "0123456789-._:/" {
+		c[b] = 2
+	}
+	return c
+}()
 
 // dayOf formats a stored RFC 3339 date as the incident's day in its own
 // offset, which is how the generator meant it.
 func dayOf(v interface{}) string {
 	s, _ := v.(string)
-	if s == "" {
-		return ""
-	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		return s

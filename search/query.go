@@ -2,22 +2,100 @@ package search
 
 import (
 	"fmt"
+	"net/url"
+	"regexp"
 	"regexp/syntax"
-	"sort"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 
-	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/query"
 )
 
-// plan is a validated, normalised Request.
+// Queries are plain text first: engineers paste error messages, config
+// lines and log excerpts, whose colons, quotes and = mean nothing. So the
+// query is read by a small lexer of its own rather than bleve's
+// query-string parser, and only these forms are syntax:
+//
+//	+word -word          must / must not (before a letter or a quote)
+//	"a phrase"           a closing quote makes a phrase; an open one is text
+//	field:value          only for known field names (fieldAliases)
+//	field:"a phrase"
+//	pre*  pre?x          wildcard, at least 3 characters before the first
+//	word~  word~2        fuzzy, at most 2 edits
+//	/regexp/             at least 3 literal characters first
+//
+// Everything else is words. A word matches every text field; hits with
+// all the words as a phrase come first (Index.Search); words that look like
+// identifiers also match the ident field, strongly; and the last word,
+// while it is being typed, matches as a prefix (Index.prefixQuery).
+// Costly forms are bounded here, before anything runs.
+
+const (
+	maxClauses      = 64 // words, phrases and field terms in one query
+	maxExpanding    = 4  // wildcard, fuzzy and regexp terms in one query
+	minLiteral      = 3  // characters before a wildcard, in a regexp, of a prefix
+	maxWildcards    = 2  // * and ? in one term
+	maxRegexpLen    = 100
+	maxRegexpRepeat = 20
+	identBoost      = 8 // an identifier found whole beats its pieces
+	prefixBoost     = 0.5
+	// maxTermSearchers bounds the terms one search may open, whatever
+	// wildcards and prefixes expand to (bleve's MaxTermSearchersKey).
+	maxTermSearchers = 2000
+)
+
+// plan is a validated Request.
 type plan struct {
-	user      query.Query // nil: no text query (match all, newest first)
-	expensive bool        // user query has wildcard/regexp/fuzzy terms
-	filters   map[string][]string
-	page      int
-	size      int
+	text    *textQuery // nil: no text query, everything newest first
+	filters map[string][]string
+	page    int
+	size    int
+}
+
+// textQuery is the user's query as bleve clauses.
+type textQuery struct {
+	must, mustNot, should []query.Query
+	// words has one query per plain word with terms; Search ORs the
+	// expansion of prefix, the last word while it may still be being
+	// typed, into the last one (Index.prefixQuery needs the index).
+	words   []query.Query
+	prefix  string
+	phrases []query.Query // the quoted phrases and the words as one phrase
+}
+
+// build returns the query, with expanded (if not nil) as another way to
+// match the last word, and the tiers that Search ranks first: hits with a
+// phrase, then hits with all the words, then the rest.
+func (t *textQuery) build(expanded query.Query) (user query.Query, tiers []query.Query) {
+	words := t.words
+	if expanded != nil && len(words) > 0 {
+		words = slices.Clone(words)
+		words[len(words)-1] = query.NewDisjunctionQuery([]query.Query{words[len(words)-1], expanded})
+	}
+	should := append(slices.Clone(t.should), words...)
+	switch {
+	case len(should)+len(t.must)+len(t.mustNot) == 0:
+		user = query.NewMatchNoneQuery() // stop words only
+	case len(t.must)+len(t.mustNot) > 0:
+		user = query.NewBooleanQuery(t.must, should, t.mustNot)
+	case len(should) == 1:
+		user = should[0]
+	default:
+		user = query.NewDisjunctionQuery(should)
+	}
+	if len(words) > 0 && len(t.phrases) > 0 {
+		tiers = append(tiers, query.NewDisjunctionQuery(t.phrases))
+	}
+	if len(words) > 1 {
+		tiers = append(tiers, query.NewConjunctionQuery(words))
+	}
+	return user, tiers
 }
 
 func prepare(req Request) (*plan, error) {
@@ -25,28 +103,23 @@ func prepare(req Request) (*plan, error) {
 	if p.page == 0 {
 		p.page = 1
 	}
-	if p.page < 1 {
-		return nil, badQuery("page must be 1 or more")
-	}
 	if p.size == 0 {
 		p.size = DefaultSize
+	}
+	if p.page < 1 {
+		return nil, badQuery("page must be 1 or more")
 	}
 	if p.size < 1 || p.size > MaxSize {
 		return nil, badQuery(fmt.Sprintf("size must be between 1 and %d", MaxSize))
 	}
-	if !utf8.ValidString(req.Query) {
-		return nil, badQuery("query is not valid UTF-8")
+	if p.page > maxWindow/p.size {
+		return nil, badQuery(fmt.Sprintf("page %d is too far: only the first %d results can be paged through; narrow the search", p.page, maxWindow))
 	}
-	if n := utf8.RuneCountInString(req.Query); n > MaxQueryLen {
-		return nil, badQuery(fmt.Sprintf("query is %d characters; the limit is %d", n, MaxQueryLen))
-	}
-	filters, err := normaliseFilters(req.Filters)
-	if err != nil {
+	var err error
+	if p.filters, err = normaliseFilters(req.Filters); err != nil {
 		return nil, err
 	}
-	p.filters = filters
-	p.user, p.expensive, err = parseUserQuery(req.Query)
-	if err != nil {
+	if p.text, err = parseQuery(req.Query); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -55,332 +128,269 @@ func prepare(req Request) (*plan, error) {
 func normaliseFilters(in map[string][]string) (map[string][]string, error) {
 	out := map[string][]string{}
 	for k, vals := range in {
-		if facetByKey(k) < 0 {
+		if facetField(k) == "" {
 			return nil, badQuery(fmt.Sprintf("unknown filter %q (use factor, tag, service, severity or year)", k))
 		}
 		if len(vals) > maxFilterVals {
-			return nil, badQuery(fmt.Sprintf("too many values for filter %s (limit %d)", k, maxFilterVals))
+			return nil, badQuery(fmt.Sprintf("too many values for filter %s (at most %d)", k, maxFilterVals))
 		}
-		var clean []string
 		for _, v := range vals {
-			if !utf8.ValidString(v) {
-				return nil, badQuery("filter value is not valid UTF-8")
+			if !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxFilterLen {
+				return nil, badQuery(fmt.Sprintf("a %s filter value must be valid text of at most %d characters", k, maxFilterLen))
 			}
-			if utf8.RuneCountInString(v) > maxFilterLen {
-				return nil, badQuery(fmt.Sprintf("filter value longer than %d characters", maxFilterLen))
-			}
-			clean = append(clean, v)
 		}
-		if clean = cleanValues(clean); len(clean) > 0 {
-			out[k] = clean
+		if vals = cleanValues(vals); len(vals) > 0 {
+			out[k] = vals
 		}
 	}
 	return out, nil
 }
 
-func facetByKey(k string) int {
-	for i, f := range facetKeys {
-		if f.key == k {
-			return i
+// facetField returns the field that filters on key, or "".
+func facetField(key string) string {
+	for _, fk := range facetKeys {
+		if fk.key == key {
+			return fk.field
 		}
 	}
-	return -1
+	return ""
 }
 
-// parseUserQuery parses the query string and rewrites it so that bare terms
-// search every text field with per-field boosts (there is no _all field)
-// and friendly field names map to index fields.
-func parseUserQuery(s string) (query.Query, bool, error) {
-	s = strings.TrimSpace(s)
-	if s == "" || s == "*" {
-		return nil, false, nil
+// clause is one piece of the query as the lexer reads it.
+type clause struct {
+	op    byte   // 0, '+' or '-'
+	field string // index field; "" for the text fields
+	text  string
+	kind  byte // 'w' word, 'p' phrase, '*' wildcard, '~' fuzzy, '/' regexp
+	fuzzy int
+}
+
+// parseQuery turns the user's query into bleve clauses; nil means none.
+func parseQuery(s string) (*textQuery, error) {
+	if !utf8.ValidString(s) {
+		return nil, badQuery("the query is not valid text (UTF-8)")
 	}
-	structured := looksStructured(s)
-	if structured {
-		if err := checkParens(s); err != nil {
-			return nil, false, err
-		}
+	if n := utf8.RuneCountInString(s); n > MaxQueryLen {
+		return nil, badQuery(fmt.Sprintf("the query is %d characters long; the limit is %d", n, MaxQueryLen))
 	}
-	q, err := bleve.NewQueryStringQuery(s).Parse()
+	if t := strings.TrimSpace(s); t == "" || t == "*" {
+		return nil, nil
+	}
+	clauses, err := lex(s)
 	if err != nil {
-		if structured {
-			return nil, false, badQuery("query does not parse (" + firstLine(err.Error()) + `); put text with special characters in "quotes"`)
-		}
-		// Pasted text such as "<script>" or "a < b" uses operator
-		// characters without meaning them: search its words instead.
-		plain := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
-			if strings.ContainsRune(reservedChars, r) {
-				return ' '
+		return nil, err
+	}
+	if len(clauses) == 0 {
+		return nil, badQuery("the query has no words to search for")
+	}
+	if len(clauses) > maxClauses {
+		return nil, badQuery(fmt.Sprintf("the query has %d words; the limit is %d", len(clauses), maxClauses))
+	}
+	t := &textQuery{}
+	var plain []string
+	expanding := 0
+	for i, c := range clauses {
+		if c.kind == '*' || c.kind == '~' || c.kind == '/' {
+			if expanding++; expanding > maxExpanding {
+				return nil, badQuery(fmt.Sprintf("at most %d wildcard, fuzzy or regexp terms per query", maxExpanding))
 			}
-			return r
-		}, s)), " ")
-		if plain == "" {
-			return nil, false, badQuery("query has no words to search for")
 		}
-		if q, err = bleve.NewQueryStringQuery(plain).Parse(); err != nil {
-			return nil, false, badQuery("query does not parse: " + firstLine(err.Error()))
-		}
-	}
-	rw := &rewriter{}
-	q = rw.rewrite(q)
-	if rw.err != nil {
-		return nil, false, rw.err
-	}
-	if rw.leaves == 0 {
-		return nil, false, nil
-	}
-	if rw.expanding > maxExpanding {
-		return nil, false, badQuery(fmt.Sprintf("at most %d wildcard, regexp or fuzzy terms per query", maxExpanding))
-	}
-	if rw.leaves > maxQueryLeaves {
-		return nil, false, badQuery(fmt.Sprintf("query has %d terms; the limit is %d", rw.leaves, maxQueryLeaves))
-	}
-	if v, ok := q.(query.ValidatableQuery); ok {
-		if err := v.Validate(); err != nil {
-			return nil, false, badQuery("invalid query: " + firstLine(err.Error()))
-		}
-	}
-	return q, rw.expanding > 0, nil
-}
-
-// reservedChars are the query-string operator characters (bleve's list).
-const reservedChars = "+-=&|><!(){}[]^\"~*?:\\/"
-
-// looksStructured reports whether s uses syntax on purpose: a field, a
-// phrase, or a +must/-not prefix.
-func looksStructured(s string) bool {
-	if strings.ContainsAny(s, ":\"") {
-		return true
-	}
-	for _, f := range strings.Fields(s) {
-		if f[0] == '+' || f[0] == '-' {
-			return true
-		}
-	}
-	return false
-}
-
-// checkParens rejects what looks like grouping. bleve's query-string
-// syntax has no parentheses: "title:(a b)" would silently become title:a
-// OR b anywhere. Balanced parentheses inside ordinary text ("reset
-// (ECONNRESET)") are left alone; quoted and escaped ones are ignored.
-func checkParens(s string) error {
-	depth, inQuote, prev := 0, false, rune(0)
-	for i, r := range s {
+		cq := c.query()
 		switch {
-		case prev == '\\':
-			r = 0 // escaped: neither a quote nor a parenthesis
-		case r == '"':
-			inQuote = !inQuote
-		case inQuote:
-		case r == '(':
-			if i > 0 && prev == ':' {
-				return badQuery("grouping with parentheses is not supported; use +word, -word and \"phrases\"")
+		case c.op == '+':
+			t.must = append(t.must, cq)
+		case c.op == '-':
+			t.mustNot = append(t.mustNot, cq)
+		case c.kind == 'w' && c.field == "":
+			plain = append(plain, c.text)
+			// A stop word alone matches nothing; leaving it out keeps it
+			// from emptying the all-the-words tier.
+			if len(analyse(c.text)) > 0 {
+				t.words = append(t.words, cq)
+				if i == len(clauses)-1 && !unicode.IsSpace(lastRune(s)) && utf8.RuneCountInString(c.text) >= minLiteral {
+					t.prefix = strings.ToLower(c.text)
+				}
 			}
-			depth++
-		case r == ')':
-			depth--
-			if depth < 0 {
-				return badQuery("unbalanced parentheses")
+		case c.kind == 'p' && (c.field == "" || !keywordFields[c.field]):
+			t.phrases = append(t.phrases, cq)
+			t.should = append(t.should, cq)
+		default:
+			t.should = append(t.should, cq)
+		}
+	}
+	text := strings.Join(plain, " ")
+	if len(plain) > 1 {
+		t.phrases = append(t.phrases, overText(func(f string) query.Query {
+			pq := query.NewMatchPhraseQuery(text)
+			pq.SetField(f)
+			return pq
+		}, 1))
+	}
+	for _, id := range identifiers(text, nil, map[string]bool{}) {
+		tq := query.NewTermQuery(id)
+		tq.SetField(fIdent)
+		tq.SetBoost(identBoost)
+		t.should = append(t.should, tq)
+	}
+	return t, nil
+}
+
+// analyse runs the text analyzer on s.
+func analyse(s string) analysis.TokenStream { return theTextAnalyzer().Analyze([]byte(s)) }
+
+var theTextAnalyzer = sync.OnceValue(func() analysis.Analyzer {
+	a, err := registry.NewCache().AnalyzerNamed(textAnalyzer)
+	if err != nil {
+		panic(err) // registered in init
+	}
+	return a
+})
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+// lex splits s into clauses. Only a malformed form that cannot be meant
+// as text (a regexp, a wildcard, a range) is an error.
+func lex(s string) ([]clause, error) {
+	var out []clause
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			i += n
+			continue
+		}
+		var c clause
+		if (r == '+' || r == '-') && i+1 < len(s) {
+			if next, _ := utf8.DecodeRuneInString(s[i+1:]); unicode.IsLetter(next) || next == '"' {
+				c.op = byte(r)
+				i++
 			}
 		}
-		prev = r
+		if name, rest, ok := strings.Cut(s[i:], ":"); ok && rest != "" && !unicode.IsSpace(firstRune(rest)) && isFieldName(name) {
+			if f, known := fieldAliases[strings.ToLower(name)]; known {
+				c.field = f
+				i += len(name) + 1
+			}
+		}
+		if i < len(s) && s[i] == '"' {
+			if end := strings.IndexByte(s[i+1:], '"'); end >= 0 {
+				c.text, c.kind = s[i+1:i+1+end], 'p'
+				i += end + 2
+				if strings.TrimSpace(c.text) != "" {
+					out = append(out, c)
+				}
+				continue
+			}
+			i++ // an unfinished quote, typed or pasted: the words after it are text
+			if c.op == 0 && c.field == "" {
+				continue
+			}
+		}
+		end := i
+		for end < len(s) {
+			r, n := utf8.DecodeRuneInString(s[end:])
+			if unicode.IsSpace(r) || r == '"' && end > i && strings.IndexByte(s[end+1:], '"') >= 0 {
+				break // error="connection refused": the phrase is lexed next
+			}
+			end += n
+		}
+		c.text, i = s[i:end], end
+		if err := c.classify(); err != nil {
+			return nil, err
+		}
+		if c.kind != 0 {
+			out = append(out, c)
+		}
 	}
-	if depth != 0 {
-		return badQuery("unbalanced parentheses")
+	return out, nil
+}
+
+func firstRune(s string) rune {
+	r, _ := utf8.DecodeRuneInString(s)
+	return r
+}
+
+func isFieldName(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '_' }) < 0
+}
+
+// classify sets the kind of an unquoted clause from its text; a clause
+// with nothing to search keeps kind 0 and is dropped.
+func (c *clause) classify() error {
+	t := c.text
+	switch {
+	case len(t) >= 3 && t[0] == '/' && t[len(t)-1] == '/' && !strings.Contains(t[1:len(t)-1], "/"):
+		c.kind, c.text = '/', t[1:len(t)-1]
+		return checkRegexp(c.text)
 	}
+	if strings.IndexFunc(t, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) < 0 {
+		return nil // punctuation only: "=", "->", "**"
+	}
+	if word, dist, ok := strings.Cut(t, "~"); ok && isWord(word) && (dist == "" || isDigits(dist)) {
+		c.kind, c.text, c.fuzzy = '~', word, 1
+		if dist != "" {
+			c.fuzzy, _ = strconv.Atoi(dist)
+		}
+		if c.fuzzy < 1 || c.fuzzy > 2 {
+			return badQuery("fuzziness must be 1 or 2 (word~1, word~2)")
+		}
+		if utf8.RuneCountInString(word) < minLiteral+c.fuzzy {
+			return badQuery(fmt.Sprintf("a fuzzy word needs at least %d characters", minLiteral+c.fuzzy))
+		}
+		return nil
+	}
+	if strings.ContainsAny(t, "*?") && !(strings.IndexAny(t, "*?") == len(t)-1 && t[len(t)-1] == '?') && isWord(strings.Map(dropWild, t)) {
+		c.kind = '*'
+		first := strings.IndexAny(t, "*?")
+		if utf8.RuneCountInString(t[:first]) < minLiteral {
+			return badQuery(fmt.Sprintf("a wildcard needs at least %d characters before the first * or ?; to search for the text itself, put it in \"quotes\"", minLiteral))
+		}
+		if strings.Count(t, "*")+strings.Count(t, "?") > maxWildcards {
+			return badQuery(fmt.Sprintf("at most %d wildcards per word", maxWildcards))
+		}
+		return nil
+	}
+	c.kind = 'w'
 	return nil
 }
 
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
+func dropWild(r rune) rune {
+	if r == '*' || r == '?' {
+		return -1
 	}
-	return s
+	return r
 }
 
-type rewriter struct {
-	leaves    int
-	expanding int // wildcard, regexp and fuzzy terms
-	err       error
+// isWord reports whether s is made of letters, digits, - and _ only.
+func isWord(s string) bool {
+	return s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_'
+	}) < 0
 }
 
-func (rw *rewriter) fail(msg string) {
-	if rw.err == nil {
-		rw.err = badQuery(msg)
-	}
+func isDigits(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' }) < 0
 }
 
-// rewrite mutates compound queries in place: the parser marks them with
-// an unexported "query string mode" that must survive.
-func (rw *rewriter) rewrite(q query.Query) query.Query {
-	switch q := q.(type) {
-	case *query.BooleanQuery:
-		if q.Must != nil {
-			q.Must = rw.rewrite(q.Must)
-		}
-		if q.Should != nil {
-			q.Should = rw.rewrite(q.Should)
-		}
-		if q.MustNot != nil {
-			q.MustNot = rw.rewrite(q.MustNot)
-		}
-		return q
-	case *query.ConjunctionQuery:
-		for i := range q.Conjuncts {
-			q.Conjuncts[i] = rw.rewrite(q.Conjuncts[i])
-		}
-		return q
-	case *query.DisjunctionQuery:
-		for i := range q.Disjuncts {
-			q.Disjuncts[i] = rw.rewrite(q.Disjuncts[i])
-		}
-		return q
-	case *query.MatchQuery:
-		rw.leaves++
-		if q.Fuzziness > 2 {
-			rw.fail("fuzziness must be 0, 1 or 2")
-		}
-		if q.Fuzziness > 0 {
-			rw.expanding++
-		}
-		field, known := resolveField(q.FieldVal)
-		if !known {
-			// "error: timeout" or "http://..." is text, not a field query.
-			return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-				c := *q
-				c.Match, c.FieldVal = q.FieldVal+" "+q.Match, f
-				c.SetBoost(b)
-				return &c
-			})
-		}
-		if field != "" {
-			q.SetField(field)
-			return q
-		}
-		return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.FieldVal = f
-			c.SetBoost(b)
-			return &c
-		})
-	case *query.MatchPhraseQuery:
-		rw.leaves++
-		field, known := resolveField(q.FieldVal)
-		if !known {
-			return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-				c := *q
-				c.MatchPhrase, c.FieldVal = q.FieldVal+" "+q.MatchPhrase, f
-				c.SetBoost(b)
-				return phraseOn(&c)
-			})
-		}
-		if keywordFields[field] {
-			// A keyword value is one token, and keyword fields keep no
-			// positions for a phrase search to check.
-			m := query.NewMatchQuery(q.MatchPhrase)
-			m.SetField(field)
-			m.SetBoost(q.Boost())
-			return m
-		}
-		if field != "" {
-			q.SetField(field)
-			return phraseOn(q)
-		}
-		return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.FieldVal = f
-			c.SetBoost(b)
-			return phraseOn(&c)
-		})
-	case *query.WildcardQuery:
-		rw.leaves++
-		rw.expanding++
-		// Indexed terms are lower-cased; wildcards are not analysed.
-		q.Wildcard = strings.ToLower(q.Wildcard)
-		if strings.Trim(q.Wildcard, "*?") == "" {
-			rw.fail("a wildcard needs at least one letter")
-		}
-		// Each * becomes ".*" in an automaton run over the whole term
-		// dictionary; many of them make that exponentially slow.
-		if strings.Count(q.Wildcard, "*")+strings.Count(q.Wildcard, "?") > maxWildcards {
-			rw.fail(fmt.Sprintf("at most %d wildcards per word", maxWildcards))
-		}
-		field, known := resolveField(q.FieldVal)
-		if !known {
-			// A pasted URL ("https://host/a?b=c") is text, not a field.
-			rw.expanding--
-			text := q.FieldVal + " " + q.Wildcard
-			return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-				m := query.NewMatchQuery(text)
-				m.SetField(f)
-				m.SetBoost(b)
-				return m
-			})
-		}
-		if field != "" {
-			q.SetField(field)
-			return q
-		}
-		return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.FieldVal = f
-			c.SetBoost(b)
-			return &c
-		})
-	case *query.RegexpQuery:
-		rw.leaves++
-		rw.expanding++
-		if len(q.Regexp) > maxRegexpLen {
-			rw.fail(fmt.Sprintf("regular expressions are limited to %d characters", maxRegexpLen))
-		} else if re, err := syntax.Parse(q.Regexp, syntax.Perl); err != nil {
-			rw.fail("invalid regular expression: " + err.Error())
-		} else if maxRepeat(re) > maxRegexpRepeat {
-			// Counted repeats unroll into automaton states.
-			rw.fail(fmt.Sprintf("regular expression repeat counts are limited to %d", maxRegexpRepeat))
-		}
-		field, known := resolveField(q.FieldVal)
-		if !known {
-			rw.fail(fmt.Sprintf("unknown field %q", q.FieldVal))
-		}
-		if field != "" {
-			q.SetField(field)
-			return q
-		}
-		return rw.expand(q.Boost(), func(f string, b float64) query.Query {
-			c := *q
-			c.FieldVal = f
-			c.SetBoost(b)
-			return &c
-		})
-	case *query.NumericRangeQuery:
-		// The parser pairs every bare number with a range query on the
-		// same field; without a field it matches nothing, which is right.
-		if q.FieldVal != "" {
-			rw.leaves++
-			field, known := resolveField(q.FieldVal)
-			if !known {
-				if q.Min != nil && q.Max != nil && *q.Min == *q.Max {
-					// The range half of "error:500", whose text half
-					// searches "error 500"; the parser's disjunction
-					// skips a match-none.
-					return query.NewMatchNoneQuery()
-				}
-				rw.fail(fmt.Sprintf("unknown field %q", q.FieldVal))
-			}
-			q.SetField(field)
-		}
-		return q
-	case *query.DateRangeQuery:
-		rw.leaves++
-		field, known := resolveField(q.FieldVal)
-		if !known || field == "" {
-			rw.fail(fmt.Sprintf("unknown field %q for a date range (use date:>\"2024-01-01\")", q.FieldVal))
-		}
-		q.SetField(field)
-		return q
+// checkRegexp refuses what would make bleve walk much of the term
+// dictionary, or build a big automaton.
+func checkRegexp(re string) error {
+	if len(re) > maxRegexpLen {
+		return badQuery(fmt.Sprintf("a regular expression may have at most %d characters", maxRegexpLen))
 	}
-	return q
+	parsed, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return badQuery("invalid regular expression: " + err.Error())
+	}
+	if maxRepeat(parsed) > maxRegexpRepeat {
+		return badQuery(fmt.Sprintf("regular expression repeat counts are limited to %d", maxRegexpRepeat))
+	}
+	if lit, _ := regexp.MustCompile(re).LiteralPrefix(); utf8.RuneCountInString(lit) < minLiteral {
+		return badQuery(fmt.Sprintf("a regular expression must start with at least %d plain characters, e.g. /prom.*/", minLiteral))
+	}
+	return nil
 }
 
 func maxRepeat(re *syntax.Regexp) int {
@@ -391,82 +401,112 @@ func maxRepeat(re *syntax.Regexp) int {
 	return m
 }
 
-// phraseOn returns q, or for the body, which keeps no term positions, the
-// query that finds phrases there (phrase.go).
-func phraseOn(q *query.MatchPhraseQuery) query.Query {
-	if q.FieldVal == fBody {
-		return newBodyPhraseQuery(q)
+// query returns the bleve query of one clause.
+func (c *clause) query() query.Query {
+	mk := func(f string) query.Query {
+		switch {
+		case keywordFields[f] && (c.kind == 'w' || c.kind == 'p'):
+			// One lower-cased token per value ("config change"),
+			// whether quoted or not; identifiers are stored lower-cased.
+			mq := query.NewMatchQuery(c.text)
+			if f == fIdent {
+				mq = query.NewMatchQuery(strings.ToLower(c.text))
+			}
+			mq.SetField(f)
+			return mq
+		case c.kind == 'p':
+			pq := query.NewMatchPhraseQuery(c.text)
+			pq.SetField(f)
+			return pq
+		case c.kind == '*':
+			wq := query.NewWildcardQuery(strings.ToLower(c.text))
+			wq.SetField(f)
+			return wq
+		case c.kind == '/':
+			rq := query.NewRegexpQuery(c.text)
+			rq.SetField(f)
+			return rq
+		case c.kind == '~':
+			mq := query.NewMatchQuery(c.text)
+			mq.SetFuzziness(c.fuzzy)
+			mq.SetPrefix(1)
+			mq.SetField(f)
+			return mq
+		}
+		mq := query.NewMatchQuery(c.text)
+		mq.SetField(f)
+		return mq
 	}
-	return q
+	if c.field != "" {
+		return mk(c.field)
+	}
+	return overText(mk, 1)
 }
 
-// expand turns one field-less term into a disjunction over the text fields.
-func (rw *rewriter) expand(userBoost float64, mk func(field string, boost float64) query.Query) query.Query {
-	qs := make([]query.Query, 0, len(textFields))
-	for _, tf := range textFields {
-		// bleve ignores boosts on compound queries, so the user's boost
-		// goes onto each leaf.
-		qs = append(qs, mk(tf.name, tf.boost*userBoost))
+// overText is mk over every text field, with the fields' boosts times
+// boost (set on each leaf: bleve ignores boosts on compound queries).
+func overText(mk func(field string) query.Query, boost float64) query.Query {
+	qs := make([]query.Query, len(textFields))
+	for i, tf := range textFields {
+		q := mk(tf.name)
+		q.(query.BoostableQuery).SetBoost(tf.boost * boost)
+		qs[i] = q
 	}
 	return query.NewDisjunctionQuery(qs)
 }
 
-// resolveField maps a typed field name to an index field. known is false
-// for names that are not fields at all.
-func resolveField(typed string) (field string, known bool) {
-	if typed == "" {
-		return "", true
-	}
-	f, ok := fieldAliases[strings.ToLower(typed)]
-	return f, ok
-}
+// Limits of RequestFromValues beyond those of Request.
+const (
+	maxPage   = maxWindow
+	maxValues = 64 // repeated parameters of one name
+)
 
-const filterBoost = 1e-6
-
-// filterQuery is the AND of one OR per key, skipping skipKey (used for
-// multi-select facets). It returns nil when nothing is left.
-func filterQuery(filters map[string][]string, skipKey string) query.Query {
-	keys := make([]string, 0, len(filters))
-	for k := range filters {
-		if k != skipKey {
-			keys = append(keys, k)
+// RequestFromValues reads a request from URL parameters: q, the filter
+// keys (repeated for OR), page and size. Unlike Request, where zero means
+// the default, an explicit page=0 or size=0 is an error.
+func RequestFromValues(v url.Values) (Request, error) {
+	var req Request
+	if qs := v["q"]; len(qs) > 1 {
+		return req, badQuery("give q once")
+	} else if len(qs) == 1 {
+		req.Query = qs[0]
+		if !utf8.ValidString(req.Query) || utf8.RuneCountInString(req.Query) > MaxQueryLen {
+			return req, badQuery(fmt.Sprintf("the query must be valid text of at most %d characters", MaxQueryLen))
 		}
 	}
-	if len(keys) == 0 {
-		return nil
-	}
-	sort.Strings(keys)
-	conj := make([]query.Query, 0, len(keys))
-	for _, k := range keys {
-		field := facetKeys[facetByKey(k)].field
-		ors := make([]query.Query, 0, len(filters[k]))
-		for _, v := range filters[k] {
-			// A match query runs the value through the field's analyzer,
-			// which lower-cases it: "DNS" and "dns" filter alike.
-			mq := query.NewMatchQuery(v)
-			mq.SetField(field)
-			// Filters must not move the ranking; a tiny boost (set on the
-			// leaf: bleve ignores it on compound queries) keeps their
-			// share of the score negligible.
-			mq.SetBoost(filterBoost)
-			ors = append(ors, mq)
+	for name, vals := range v {
+		if len(vals) > maxValues {
+			return req, badQuery(fmt.Sprintf("too many %s parameters", name))
 		}
-		conj = append(conj, query.NewDisjunctionQuery(ors))
 	}
-	return query.NewConjunctionQuery(conj)
-}
-
-// combine ANDs the text query and the filters. It uses a conjunction rather
-// than BooleanQuery.Filter because the latter turns a text query that
-// matches nothing (all stop words) into "everything that passes the filter".
-func combine(user, filter query.Query) query.Query {
-	switch {
-	case user == nil && filter == nil:
-		return query.NewMatchAllQuery()
-	case user == nil:
-		return filter
-	case filter == nil:
-		return user
+	for _, fk := range facetKeys {
+		if vs := v[fk.key]; len(vs) > 0 {
+			if req.Filters == nil {
+				req.Filters = map[string][]string{}
+			}
+			req.Filters[fk.key] = vs
+		}
 	}
-	return query.NewConjunctionQuery([]query.Query{user, filter})
+	if _, err := normaliseFilters(req.Filters); err != nil {
+		return req, err
+	}
+	num := func(name string, hi int) (int, error) {
+		vs := v[name]
+		if len(vs) == 0 {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(vs[0])
+		if len(vs) > 1 || err != nil || n < 1 || n > hi {
+			return 0, badQuery(fmt.Sprintf("%s must be a whole number from 1 to %d", name, hi))
+		}
+		return n, nil
+	}
+	var err error
+	if req.Page, err = num("page", maxPage); err != nil {
+		return req, err
+	}
+	if req.Size, err = num("size", MaxSize); err != nil {
+		return req, err
+	}
+	return req, nil
 }

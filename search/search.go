@@ -1,22 +1,17 @@
-// Package search indexes published postmortems with bleve and answers
-// full-text queries for the site's search page, both as a JSON API and as
-// server-rendered HTML, plus a small JSON index for static hosting.
+// Package search is the full-text search of the site: bleve used as bleve.
 //
-// Queries use bleve's query-string syntax (words, "phrases", +must, -not,
-// field:value, wildcards). Bare words search title (boosted), summary,
-// actions, timeline and body with English stemming. Field names users may
-// type: title, summary, body, timeline, actions, tag, factor, service,
-// severity, status, year, date, duration (plurals work too); keyword values
-// match case-insensitively (tag:dns finds "DNS"). Text that only looks like
-// syntax ("<script>", "error: timeout") is searched as words.
+// The build writes a whole index with Build (bleve's offline builder, in a
+// sibling folder swapped in atomically). The live preview holds the index
+// with OpenWritable and hands it only the documents it knows changed
+// (Update); bleve merges its segments in the background. Servers open it
+// read-only with Open. Search turns what engineers type or paste into a
+// bleve query (query.go) and returns hits, fragments and facets.
 //
-// Layout on disk: dir/.secondstory-index (marker, JSON), dir/bleve (the
-// bleve index) and dir/tables (each document's content hash and body word
-// pairs, in shard files that a manifest in bleve's internal store names;
-// tables.go). Build never writes into dir
-// directly; it builds a sibling and renames it into place. Sync updates
-// dir in place with the documents that changed, or a copy when readers
-// have it open (sync.go).
+// The package has no HTTP code: the server package wraps the API below,
+// and ClientIndex makes the small JSON index for static hosting.
+//
+// Layout on disk: dir/.secondstory-index (a marker saying the folder is
+// ours, with a format version) and dir/bleve (the bleve index).
 package search
 
 import (
@@ -26,31 +21,33 @@ import (
 
 // Document is what the generator hands over for one published incident.
 type Document struct {
-	ID              string // the incident slug, unique
-	URL             string // site-relative, e.g. "incidents/orders-db-failover/"
-	Title           string
-	Summary         string
-	Body            string // plain text, Markdown already stripped
-	Timeline        string // timeline entries' text joined
-	Actions         string // action items' titles joined
-	Tags            []string
-	Factors         []string
-	Services        []string
-	Severity        string // e.g. "SEV1"
-	Status          string // "published" etc.
-	Date            time.Time
-	DurationMinutes float64 // 0 when unknown
+	ID       string // the incident slug, unique
+	URL      string // site-relative, e.g. "incidents/orders-db-failover/"
+	Title    string
+	Summary  string
+	Body     string // plain text of the Markdown body (Unicode, no HTML entities)
+	Timeline string // one entry per line: "HH:MM actor text"
+	Actions  string // one action item per line: "title · owner · ticket"
+	Tags     []string
+	Factors  []string
+	Services []string
+	Severity string // e.g. "SEV1"
+	Status   string // "published" etc.
+	Date     time.Time
+	// DurationMinutes is 0 when unknown. Nothing searches or shows it yet.
+	DurationMinutes float64
 }
 
-// Request is one search. Query uses bleve's query-string syntax.
+// Request is one search. Query is plain text, or the advanced syntax
+// described in query.go.
 type Request struct {
-	Query   string              // empty = match all, newest first
+	Query   string              // empty: everything, newest first
 	Filters map[string][]string // factor, tag, service, severity, year: AND across keys, OR within one
 	Page    int                 // 1-based; 0 means 1
-	Size    int                 // 0 means 10; at most 100
+	Size    int                 // 0 means DefaultSize; at most MaxSize
 }
 
-// Result is what Search returns and the API serialises.
+// Result is what Search returns and the JSON API serialises.
 type Result struct {
 	Total  uint64                 `json:"total"`
 	TookMS float64                `json:"took_ms"`
@@ -65,9 +62,19 @@ type Hit struct {
 	Date     string `json:"date"` // YYYY-MM-DD, "" when unknown
 	Severity string `json:"severity"`
 	Summary  string `json:"summary"`
-	// Fragments are HTML: matches wrapped in <mark>, everything else escaped.
-	Fragments []string `json:"fragments"`
-	Score     float64  `json:"score"`
+	// Matched names the fields the query matched (title, summary, body,
+	// timeline, actions, tag, factor, service, severity, ...), so a hit
+	// can say why it is there.
+	Matched   []string   `json:"matched"`
+	Fragments []Fragment `json:"fragments"`
+	Score     float64    `json:"score"`
+}
+
+// Fragment is a piece of one field around a match. HTML has the matches
+// in <mark> and everything else escaped.
+type Fragment struct {
+	Field string `json:"field"`
+	HTML  string `json:"html"`
 }
 
 // FacetTerm is one value of a facet with the number of matching incidents.
@@ -76,34 +83,28 @@ type FacetTerm struct {
 	Count int    `json:"count"`
 }
 
-// ErrBadQuery wraps every error caused by the request itself, so HTTP
-// callers can answer 400 instead of 500.
-var ErrBadQuery = errors.New("bad search request")
+var (
+	// ErrBadQuery wraps every error caused by the request itself; its
+	// message is meant for the user (HTTP callers answer 400).
+	ErrBadQuery = errors.New("bad search request")
+	// ErrClosed is returned by an Index after Close.
+	ErrClosed = errors.New("search: index closed")
+	// ErrNotIndex is returned for a folder this package did not create.
+	ErrNotIndex = errors.New("not a secondstory search index")
+	// ErrLocked is returned (wrapped) when another process holds the
+	// index open for writing (a `serve --watch`), or, for OpenWritable,
+	// open at all.
+	ErrLocked = errors.New("search index is in use by another process")
+)
 
-// ErrClosed is returned by Search on an index that has been closed, e.g.
-// after Service.Swap; the handlers retry on the current index.
-var ErrClosed = errors.New("search: index closed")
-
-// ErrNotIndex is returned by Build when dir exists but is not an index
-// this package created, and by Open for such a dir.
-var ErrNotIndex = errors.New("not a secondstory search index")
-
-// Limits on requests; they keep one query from costing much.
+// Limits on requests: they keep one request from costing much.
 const (
-	DefaultSize     = 10
-	MaxSize         = 100
-	MaxQueryLen     = 1000 // characters
-	maxFilterVals   = 20   // values per filter key
-	maxFilterLen    = 200  // characters per filter value
-	maxQueryLeaves  = 64   // terms/phrases in one query
-	maxExpanding    = 4    // wildcard/regexp/fuzzy terms in one query
-	maxWildcards    = 4    // * and ? in one wildcard term
-	maxRegexpLen    = 100
-	maxRegexpRepeat = 20
-	// maxWindow caps from+size: bleve keeps from+size hits in memory, so a
-	// huge page number must not turn into a huge allocation.
-	maxWindow = 10000
-	facetSize = 50
+	DefaultSize   = 10
+	MaxSize       = 100
+	MaxQueryLen   = 1000 // characters
+	maxWindow     = 10000
+	maxFilterVals = 20  // values per filter key
+	maxFilterLen  = 200 // characters per filter value
 )
 
 type badQueryError struct{ msg string }
