@@ -65,7 +65,7 @@ func TestBenchTable(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	for _, want := range []string{"corpus-30", "site-30", "site-30.bleve", ".site-30.cache"} {
+	for _, want := range []string{"corpus-30", "site-30", "site-30.bleve", ".site-30.state"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("no %s after the second run: %v", want, names)
 		}

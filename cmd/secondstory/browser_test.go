@@ -112,7 +112,7 @@ func serveSite(t *testing.T, dir string) string {
 	stop := make(chan struct{})
 	done := make(chan error, 1)
 	go func() {
-		done <- server.Serve(ln, server.New(server.Options{Dir: paths.Out, Index: ix}, ln.Addr()), 0, stop, nil)
+		done <- server.Serve(ln, server.New(server.Options{Dir: paths.Out, Index: ix}, ln.Addr()), server.Limits{}, stop, nil)
 	}()
 	t.Cleanup(func() { close(stop); <-done; ix.Close() })
 	return ln.Addr().String()

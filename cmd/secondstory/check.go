@@ -30,7 +30,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "secondstory check: --format must be text, json, sarif or github, not %q\n", format)
 		return exitUsage
 	}
-	res, err := build.Check(build.Options{Source: source, Drafts: drafts})
+	res, err := build.Check(build.Options{Source: source, OnlyPublished: !drafts})
 	if res == nil {
 		fmt.Fprintf(stderr, "secondstory check: %v\n", err)
 		return exitUsage

@@ -30,6 +30,7 @@ type serveFlags struct {
 	addr                          string
 	noBuild, watch, noDraftBanner bool
 	hosts                         hostList
+	debounce                      time.Duration // the watcher's quiet period; 0: its default
 }
 
 func runServe(args []string, stdout, stderr io.Writer) int {
@@ -82,7 +83,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	defer indexes.Close()
 	h := server.New(server.Options{Dir: paths.Out, Index: indexes, Hosts: f.hosts}, ln.Addr())
 	fmt.Fprintf(stdout, "serving %s at http://%s/ (Ctrl-C to stop)\n", f.out, ln.Addr())
-	if err := server.Serve(ln, h, 0, ctx.Done(), nil); err != nil {
+	if err := server.Serve(ln, h, server.Limits{}, ctx.Done(), nil); err != nil {
 		fmt.Fprintf(stderr, "secondstory serve: %v\n", err)
 		return exitUsage
 	}
@@ -104,7 +105,7 @@ func preview(ctx context.Context, ln net.Listener, f serveFlags, stdout, stderr 
 		return exitUsage
 	}
 	defer sess.Close()
-	w, err := watch.New(watch.Options{Root: f.source, Exclude: []string{sess.Paths().Out, sess.Paths().Index}})
+	w, err := watch.New(watch.Options{Root: f.source, Exclude: []string{sess.Paths().Out, sess.Paths().Index}, Debounce: f.debounce})
 	if err != nil {
 		fmt.Fprintf(stderr, "secondstory serve: cannot watch %s: %v\n", f.source, err)
 		return exitUsage
@@ -115,7 +116,7 @@ func preview(ctx context.Context, ln net.Listener, f serveFlags, stdout, stderr 
 		Index: server.SessionIndex(sess.Index)}, ln.Addr())
 	stopServer := make(chan struct{})
 	served := make(chan error, 1)
-	go func() { served <- server.Serve(ln, h, 0, stopServer, lr.Close) }()
+	go func() { served <- server.Serve(ln, h, server.Limits{}, stopServer, lr.Close) }()
 	defer func() { close(stopServer); <-served }()
 	fmt.Fprintf(log, "serving %s at http://%s/ and rebuilding on every change to %s (Ctrl-C to stop)\n", f.out, ln.Addr(), f.source)
 

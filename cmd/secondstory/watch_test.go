@@ -5,18 +5,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
 	goruntime "runtime"
-	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -25,8 +21,19 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/secondstory/secondstory/generator"
+	"github.com/secondstory/secondstory/cmd/secondstory/server"
+	"github.com/secondstory/secondstory/generator/build"
+	"github.com/secondstory/secondstory/generator/diag"
+	"github.com/secondstory/secondstory/generator/graph"
+	"github.com/secondstory/secondstory/generator/postmortem"
 	"github.com/secondstory/secondstory/search"
+)
+
+type reloadState = server.State
+
+const (
+	eventsPath = "/_secondstory/events"
+	scriptPath = "/_secondstory/livereload.js"
 )
 
 // syncBuffer is an io.Writer the server goroutines and the test can share.
@@ -56,11 +63,11 @@ type watchServer struct {
 
 func startWatchServer(t testing.TB, src string) *watchServer {
 	t.Helper()
-	return startWatchServerWith(t, src, filepath.Join(t.TempDir(), "public"), generator.WatchOptions{})
+	return startWatchServerWith(t, src, filepath.Join(t.TempDir(), "public"), 0)
 }
 
-// startWatchServerWith is startWatchServer with the output folder and the watch options given.
-func startWatchServerWith(t testing.TB, src, out string, wo generator.WatchOptions) *watchServer {
+// startWatchServerWith is startWatchServer with the output folder and the debounce given (0: the default).
+func startWatchServerWith(t testing.TB, src, out string, debounce time.Duration) *watchServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -70,7 +77,8 @@ func startWatchServerWith(t testing.TB, src, out string, wo generator.WatchOptio
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {
-		done <- runWatch(ctx, ln, generator.Options{Source: src, Out: s.out}, wo, &s.stdout, &s.stderr)
+		f := serveFlags{siteFlags: siteFlags{source: src, out: s.out}, debounce: debounce}
+		done <- preview(ctx, ln, f, &s.stdout, &s.stderr)
 	}()
 	s.stop = sync.OnceValue(func() int {
 		cancel()
@@ -293,8 +301,8 @@ func TestWatchStateAndPages(t *testing.T) {
 	}
 
 	log := s.stdout.String()
-	for _, want := range []string{"initial build: rebuilt", "changed incidents/alpha-renamed.md, incidents/alpha.md: rebuilt",
-		"changed incidents/beta.md: build failed in", "1 error (still serving the last good site)"} {
+	for _, want := range []string{"initial build: rendered", "changed incidents/alpha-renamed.md, incidents/alpha.md: rendered",
+		"changed incidents/beta.md: build failed in", "1 error in incidents/beta.md (still serving the last good site)"} {
 		if !strings.Contains(log, want) {
 			t.Errorf("terminal log lacks %q:\n%s", want, log)
 		}
@@ -331,7 +339,8 @@ func (s *watchServer) searchURLs(t testing.TB, q string) []string {
 // Build, or search.Sync updating a copy) and stays when the index is updated in place.
 func (s *watchServer) indexFolder(t testing.TB) os.FileInfo {
 	t.Helper()
-	fi, err := os.Stat(generator.IndexDir(s.out))
+	paths, _ := build.PathsFor(s.out)
+	fi, err := os.Stat(paths.Index)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,15 +351,14 @@ func incidentWith(title, body string) string {
 	return "---\ntitle: " + title + "\ndate: 2024-03-05\nseverity: SEV2\n---\n" + body + "\n"
 }
 
-// TestWatchSearch: the preview holds its search index open for writing, so a save is searchable as soon as the
-// browsers are told of the rebuild, the index is updated in place (its folder is never copied and swapped, as it
-// would be beside a read-only server), and a save that changes most documents rebuilds the index without losing
-// the server's hold on it.
+// TestWatchSearch: the preview holds its search index open for writing and hands it the documents each save
+// changed, so a save is searchable as soon as the browsers are told of the rebuild, and the index is updated in
+// place (its folder is never copied and swapped), whether one document changed, several, or one was deleted.
 func TestWatchSearch(t *testing.T) {
 	src := newKB(t)
 	writeFile(t, filepath.Join(src, "incidents/gamma.md"), incidentMD("Gamma outage"))
 	// A long debounce, so that the two files saved together below make one rebuild.
-	s := startWatchServerWith(t, src, filepath.Join(t.TempDir(), "public"), generator.WatchOptions{Debounce: 400 * time.Millisecond})
+	s := startWatchServerWith(t, src, filepath.Join(t.TempDir(), "public"), 400*time.Millisecond)
 	st := s.events(t, http.DefaultClient)
 	st.waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
 	if got := s.searchURLs(t, "outage"); !slices.Equal(got, []string{"incidents/alpha/", "incidents/beta/", "incidents/gamma/"}) {
@@ -358,32 +366,22 @@ func TestWatchSearch(t *testing.T) {
 	}
 	folder := s.indexFolder(t)
 
-	// One of three documents changed: in place.
 	writeFile(t, filepath.Join(s.src, "incidents/alpha.md"), incidentWith("Alpha outage", "A quokka chewed the cable."))
 	st.waitState(t, "gen 2", func(rs reloadState) bool { return rs.Gen == 2 })
 	if got := s.searchURLs(t, "quokka"); !slices.Equal(got, []string{"incidents/alpha/"}) {
 		t.Errorf("search right after the save: %v", got)
 	}
-	if !os.SameFile(folder, s.indexFolder(t)) {
-		t.Error("the save replaced the index folder: the update did not go through the server's writable index")
-	}
 
-	// Two of three changed, more than half: search.Sync rebuilds the index, swapping it in under the server's handle.
 	writeFile(t, filepath.Join(s.src, "incidents/alpha.md"), incidentWith("Alpha outage", "A wombat dug under the rack."))
 	writeFile(t, filepath.Join(s.src, "incidents/beta.md"), incidentWith("Beta outage", "The wombat again."))
-	rs := st.waitState(t, "gen 3", func(rs reloadState) bool { return rs.Gen >= 3 })
+	st.waitState(t, "gen 3", func(rs reloadState) bool { return rs.Gen >= 3 })
 	if got := s.searchURLs(t, "wombat"); !slices.Equal(got, []string{"incidents/alpha/", "incidents/beta/"}) {
 		t.Errorf("search after changing two: %v", got)
 	}
 	if got := s.searchURLs(t, "quokka"); len(got) != 0 {
 		t.Errorf("the old text is still found: %v", got)
 	}
-	if rs.Gen == 3 && os.SameFile(folder, s.indexFolder(t)) {
-		t.Error("changing most documents did not rebuild the index")
-	}
-	folder = s.indexFolder(t)
 
-	// The server still holds the rebuilt index for writing: the next save goes in place again.
 	if err := os.Remove(filepath.Join(s.src, "incidents/beta.md")); err != nil {
 		t.Fatal(err)
 	}
@@ -392,33 +390,31 @@ func TestWatchSearch(t *testing.T) {
 		t.Errorf("search after deleting beta: %v", got)
 	}
 	if !os.SameFile(folder, s.indexFolder(t)) {
-		t.Error("the deletion replaced the index folder")
+		t.Error("a save replaced the index folder: the update did not go through the preview's writable index")
 	}
 	if s.stderr.String() != "" {
 		t.Errorf("stderr: %s", s.stderr.String())
 	}
 }
 
-// TestWatchIndexOpenElsewhere: when another process has the index open (a `serve --no-build` of the same folder,
-// here a reader in this one), the preview cannot hold it for writing; it says so, searches a read-only copy and
-// reopens it after every rebuild, and the other reader keeps working.
+// TestWatchIndexOpenElsewhere: another process with the index open read-only (a `serve --no-build` of the same
+// folder, here a reader in this one) does not stop the preview: its first build writes a fresh index and swaps it
+// in, and the other reader keeps its own until it reopens.
 func TestWatchIndexOpenElsewhere(t *testing.T) {
 	src := newKB(t)
 	out := filepath.Join(t.TempDir(), "public")
-	if _, err := generator.Build(generator.Options{Source: src, Out: out}); err != nil {
+	if _, err := build.Build(build.Options{Source: src, Out: out}); err != nil {
 		t.Fatal(err)
 	}
-	other, err := search.Open(generator.IndexDir(out))
+	paths, _ := build.PathsFor(out)
+	other, err := search.Open(paths.Index)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer other.Close()
-	s := startWatchServerWith(t, src, out, generator.WatchOptions{})
+	s := startWatchServerWith(t, src, out, 0)
 	st := s.events(t, http.DefaultClient)
 	st.waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
-	if !strings.Contains(s.stderr.String(), "open in another process") {
-		t.Errorf("stderr: %q", s.stderr.String())
-	}
 	writeFile(t, filepath.Join(s.src, "incidents/alpha.md"), incidentWith("Alpha outage", "A quokka chewed the cable."))
 	st.waitState(t, "gen 2", func(rs reloadState) bool { return rs.OK && rs.Gen == 2 })
 	if got := s.searchURLs(t, "quokka"); !slices.Equal(got, []string{"incidents/alpha/"}) {
@@ -429,66 +425,36 @@ func TestWatchIndexOpenElsewhere(t *testing.T) {
 	}
 }
 
-// TestInject pins the response rewriting: HTML gets the script before </body> and an exact Content-Length,
-// other types pass through untouched, HEAD has no body, and nothing is cached.
-func TestInject(t *testing.T) {
-	lr := newLiveReload()
-	lr.publish(reloadState{Gen: 7, OK: true})
-	site := http.NewServeMux()
-	site.HandleFunc("/page/", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Length", "40")
-		io.WriteString(w, "<html><BODY><p>hi</p></BODY></html>\n\n\n\n")
-	})
-	site.HandleFunc("/style.css", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/css")
-		io.WriteString(w, "body{}</body>")
-	})
-	h := lr.inject(site)
-
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/page/", nil))
-	want := `<html><BODY><p>hi</p><script src="/_secondstory/livereload.js" data-gen="7"></script></BODY></html>` + "\n\n\n\n"
-	if rec.Body.String() != want || rec.Header().Get("Content-Length") != fmt.Sprint(len(want)) {
-		t.Errorf("html: %q (Content-Length %s)", rec.Body.String(), rec.Header().Get("Content-Length"))
+// TestWatchSecondPreview: a second preview of the same site is refused at once, saying why.
+func TestWatchSecondPreview(t *testing.T) {
+	src := newKB(t)
+	out := filepath.Join(t.TempDir(), "public")
+	s := startWatchServerWith(t, src, out, 0)
+	s.events(t, http.DefaultClient).waitState(t, "gen 1", func(rs reloadState) bool { return rs.OK && rs.Gen == 1 })
+	var stdout, stderr syncBuffer
+	code := run([]string{"serve", "--watch", "--source", src, "--out", out, "--addr", "127.0.0.1:0"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "serve --watch previewing this site") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
-	if rec.Header().Get("Cache-Control") != "no-store" {
-		t.Error("html response may be cached")
-	}
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/style.css", nil))
-	if rec.Body.String() != "body{}</body>" {
-		t.Errorf("css rewritten: %q", rec.Body.String())
-	}
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("HEAD", "/page/", nil))
-	if rec.Body.Len() != 0 || rec.Code != 200 {
-		t.Errorf("HEAD: %d %q", rec.Code, rec.Body.String())
+	var bout, berr syncBuffer
+	if code := run([]string{"build", "--source", src, "--out", out}, &bout, &berr); code != exitUsage || !strings.Contains(berr.String(), "previewing this site") {
+		t.Errorf("a build during the preview: exit %d, %s", code, berr.String())
 	}
 }
 
-// TestStateOf: errors as positioned lines, moved pages as server paths, and the warnings of each page's file.
-func TestStateOf(t *testing.T) {
-	warn := generator.Diagnostic{Path: "incidents/a.md", Line: 3, Col: 1, Severity: generator.SeverityWarning, Rule: "blame", Message: "names a person"}
-	other := generator.Diagnostic{Path: "factors/x.md", Line: 1, Severity: generator.SeverityWarning, Rule: "r", Message: "m"}
-	site := &generator.Site{Incidents: []*generator.Postmortem{{Source: "incidents/a.md", Slug: "a"}, {Source: "incidents/b.md", Slug: "b"}}}
-	rb := &generator.Rebuild{Result: &generator.Result{Site: site, Diagnostics: generator.Diagnostics{other, warn}},
-		Moved: map[string]string{"incidents/old/": "incidents/b/"}}
-	got := stateOf(4, rb)
-	want := reloadState{Gen: 4, OK: true, Moved: map[string]string{"/incidents/old/": "/incidents/b/"},
-		Warnings: map[string][]string{"/incidents/a/": {warn.String()}}}
-	if !reflect.DeepEqual(got, want) {
-		t.Errorf("ok state:\n got %+v\nwant %+v", got, want)
+// TestMovedAndWarnings: moved pages as server paths, and the warnings of each page's file.
+func TestMovedAndWarnings(t *testing.T) {
+	warn := diag.Diagnostic{Path: "incidents/a.md", Line: 3, Col: 1, Severity: diag.Warning, Rule: "blame", Message: "names a person"}
+	other := diag.Diagnostic{Path: "factors/x.md", Line: 1, Severity: diag.Warning, Rule: "r", Message: "m"}
+	site := &graph.Site{Incidents: []*graph.Incident{{Postmortem: &postmortem.Postmortem{Source: "incidents/a.md", Slug: "a"}},
+		{Postmortem: &postmortem.Postmortem{Source: "incidents/b.md", Slug: "b"}}}}
+	res := &build.Result{Site: site, Diagnostics: diag.List{other, warn}, Moved: map[string]string{"incidents/old/": "incidents/b/"}}
+	moved, warnings := movedAndWarnings(res)
+	if want := map[string]string{"/incidents/old/": "/incidents/b/"}; !reflect.DeepEqual(moved, want) {
+		t.Errorf("moved %v, want %v", moved, want)
 	}
-
-	bad := generator.Diagnostic{Path: "incidents/a.md", Line: 2, Col: 11, Severity: generator.SeverityError, Rule: "schema", Message: "severity: unknown"}
-	rb = &generator.Rebuild{Err: &generator.ContentError{Diagnostics: generator.Diagnostics{bad, warn}}}
-	if got := stateOf(4, rb); got.OK || got.Gen != 4 || !slices.Equal(got.Errors, []string{bad.String()}) {
-		t.Errorf("failed state %+v", got)
-	}
-	rb = &generator.Rebuild{Err: errors.New("cannot replace public: permission denied")}
-	if got := stateOf(4, rb); got.OK || !slices.Equal(got.Errors, []string{"cannot replace public: permission denied"}) {
-		t.Errorf("environment failure state %+v", got)
+	if want := map[string][]string{"/incidents/a/": {warn.String()}}; !reflect.DeepEqual(warnings, want) {
+		t.Errorf("warnings %v, want %v", warnings, want)
 	}
 }
 
@@ -583,8 +549,6 @@ func pollBrowser(t *testing.T, ctx context.Context, expr, want string) {
 //
 // SECONDSTORY_BENCH_10K=1 adds the 10,000-postmortem corpus (select it alone with -bench 'WatchReload/n=10000').
 func BenchmarkWatchReload(b *testing.B) {
-	// As main sets it for the command.
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(defaultMemoryLimit))
 	sizes := []int{1000}
 	if os.Getenv("SECONDSTORY_BENCH_10K") != "" {
 		sizes = append(sizes, 10000)
@@ -705,53 +669,4 @@ func firstIncident(b *testing.B, src string) string {
 		b.Fatal("corpus has no incidents")
 	}
 	return found
-}
-
-// The preview collects in a pause only when enough garbage is there.
-func TestCollectIfWorthIt(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(-1)) // only the collections this test asks for
-	goruntime.GC()
-	if collectIfWorthIt(64 << 20) {
-		t.Error("collected right after a collection")
-	}
-	garbage := make([][]byte, 0, 200)
-	for range 200 {
-		garbage = append(garbage, make([]byte, 1<<20))
-	}
-	sink = garbage
-	sink = nil
-	n := numGC()
-	if !collectIfWorthIt(64<<20) || numGC() == n {
-		t.Error("200 MB of garbage were not collected")
-	}
-}
-
-var sink [][]byte
-
-func numGC() uint32 {
-	var ms goruntime.MemStats
-	goruntime.ReadMemStats(&ms)
-	return ms.NumGC
-}
-
-// While the preview's first build runs, the heap limit follows the live heap it keeps, so that a large library's
-// model never sits at the limit of a one-off build (where the collector would run without pause).
-func TestFollowMemory(t *testing.T) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		t.Skip("GOMEMLIMIT set: the preview leaves the limit alone")
-	}
-	defer debug.SetMemoryLimit(debug.SetMemoryLimit(defaultMemoryLimit))
-	stop := followMemory()
-	defer stop()
-	live := make([]byte, 300<<20) // never written: address space, not memory
-	goruntime.GC()
-	want := int64(len(live)) + int64(len(live))/2 + previewHeadroom
-	deadline := time.Now().Add(10 * time.Second)
-	for debug.SetMemoryLimit(-1) < want && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if got := debug.SetMemoryLimit(-1); got < want {
-		t.Errorf("limit %d MB with %d MB live, want at least %d MB", got>>20, len(live)>>20, want>>20)
-	}
-	goruntime.KeepAlive(live)
 }

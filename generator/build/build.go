@@ -24,12 +24,15 @@ import (
 
 // Options configure a build.
 type Options struct {
-	Source  string // the knowledge base folder
-	Out     string // the output folder
-	Drafts  bool   // build postmortems with status draft (a preview always does)
-	BaseURL string // overrides the config's base_url
-	Now     time.Time
-	Force   bool // build even when the inputs' fingerprint says the site is up to date
+	Source string // the knowledge base folder
+	Out    string // the output folder
+	Drafts bool   // build postmortems with status draft (a preview always does)
+	// OnlyPublished makes Check leave drafts out, as a build does; by default it checks them, authors' work in
+	// progress.
+	OnlyPublished bool
+	BaseURL       string // overrides the config's base_url
+	Now           time.Time
+	Force         bool // build even when the inputs' fingerprint says the site is up to date
 
 	// Preview is serve --watch: drafts are built, with a banner unless NoDraftBanner.
 	Preview       bool

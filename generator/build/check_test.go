@@ -73,7 +73,7 @@ func TestLintPositions(t *testing.T) {
 	_, res := buildFixture(t, dir, build.Options{})
 	got := lintDiags(res.Diagnostics)
 	want := []string{
-		`incidents/x.md:4:23: warning: blameless/counterfactual: "should have been"`,
+		`incidents/x.md:4:23: warning: blameless/counterfactual: "should have been done"`,
 		`incidents/x.md:4:52: warning: blameless/minimiser: "obviously"`,
 		`incidents/x.md:4:64: warning: blameless/blame: "human error"`,
 		`incidents/x.md:9:11: warning: blameless/named-subject: "Lee forgot to"`,

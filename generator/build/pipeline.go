@@ -54,7 +54,7 @@ func (s *Session) Build() (*Result, error) {
 		res.Checked++
 	}
 	s.root = inv.Root
-	drafts := opts.Drafts || opts.Preview || s.check
+	drafts := opts.Drafts || opts.Preview || s.check && !opts.OnlyPublished
 
 	var fingerprint uint64
 	if !s.check && !s.keep {

@@ -88,7 +88,7 @@ func New(opts Options) (string, error) {
 	// A postmortem of that slug elsewhere (a year folder) would make two pages one URL.
 	inv, _ := source.Scan(opts.Source, source.Options{})
 	for _, other := range inv.Postmortems {
-		if postmortem.Slugify(strings.TrimSuffix(path.Base(other), path.Ext(other))) == base {
+		if other != rel && postmortem.Slugify(strings.TrimSuffix(path.Base(other), path.Ext(other))) == base {
 			return "", diag.Env("%s already uses the slug %q; it was not overwritten (choose another title or date)", filepath.Join(opts.Source, other), base)
 		}
 	}

@@ -25,8 +25,6 @@ type Options struct {
 	Preview *LiveReload // the live preview's event stream; nil for a plain server
 	// Hosts are host names accepted besides the loopback ones when the server listens on a loopback address.
 	Hosts []string
-	// MaxConns bounds the open connections (default 256).
-	MaxConns int
 }
 
 // New returns the server's HTTP handler, for ln's address (which decides the Host rule).
@@ -48,25 +46,45 @@ func New(opts Options, addr net.Addr) http.Handler {
 	return h
 }
 
+// Limits bound what one client can hold; the zero value means the defaults.
+type Limits struct {
+	MaxConns                      int           // open connections (256)
+	ReadHeader, Read, Write, Idle time.Duration // 5 s, 10 s, 30 s, 60 s
+}
+
+func (l Limits) or() Limits {
+	def := func(v *time.Duration, d time.Duration) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	if l.MaxConns <= 0 {
+		l.MaxConns = 256
+	}
+	def(&l.ReadHeader, 5*time.Second)
+	def(&l.Read, 10*time.Second)
+	def(&l.Write, 30*time.Second) // event streams extend their own deadline per message
+	def(&l.Idle, 60*time.Second)
+	return l
+}
+
 // Serve serves h on ln with timeouts that keep slow or stalled clients from holding the server's resources, until
 // stop is closed; it then shuts down, giving open requests a moment to finish.
-func Serve(ln net.Listener, h http.Handler, maxConns int, stop <-chan struct{}, onShutdown func()) error {
-	if maxConns <= 0 {
-		maxConns = 256
-	}
+func Serve(ln net.Listener, h http.Handler, limits Limits, stop <-chan struct{}, onShutdown func()) error {
+	l := limits.or()
 	srv := &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      30 * time.Second, // event streams extend their own deadline per message
-		IdleTimeout:       60 * time.Second,
+		ReadHeaderTimeout: l.ReadHeader,
+		ReadTimeout:       l.Read,
+		WriteTimeout:      l.Write,
+		IdleTimeout:       l.Idle,
 		MaxHeaderBytes:    64 << 10,
 	}
 	if onShutdown != nil {
 		srv.RegisterOnShutdown(onShutdown)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(limitListener(ln, maxConns)) }()
+	go func() { errc <- srv.Serve(limitListener(ln, l.MaxConns)) }()
 	select {
 	case err := <-errc:
 		return err
@@ -99,7 +117,8 @@ func hostCheck(h http.Handler, extra []string) http.Handler {
 			host = h
 		}
 		host = strings.ToLower(strings.Trim(host, "[]"))
-		if !allowed[host] && !strings.HasSuffix(host, ".localhost") && !strings.HasPrefix(host, "127.") {
+		ip := net.ParseIP(host)
+		if !allowed[host] && !strings.HasSuffix(host, ".localhost") && (ip == nil || !ip.IsLoopback()) {
 			http.Error(w, "host not allowed: this server answers loopback names only (serve --allow-host adds one)", http.StatusMisdirectedRequest)
 			return
 		}
