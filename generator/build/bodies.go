@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/secondstory/secondstory/generator/config"
 	"github.com/secondstory/secondstory/generator/diag"
@@ -71,15 +73,27 @@ func lintPostmortem(p *postmortem.Postmortem, doc ast.Node, src []byte, disable 
 	return out
 }
 
-// people are the names a named-subject finding looks for: the authors and the timeline's actors.
+// people are the names a named-subject finding looks for: the authors, and the timeline's actors that are written
+// as names. Actors are often systems or teams ("SMS vendor", "notifications"): one with a word in lower case is
+// not taken for a person, or "the vendor's errors" would read as blaming someone.
 func people(p *postmortem.Postmortem) []string {
 	out := slices.Clone(p.Authors)
 	for _, te := range p.Timeline {
-		if te.Actor != "" && !slices.Contains(out, te.Actor) {
+		if te.Actor != "" && !slices.Contains(out, te.Actor) && writtenAsName(te.Actor) {
 			out = append(out, te.Actor)
 		}
 	}
 	return out
+}
+
+// writtenAsName reports whether every word of s starts with a capital letter.
+func writtenAsName(s string) bool {
+	for _, w := range strings.Fields(s) {
+		if r, _ := utf8.DecodeRuneInString(w); !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // lintOptions returns the rule ids of the config's lint.disable, accepting them as printed ("blameless/blame").

@@ -255,7 +255,10 @@ knew.`,
 			{text: "{didn't|did not|failed to} pay attention"},
 			{text: "{asleep at the wheel|dropped the ball|lost focus|lost concentration|brain fart}", subject: subjPersonal},
 			{text: "{fat-fingered|fat-finger|fat finger|fat fingered}", subject: subjPersonal, message: msgAccident, advice: advAccident},
-			{text: "{by accident|by mistake|accidentally|inadvertently|mistakenly|unintentionally}", subject: subjPersonal, message: msgAccident, advice: advAccident},
+			// Not when the phrase ends a gerund subject: "promoting one by accident was a real danger" names a risk
+			// the design guarded against, not a slip someone made.
+			{text: "{by accident|by mistake|accidentally|inadvertently|mistakenly|unintentionally}", subject: subjPersonal, message: msgAccident, advice: advAccident,
+				notAfter: []string{"was", "is", "would", "could", "remains", "remained", "seemed", "seems", "felt", "posed", "poses"}},
 			{text: "{ignored|ignore|ignores|ignoring|disregarded|overlooked|missed|dismissed}", cond: condIgnore, subject: subjPersonal, message: msgIgnore, advice: advIgnore},
 		},
 	},
