@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -95,6 +97,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 func preview(ctx context.Context, ln net.Listener, f serveFlags, stdout, stderr io.Writer) int {
 	opts := f.options(nil)
 	opts.NoDraftBanner = f.noDraftBanner
+	// The preview keeps the whole model between saves: a one-off build's heap limit (main) would have the collector
+	// mark it over and over. The collector's own pacing (GOGC) governs instead.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(math.MaxInt64)
+	}
 	log := stdout
 	if f.quiet {
 		log = io.Discard
@@ -160,13 +167,17 @@ func (p *previewer) batch(b watch.Batch) {
 		fmt.Fprintf(p.stdout, "%s the source folder is gone (moved or deleted); serving the last site until it is back\n", time.Now().Format("15:04:05"))
 		return
 	}
-	p.rebuild(b.Changed, false)
+	changed := b.Changed
+	if b.All {
+		changed = nil // anything may have changed: look at every file
+	}
+	p.rebuild(changed, false)
 }
 
 // rebuild runs one build, publishes its state and prints it; at start, an environment error ends the preview.
 func (p *previewer) rebuild(changed []string, initial bool) int {
 	t0 := time.Now()
-	res, err := p.sess.Build()
+	res, err := p.sess.Build(changed...)
 	took := time.Since(t0).Round(time.Millisecond)
 	what := "initial build"
 	if !initial {

@@ -90,17 +90,24 @@ type Session struct {
 	paths  output.Paths
 	unlock func()
 
-	root    string // the source folder, symbolic links resolved
-	files   incremental.Files
-	assets  incremental.Derived[uint64]          // static files' and assets' checksums, by source path and stat
-	lines   incremental.Derived[[]byte]          // incidents.json lines, by source
-	docs    incremental.Derived[search.Document] // search documents, by source
-	graph   incremental.Derived[*graph.Site]
-	pages   map[string]incremental.Page  // output state: each page's key
-	sums    map[string]uint64            // output state: what the last build wrote
-	indexed map[string]search.Document   // what the index holds, by ID
-	index   atomic.Pointer[search.Index] // read by the server while builds run
-	last    *graph.Site
+	root        string            // the source folder, symbolic links resolved
+	inv         *source.Inventory // a session's last scan, kept while change sets name only files it knows
+	scanDiags   diag.List
+	scanConfig  []byte
+	files       incremental.Files
+	assets      incremental.Derived[uint64]          // static files' and assets' checksums, by source path and stat
+	lines       incremental.Derived[[]byte]          // incidents.json lines, by source
+	docs        incremental.Derived[search.Document] // search documents, by source
+	graph       incremental.Derived[*graph.Site]
+	frags       incremental.Fragments        // list rows, with what each read
+	pages       incremental.Pages            // output state: what each page read
+	vers        incremental.Versions         // the versions of what pages can read, at the last build
+	stalePages  map[string]bool              // this build: the pages that read something that changed
+	graphReused bool                         // this build's graph is the last one's, rebound
+	sums        map[string]uint64            // output state: what the last build wrote
+	indexed     map[string]search.Document   // what the index holds, by ID
+	index       atomic.Pointer[search.Index] // read by the server while builds run
+	last        *graph.Site
 }
 
 // NewSession starts the builds of a long-running process. It takes the site's lock for its lifetime: another

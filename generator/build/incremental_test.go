@@ -126,6 +126,17 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	// A second session is told, as the preview's watcher tells it, which paths changed: it looks at those only.
+	hopts := opts
+	hopts.Out = filepath.Join(mem, "hinted")
+	h, err := build.NewSession(hopts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if _, err := h.Build(); err != nil {
+		t.Fatal(err)
+	}
 	first, err := s.Build()
 	if err != nil {
 		t.Fatal(err)
@@ -293,9 +304,12 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 	}
 
 	for i, e := range edits {
+		srcBefore := sitetest.Tree(t, src)
 		if e.do != nil {
 			e.do(t, src)
 		}
+		changed := sitetest.Changed(sitetest.Tree(t, src), srcBefore)
+		hres, herr := h.Build(changed...)
 		var before map[string][]byte
 		if e.fails {
 			before = sitetest.Tree(t, out)
@@ -326,6 +340,13 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 				t.Errorf("diagnostics\n%s\nwant (a clean build's)\n%s", lines(res.Diagnostics), lines(want.Diagnostics))
 			}
 			sitetest.SameTree(t, out, clean)
+			if herr != nil {
+				t.Fatalf("hinted session (told %v): %v", changed, herr)
+			}
+			if !slices.Equal(hres.Diagnostics, want.Diagnostics) {
+				t.Errorf("hinted session (told %v): diagnostics\n%s\nwant\n%s", changed, lines(hres.Diagnostics), lines(want.Diagnostics))
+			}
+			sitetest.SameTree(t, hopts.Out, clean)
 			if res.Files != want.Files {
 				t.Errorf("session counts %d files, a clean build %d", res.Files, want.Files)
 			}

@@ -13,6 +13,9 @@ import (
 // file was renamed (a file gone and one added with the same title, or exactly one of each), so a browser showing
 // the old page can follow it.
 func movedPages(old, new *graph.Site) map[string]string {
+	if sameURLs(old, new) {
+		return nil // the usual save: no file renamed, added or removed, no slug changed
+	}
 	before := map[string]*graph.Incident{}
 	for _, p := range old.Incidents {
 		before[p.Source] = p
@@ -84,4 +87,16 @@ func programID() string {
 		}
 	}
 	return strconv.FormatUint(k.Sum(), 16)
+}
+
+func sameURLs(old, new *graph.Site) bool {
+	if len(old.Incidents) != len(new.Incidents) {
+		return false
+	}
+	for i, p := range old.Incidents {
+		if q := new.Incidents[i]; p.Source != q.Source || p.Slug != q.Slug {
+			return false
+		}
+	}
+	return true
 }

@@ -21,8 +21,10 @@ import (
 )
 
 // Build runs the pipeline. On content errors it returns a *diag.ContentError with all of them (the causes first)
-// and writes nothing; the previous site stays as it was.
-func (s *Session) Build() (*Result, error) {
+// and writes nothing; the previous site stays as it was. A session's caller may name the paths that changed since
+// its last build (relative to the source folder, as the watcher reports them): then only those are looked at again,
+// and the folder is scanned again only when a file appeared or went away. Without names, every file is looked at.
+func (s *Session) Build(changed ...string) (*Result, error) {
 	start := time.Now()
 	opts := s.opts
 	if opts.Now.IsZero() {
@@ -46,7 +48,16 @@ func (s *Session) Build() (*Result, error) {
 	} else if p, err := PathsFor("public"); err == nil {
 		exclude = append(exclude, p.Out, p.Index) // what a build with the default --out would leave out
 	}
-	inv, scanDiags := source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
+	var only map[string]bool // the files to look at again; nil: all of them
+	inv, scanDiags := s.inv, s.scanDiags
+	if inv == nil || !s.keep || !s.known(changed, cfg.Data) {
+		inv, scanDiags = source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
+	} else {
+		only = map[string]bool{}
+		for _, c := range changed {
+			only[c] = true
+		}
+	}
 	diags = append(diags, scanDiags...)
 	res.Skipped = inv.Skipped
 	res.Checked = len(inv.Postmortems) + len(inv.Factors)
@@ -54,6 +65,9 @@ func (s *Session) Build() (*Result, error) {
 		res.Checked++
 	}
 	s.root = inv.Root
+	if s.keep {
+		s.inv, s.scanDiags, s.scanConfig = inv, scanDiags, cfg.Data
+	}
 	drafts := opts.Drafts || opts.Preview || s.check && !opts.OnlyPublished
 
 	var fingerprint uint64
@@ -71,10 +85,11 @@ func (s *Session) Build() (*Result, error) {
 	}
 
 	// PARSE: decode every postmortem (the unchanged from the memo) and the factor catalogue.
+	template := kbTemplate(inv)
 	var cfgKey incremental.Key
-	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check))
+	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check)).Str(template)
 	s.files.Begin(cfgKey.Sum())
-	entries := s.load(inv, cfg, &diags)
+	entries := s.load(inv, cfg, newShellChecks(cfg, template), only, &diags)
 	catalogue := s.loadFactors(inv, &diags)
 	var all []*postmortem.Postmortem
 	for _, e := range entries {
@@ -111,7 +126,9 @@ func (s *Session) Build() (*Result, error) {
 		incidents[i] = &graph.Incident{Postmortem: e.P, Body: e.Body}
 	}
 	described := renderFactors(md, r, catalogue, &diags)
-	diags = append(diags, shellWarnings(cfg, listed, kbTemplate(inv))...)
+	for _, e := range listed {
+		diags = append(diags, e.Shell...)
+	}
 	st.done("markdown+lint", len(listed), "bodies")
 
 	// GRAPH, reused when nothing it reads changed.
@@ -223,13 +240,17 @@ func themeFolder(src string, cfg *config.Config, diags *diag.List) string {
 
 // load reads and decodes the postmortems, in parallel. A file whose stat is that of the memo's entry is not read;
 // a file whose bytes are the entry's is not decoded.
-func (s *Session) load(inv *source.Inventory, cfg *config.Config, diags *diag.List) []*incremental.File {
+func (s *Session) load(inv *source.Inventory, cfg *config.Config, shell *shellChecks, only map[string]bool, diags *diag.List) []*incremental.File {
 	out := make([]*incremental.File, len(inv.Postmortems))
 	readDiags := make([]diag.List, len(inv.Postmortems))
 	max := cfg.MaxFileBytes()
 	parallel(len(inv.Postmortems), func(i int) {
 		rel := inv.Postmortems[i]
 		old := s.files.Get(rel)
+		if old != nil && only != nil && !only[rel] {
+			out[i] = old // not among the changed paths
+			return
+		}
 		stat := source.StatOf(inv.Root, rel)
 		if old != nil && stat != (source.Stat{}) && old.Stat == stat {
 			out[i] = old
@@ -255,7 +276,7 @@ func (s *Session) load(inv *source.Inventory, cfg *config.Config, diags *diag.Li
 			return
 		}
 		p, d, ok := postmortem.Decode(rel, data, cfg)
-		out[i] = &incremental.File{Stat: stat, Sum: sum, P: p, Diags: d, OK: ok, Front: incremental.FrontVersion(p)}
+		out[i] = &incremental.File{Stat: stat, Sum: sum, P: p, Diags: d, OK: ok, Front: incremental.FrontVersion(p), Shell: shell.warnings(p)}
 	})
 	var entries []*incremental.File
 	present := map[string]bool{}
@@ -348,8 +369,10 @@ func (s *Session) buildGraph(cfg *config.Config, incidents []*graph.Incident, ca
 	if last, ok := s.graph.Get("graph", k.Sum()); ok {
 		site := graph.Rebind(last, incidents)
 		s.graph.Put("graph", k.Sum(), site)
+		s.graphReused = true
 		return site
 	}
+	s.graphReused = false
 	site := graph.Build(cfg, incidents, catalogue, r)
 	s.graph.Put("graph", k.Sum(), site)
 	return site
@@ -410,4 +433,22 @@ func fingerprintOf(opts Options, drafts bool, cfg *config.Config, inv *source.In
 		})
 	}
 	return k.Sum()
+}
+
+// known reports whether a session's change set names only files its last scan knew and that still exist, with the
+// same configuration: then the inventory stands, and only those files need looking at.
+func (s *Session) known(changed []string, cfgData []byte) bool {
+	if len(changed) == 0 || !bytes.Equal(cfgData, s.scanConfig) {
+		return false
+	}
+	for _, c := range changed {
+		if filepath.IsAbs(c) {
+			continue // outside the source: a theme, loaded every build
+		}
+		st, err := os.Stat(filepath.Join(s.inv.Root, filepath.FromSlash(c)))
+		if err != nil || st.IsDir() || !s.inv.Has(c) {
+			return false
+		}
+	}
+	return true
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/secondstory/secondstory/generator/config"
 	"github.com/secondstory/secondstory/generator/diag"
-	"github.com/secondstory/secondstory/generator/incremental"
 	"github.com/secondstory/secondstory/generator/postmortem"
 	"github.com/secondstory/secondstory/generator/source"
 )
@@ -22,45 +21,55 @@ var ShellRules = []struct{ ID, Summary string }{
 	{"no-action-items", "a published postmortem has no action items"},
 }
 
-// shellWarnings warns about published postmortems that are still shells: what the template asks for was not
-// written.
-func shellWarnings(cfg *config.Config, listed []*incremental.File, kbTemplate string) diag.List {
-	var out diag.List
-	off := map[string]bool{}
+// shellChecks are the shell rules a knowledge base left on, and the prompts of its templates.
+type shellChecks struct {
+	off     map[string]bool
+	prompts map[string]bool
+}
+
+func newShellChecks(cfg *config.Config, kbTemplate string) *shellChecks {
+	sc := &shellChecks{off: map[string]bool{}, prompts: map[string]bool{}}
 	for _, id := range cfg.Check.Disable {
-		off[strings.TrimPrefix(strings.ToLower(strings.TrimSpace(id)), "check/")] = true
+		sc.off[strings.TrimPrefix(strings.ToLower(strings.TrimSpace(id)), "check/")] = true
 	}
-	prompts := postmortem.Prompts(postmortem.DefaultTemplate)
-	if kbTemplate != "" {
-		prompts = append(prompts, postmortem.Prompts(kbTemplate)...)
+	for _, p := range append(postmortem.Prompts(postmortem.DefaultTemplate), postmortem.Prompts(kbTemplate)...) {
+		sc.prompts[p] = true
 	}
-	warn := func(p *postmortem.Postmortem, line int, id, msg string) {
-		if !off[id] {
+	return sc
+}
+
+// warnings warns about a published postmortem that is still a shell: what the template asks for was not written.
+// It depends on the file alone (and the checks), so a session computes it when the file is decoded.
+func (sc *shellChecks) warnings(p *postmortem.Postmortem) diag.List {
+	var out diag.List
+	warn := func(line int, id, msg string) {
+		if !sc.off[id] {
 			out.Warnf(p.Source, line, 0, "check/"+id, "%s", msg)
 		}
 	}
-	for _, e := range listed {
-		p := e.P
+	{
 		if p.Status != postmortem.StatusPublished {
-			continue
+			return nil
 		}
 		if strings.TrimSpace(p.Summary) == "" {
-			warn(p, 1, "empty-summary", "no summary: lists and search results show one or two sentences of it")
+			warn(1, "empty-summary", "no summary: lists and search results show one or two sentences of it")
 		}
-		for i, l := range bytes.Split(p.Markdown, []byte("\n")) {
-			if slices.Contains(prompts, strings.TrimSpace(string(l))) {
-				warn(p, p.BodyLine+i, "template-prompts", "a prompt of the template is still here: replace it with what happened")
+		if !sc.off["template-prompts"] {
+			for i, l := range bytes.Split(p.Markdown, []byte("\n")) {
+				if t := bytes.TrimSpace(l); len(t) > 2 && (t[0] == '_' || t[0] == '*') && sc.prompts[string(t)] {
+					warn(p.BodyLine+i, "template-prompts", "a prompt of the template is still here: replace it with what happened")
+				}
 			}
 		}
 		timed := slices.ContainsFunc(p.Timeline, func(t postmortem.TimelineEntry) bool { return t.HasAt })
 		if p.StartedAt.IsZero() && p.DetectedAt.IsZero() && p.ResolvedAt.IsZero() && !timed {
-			warn(p, 1, "no-timestamps", "no timestamps: set started_at, detected_at and resolved_at, or times in the timeline")
+			warn(1, "no-timestamps", "no timestamps: set started_at, detected_at and resolved_at, or times in the timeline")
 		}
 		if len(p.Factors) == 0 {
-			warn(p, 1, "no-factors", "no contributing factors: name the conditions that made this possible")
+			warn(1, "no-factors", "no contributing factors: name the conditions that made this possible")
 		}
 		if len(p.ActionItems) == 0 {
-			warn(p, 1, "no-action-items", "no action items: list the follow-ups, each with an owner")
+			warn(1, "no-action-items", "no action items: list the follow-ups, each with an owner")
 		}
 	}
 	return out

@@ -48,10 +48,16 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source
 		w, err = output.InPlace(s.paths, s.sums)
 	} else {
 		w, err = output.Fresh(s.paths)
-		s.pages = nil
+		s.forgetOutput()
 	}
 	if err != nil {
 		return err
+	}
+	if s.keep {
+		s.changes(site, theme)
+		s.frags.Begin(s.vers)
+	} else {
+		s.frags.Begin(nil)
 	}
 	docs := s.documents(site)
 	indexed := make(chan error, 1)
@@ -68,10 +74,12 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source
 	st.done("search index", len(docs), "documents")
 	if err != nil {
 		w.Abort()
+		s.forgetOutput()
 		return err
 	}
 	if err := w.Commit(s.keep); err != nil {
 		w.Abort()
+		s.forgetOutput()
 		return err
 	}
 	st.done("commit")
@@ -137,41 +145,29 @@ func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []rend
 	return files, nil
 }
 
-// renderPages renders every page on every core; a session keeps a page whose recorded inputs did not change.
+// renderPages renders every page on every core; a session renders only the pages that read something that
+// changed since its last build (and pages it has not rendered yet), and keeps the others as they are on disk.
 func (s *Session) renderPages(res *Result, w *output.Writer, theme *render.Theme, site *graph.Site, jobs []render.Job) error {
-	var versions *incremental.Versions
-	if s.keep {
-		versions = incremental.NewVersions(site, s.version(true), s.version(false), configKey(site.Config, s.opts), themeVersion(theme.FS))
-		if s.pages == nil {
-			s.pages = map[string]incremental.Page{}
-		}
-	}
 	preview := s.opts.Preview && !s.opts.NoDraftBanner
 	var mu sync.Mutex
 	var firstErr error
-	seen := make(map[string]bool, len(jobs))
 	rendered := 0
+	keep := make([]bool, len(jobs)) // decided before the workers start: they change s.pages
+	for i, j := range jobs {
+		keep[i] = s.keep && !s.stale(j.File())
+	}
 	parallel(len(jobs), func(i int) {
 		j := jobs[i]
 		name := j.File()
-		if versions != nil {
-			mu.Lock()
-			old, ok := s.pages[name]
-			mu.Unlock()
-			if ok && old.Key != 0 && versions.Check(old.IDs) == old.Key && w.Keep(name) {
-				mu.Lock()
-				seen[name] = true
-				mu.Unlock()
-				return
-			}
+		if keep[i] && w.Keep(name) {
+			return
 		}
-		b, reads, err := theme.Render(site, j, preview)
+		b, reads, err := theme.Render(site, j, preview, &s.frags)
 		if err == nil {
 			err = w.Write(name, b, incremental.Sum(b))
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		seen[name] = true
 		rendered++
 		if err != nil {
 			if firstErr == nil {
@@ -179,18 +175,77 @@ func (s *Session) renderPages(res *Result, w *output.Writer, theme *render.Theme
 			}
 			return
 		}
-		if versions != nil {
-			ids, key := versions.Key(j.Layout, reads)
-			s.pages[name] = incremental.Page{IDs: ids, Key: key}
+		if s.keep {
+			s.pages.Record(name, incremental.IDs(reads))
 		}
 	})
-	for name := range s.pages {
-		if !seen[name] {
-			delete(s.pages, name)
+	if s.keep {
+		current := make(map[string]bool, len(jobs))
+		for _, j := range jobs {
+			current[j.File()] = true
+		}
+		for _, name := range s.pages.Names() {
+			if !current[name] && !machineFiles[name] {
+				s.pages.Forget(name)
+			}
 		}
 	}
 	res.Written = rendered
 	return firstErr
+}
+
+// changes works out, in a session, what changed since its last build: the versions of everything a page can
+// read, compared with the last build's. Pages that read none of it are kept.
+func (s *Session) changes(site *graph.Site, theme *render.Theme) {
+	vers := incremental.NewVersions(site, s.version(true), s.version(false), configKey(site.Config, s.opts),
+		themeVersion(theme.FS), s.vers, s.graphReused)
+	s.stalePages = nil
+	if s.vers != nil {
+		s.stalePages = s.pages.Stale(vers.Changed(s.vers))
+	} else {
+		s.pages.Reset()
+	}
+	s.vers = vers
+}
+
+// stale reports whether a session must write a page or file again: it read something that changed, or no build
+// of the session wrote it.
+func (s *Session) stale(name string) bool {
+	return s.stalePages[name] || !s.pages.Known(name)
+}
+
+// machineFiles are the site's files that are not pages, and what each is made from: the session keeps one
+// while none of that changed.
+var machineFiles = map[string]bool{"feed.xml": true, "sitemap.xml": true, "incidents.json": true, "search-index.json": true}
+
+func machineReads(name string, site *graph.Site) *render.Reads {
+	r := render.NewReads()
+	r.Site = render.Config | render.ListIncidents
+	switch name {
+	case "feed.xml":
+		for i, in := range site.Incidents {
+			if i == feedLength {
+				break
+			}
+			r.Incidents[in.Source] = render.Front
+		}
+	case "sitemap.xml":
+		r.Site |= render.AllFront | render.ListFactors | render.ListTags | render.ListServices | render.ListSeverities | render.ListYears
+	case "incidents.json":
+		r.Site |= render.AllFront | render.AllLinks
+	case "search-index.json":
+		r.Site |= render.AllFront | render.AllLinks | render.AllTerms
+	}
+	return r
+}
+
+const feedLength = 50
+
+// forgetOutput drops the session's output state: the next build writes a fresh site. After a failed write, what is
+// on disk is the last committed site, which the state no longer describes.
+func (s *Session) forgetOutput() {
+	s.sums, s.vers, s.stalePages = nil, nil, nil
+	s.pages.Reset()
 }
 
 // version returns an incident's Front or Body version, from its file's memo entry.
@@ -229,7 +284,10 @@ func themeVersion(theme fs.FS) uint64 {
 // writeFiles writes the feed, the sitemap, incidents.json, search-index.json and the assets.
 func (s *Session) writeFiles(w *output.Writer, site *graph.Site, jobs []render.Job, docs []searchDoc, files map[string]file, cfg *config.Config) error {
 	lines := make([][]byte, len(site.Incidents))
-	parallel(len(site.Incidents), func(i int) {
+	if s.keep && !s.stale("incidents.json") {
+		lines = nil // kept: not made
+	}
+	parallel(len(lines), func(i int) {
 		in := site.Incidents[i]
 		var k incremental.Key
 		key := k.U64(s.version(true)(in)).Str(cfg.BaseURL).Sum()
@@ -242,19 +300,25 @@ func (s *Session) writeFiles(w *output.Writer, site *graph.Site, jobs []render.J
 			s.lines.Put(in.Source, key, lines[i])
 		}
 	})
-	client, err := clientIndex(docs)
-	if err != nil {
-		return diag.Env("search: %v", err)
+	makers := map[string]func() ([]byte, error){
+		"feed.xml":          func() ([]byte, error) { return render.Feed(site, feedLength), nil },
+		"sitemap.xml":       func() ([]byte, error) { return render.Sitemap(site, jobs), nil },
+		"incidents.json":    func() ([]byte, error) { return render.IncidentsJSON(lines), nil },
+		"search-index.json": func() ([]byte, error) { return clientIndex(docs) },
 	}
-	machine := map[string][]byte{
-		"feed.xml":          render.Feed(site, 50),
-		"sitemap.xml":       render.Sitemap(site, jobs),
-		"incidents.json":    render.IncidentsJSON(lines),
-		"search-index.json": client,
-	}
-	for name, data := range machine {
+	for name, build := range makers {
+		if s.keep && !s.stale(name) && w.Keep(name) {
+			continue
+		}
+		data, err := build()
+		if err != nil {
+			return diag.Env("%s: %v", name, err)
+		}
 		if err := w.Write(name, data, incremental.Sum(data)); err != nil {
 			return err
+		}
+		if s.keep {
+			s.pages.Record(name, incremental.IDs(machineReads(name, site)))
 		}
 	}
 	names := make([]string, 0, len(files))

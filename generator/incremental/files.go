@@ -17,6 +17,7 @@ type File struct {
 	Diags diag.List // of decoding
 	OK    bool      // decoded without errors
 	Front uint64    // FrontVersion(P)
+	Shell diag.List // the shell warnings of a published postmortem (build/shell.go)
 
 	Body        *markdown.Body // nil until rendered
 	BodyDiags   diag.List      // of rendering and the lint

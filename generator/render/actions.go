@@ -22,6 +22,7 @@ type ActionRow struct {
 	teams       []string
 	date        time.Time
 	slug        string
+	slugSource  string // the incident's source file: names the row in the fragment cache
 }
 
 // Unfinished reports whether the item still needs work.
@@ -138,7 +139,7 @@ func actionsData(p *Page) any {
 		}
 		for i, a := range in.ActionItems {
 			r := &ActionRow{ActionItem: a, Incident: Incident{in, s.r}, OwnerKey: ownerKey(a.Owner), TicketURL: ticketURL(cfg.TicketURL, a.Ticket),
-				index: i, teams: slugs, date: in.Date, slug: in.Slug}
+				index: i, teams: slugs, date: in.Date, slug: in.Slug, slugSource: in.Source}
 			r.TeamKeys = "|" + nobody + "|"
 			if len(slugs) > 0 {
 				r.TeamKeys = "|" + strings.Join(slugs, "|") + "|"

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"fmt"
+	"html/template"
 	"net/url"
 	"strings"
 
@@ -26,6 +28,53 @@ type Page struct {
 	Data     any  // page-specific extras
 	Preview  bool // served by serve --watch: drafts carry a banner
 	r        *Reads
+	set      *template.Template
+	frags    Fragments
+}
+
+// Row renders the "incident-row" partial for an incident (with P, Root and Compact), through the fragment cache:
+// lists of thousands of incidents repeat the same rows on many pages and across builds.
+func (p *Page) Row(in Incident, compact bool) (template.HTML, error) {
+	return p.fragment(fmt.Sprintf("row|%s|%t|%s", p.Root, compact, in.in.Source), "incident-row",
+		func(r *Reads) any { return map[string]any{"P": Incident{in.in, r}, "Root": p.Root, "Compact": compact} })
+}
+
+// ActionRow renders the "action-row" template of /actions/ for an item (with A and Root), through the fragment
+// cache.
+func (p *Page) ActionRow(a *ActionRow) (template.HTML, error) {
+	return p.fragment(fmt.Sprintf("action|%s|%s|%d", p.Root, a.slugSource, a.index), "action-row",
+		func(r *Reads) any {
+			c := *a
+			c.Incident = Incident{a.Incident.in, r}
+			return map[string]any{"A": &c, "Root": p.Root}
+		})
+}
+
+// fragment executes a named template of the page's set with data made for a fresh record of reads, or takes it
+// from the cache; either way the page reads what the fragment read.
+func (p *Page) fragment(key, name string, data func(*Reads) any) (template.HTML, error) {
+	mk := func() (template.HTML, *Reads, error) {
+		r := NewReads()
+		r.Site |= Day | Config // action rows say how overdue an item is, and link tickets by the configured pattern
+		var b strings.Builder
+		if err := p.set.ExecuteTemplate(&b, name, data(r)); err != nil {
+			return "", nil, err
+		}
+		return template.HTML(b.String()), r, nil
+	}
+	var h template.HTML
+	var r *Reads
+	var err error
+	if p.frags == nil {
+		h, r, err = mk()
+	} else {
+		h, r, err = p.frags.Get(p.Kind+"|"+key, mk)
+	}
+	if err != nil {
+		return "", err
+	}
+	p.r.Add(r)
+	return h, nil
 }
 
 // URL returns the path to a site-relative target from this page.
@@ -134,10 +183,18 @@ func Jobs(s *graph.Site) []Job {
 	return jobs
 }
 
-// Render renders one page; it returns the page's bytes and what it read.
-func (t *Theme) Render(s *graph.Site, j Job, preview bool) ([]byte, *Reads, error) {
-	r := newReads()
-	p := &Page{Site: Site{s, r}, Path: j.Path, Root: rootFor(j.Path), Title: j.Title, Kind: j.Layout, Preview: preview, r: r}
+// Fragments keeps rendered fragments of pages (list rows), each with what it read, so that a row shown on many
+// pages is rendered once, and a row whose inputs did not change is not rendered again. make renders the fragment
+// and returns what it read; Get returns the kept fragment or make's, with what it read.
+type Fragments interface {
+	Get(key string, mk func() (template.HTML, *Reads, error)) (template.HTML, *Reads, error)
+}
+
+// Render renders one page; it returns the page's bytes and what it read. frags, when not nil, keeps list rows.
+func (t *Theme) Render(s *graph.Site, j Job, preview bool, frags Fragments) ([]byte, *Reads, error) {
+	r := NewReads()
+	p := &Page{Site: Site{s, r}, Path: j.Path, Root: rootFor(j.Path), Title: j.Title, Kind: j.Layout, Preview: preview, r: r,
+		set: t.sets[j.Layout], frags: frags}
 	if j.fill != nil {
 		j.fill(p)
 	}

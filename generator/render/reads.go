@@ -40,26 +40,43 @@ const (
 )
 
 // Reads is what rendering one page read of the site: recorded while the templates run, through the views they
-// are given, so a page's inputs are known whatever the theme shows. The incremental layer keys the page by the
-// versions of what it read; a page is rendered again only when one of them changed.
+// are given, so a page's inputs are known whatever the theme shows. Incidents are named by their source file and
+// terms by kind/slug, so what a page read means the same in the next build. The incremental layer renders a page
+// again only when something it read changed.
 type Reads struct {
-	Incidents map[*graph.Incident]Part
-	Terms     map[*graph.Term]TermPart
+	Incidents map[string]Part
+	Terms     map[string]TermPart
 	Site      Aspect
 }
 
-func newReads() *Reads {
-	return &Reads{Incidents: map[*graph.Incident]Part{}, Terms: map[*graph.Term]TermPart{}}
+// NewReads is an empty record.
+func NewReads() *Reads {
+	return &Reads{Incidents: map[string]Part{}, Terms: map[string]TermPart{}}
 }
 
 func (r *Reads) incident(in *graph.Incident, p Part) {
-	if r.Incidents[in]&p != p {
-		r.Incidents[in] |= p
+	if r.Incidents[in.Source]&p != p {
+		r.Incidents[in.Source] |= p
 	}
 }
 
 func (r *Reads) term(t *graph.Term, p TermPart) {
-	if t != nil && r.Terms[t]&p != p {
-		r.Terms[t] |= p
+	if t == nil {
+		return
 	}
+	key := t.Kind + "/" + t.Slug
+	if r.Terms[key]&p != p {
+		r.Terms[key] |= p
+	}
+}
+
+// Add records what another rendering read (a fragment taken from a cache), as read by this one.
+func (r *Reads) Add(o *Reads) {
+	for k, p := range o.Incidents {
+		r.Incidents[k] |= p
+	}
+	for k, p := range o.Terms {
+		r.Terms[k] |= p
+	}
+	r.Site |= o.Site
 }

@@ -96,11 +96,11 @@ func TestLearnPathIsTheDays(t *testing.T) {
 		t.Fatal(diags)
 	}
 	s := &graph.Site{Config: cfg, BuildDate: time.Date(2026, 11, 1, 23, 30, 0, 0, time.UTC)} // 2 November in Tokyo
-	got := learnOptions(Site{s, newReads()}, "", 10).Now
+	got := learnOptions(Site{s, NewReads()}, "", 10).Now
 	if want := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC); !got.Equal(want) {
 		t.Errorf("recency counts from %v, want %v (the start of the build day in the site's zone)", got, want)
 	}
-	if now := learnOptions(Site{&graph.Site{Config: cfg}, newReads()}, "", 10).Now; !now.IsZero() {
+	if now := learnOptions(Site{&graph.Site{Config: cfg}, NewReads()}, "", 10).Now; !now.IsZero() {
 		t.Errorf("without a build date: %v, want no decay", now)
 	}
 }

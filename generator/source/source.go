@@ -316,3 +316,14 @@ func size(n int64) string {
 	}
 	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
+
+// Has reports whether the inventory lists rel (as a postmortem, a factor, a static or other file, or a skipped
+// Markdown file).
+func (inv *Inventory) Has(rel string) bool {
+	for _, l := range [][]string{inv.Postmortems, inv.Factors, inv.Static, inv.Files} {
+		if _, ok := slices.BinarySearch(l, rel); ok {
+			return true
+		}
+	}
+	return slices.ContainsFunc(inv.Skipped, func(s Skip) bool { return s.Path == rel })
+}

@@ -181,3 +181,21 @@ func MemDir(t testing.TB) string {
 	}
 	return t.TempDir()
 }
+
+// Changed names the files that differ between two trees (added, removed or changed), sorted: what a watcher
+// reports after an edit.
+func Changed(after, before map[string][]byte) []string {
+	var out []string
+	for name, b := range before {
+		if a, ok := after[name]; !ok || !bytes.Equal(a, b) {
+			out = append(out, name)
+		}
+	}
+	for name := range after {
+		if _, ok := before[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
