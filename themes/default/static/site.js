@@ -19,7 +19,7 @@
 (function () {
   var toc = document.getElementById("toc");
   if (!toc || !window.matchMedia) return;
-  var wide = window.matchMedia("(min-width: 66rem)");
+  var wide = window.matchMedia("(min-width: 64rem)");
   function sync() { toc.open = wide.matches; }
   sync();
   if (wide.addEventListener) wide.addEventListener("change", sync); else if (wide.addListener) wide.addListener(sync);
