@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/emulation"
@@ -101,6 +102,26 @@ func TestBrowserIncidentSections(t *testing.T) {
 				t.Errorf("%s: id %q is used twice", path, id)
 			}
 			seen[id] = true
+		}
+	}
+	// The related incidents and the pages that link here never repeat an incident; the metadata lines up in two
+	// columns.
+	open(t, ctx, host, 1366, 900, failover)
+	page := eval[struct {
+		Related    []string
+		LabelLefts []float64
+		ValueLefts []float64
+	}](t, ctx, `const lists = Array.from(document.querySelectorAll(".connections h2"), h => [h.textContent, h.nextElementSibling]);
+		const urls = lists.filter(([h]) => h !== "Similar incidents").flatMap(([, ul]) => Array.from(ul.querySelectorAll("a"), a => a.pathname));
+		return {Related: urls,
+			LabelLefts: Array.from(document.querySelectorAll(".facts dt"), e => e.getBoundingClientRect().left),
+			ValueLefts: Array.from(document.querySelectorAll(".facts dd"), e => e.getBoundingClientRect().left)}`)
+	if len(page.Related) < 2 || len(slices.Compact(slices.Sorted(slices.Values(page.Related)))) != len(page.Related) {
+		t.Errorf("related incidents and backlinks repeat an incident: %q", page.Related)
+	}
+	for _, col := range [][]float64{page.LabelLefts, page.ValueLefts} {
+		if len(col) < 4 || slices.Min(col) != slices.Max(col) {
+			t.Errorf("the metadata does not line up: left edges %v", col)
 		}
 	}
 	// The timeline of the psp incident is in the author's "Timeline narrative" section, under one heading.
@@ -229,6 +250,9 @@ func TestBrowserHeader(t *testing.T) {
 	}
 	if h.Boxes != 1 || h.ScrollW > 390 {
 		t.Errorf("phone: %d search boxes, page %.0f px wide", h.Boxes, h.ScrollW)
+	}
+	if d := do(t, ctx, chromedp.Evaluate[string](`(document.querySelector(".incident-row .row-services .nowrap") || {}).textContent`)); !strings.HasPrefix(d, "lasted ") {
+		t.Errorf("a row's duration reads %q, want it labelled", d)
 	}
 	do(t, ctx, chromedp.Click(".menu > summary"))
 	links := eval[[]string](t, ctx, rectJS+`return Array.from(document.querySelectorAll(".menu-panel nav a")).filter(shown).map(a => a.textContent)`)
