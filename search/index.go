@@ -309,6 +309,11 @@ func toHit(d *bsearch.DocumentMatch, score float64) Hit {
 			h.Fragments = append(h.Fragments, Fragment{Field: f, HTML: frags[0]})
 		}
 	}
+	// The fragment with the most of the query in it first (a pasted error message, found whole in the body,
+	// before a summary that shares one of its words); ties in the fields' order.
+	slices.SortStableFunc(h.Fragments, func(a, b Fragment) int {
+		return strings.Count(b.HTML, "<mark>") - strings.Count(a.HTML, "<mark>")
+	})
 	return h
 }
 

@@ -433,7 +433,11 @@ func (c *clause) query() query.Query {
 			mq.SetField(f)
 			return mq
 		}
+		// A word is matched whole: every piece of "OPS-4106" or
+		// "10.2.3.4:5432", not any of them (which would match every
+		// incident with a ticket in the OPS project).
 		mq := query.NewMatchQuery(c.text)
+		mq.SetOperator(query.MatchQueryOperatorAnd)
 		mq.SetField(f)
 		return mq
 	}

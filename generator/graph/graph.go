@@ -60,9 +60,9 @@ type Term struct {
 	Description template.HTML // factors: from factors/<slug>.md, else the first description a postmortem gives
 	Incidents   []*Incident   // newest first
 	Source      string        // the factors/ file, when there is one
-	CoFactors   []TermCount   // factors: the factors that most often occur together with this one
-	Related     []TermCount   // factors: the services it touched; services: the factors that recur on it
-	Severities  []TermCount   // severities involved, in configured order
+	CoFactors   []TermCount   // factors: the factors that occur together with this one, most often first
+	Related     []TermCount   // factors: the services it touched; services: the factors that recur on it; most first
+	Severities  []TermCount   // the severities of its incidents, in configured order (severities: none)
 	spellings   map[string]int
 }
 
@@ -261,11 +261,11 @@ func (s *Site) linkBothWays() {
 	}
 }
 
-// relate counts, for each factor, the factors that occur with it, the services it touched and the severities
-// involved; and for each service the factors that recur on it.
+// relate counts, for each factor, the factors that occur with it and the services it touched; for each service the
+// factors that recur on it; and for every term but the severities, the severities of its incidents.
 func (s *Site) relate() {
 	for _, f := range s.Factors {
-		co, svc, sev := map[*Term]int{}, map[*Term]int{}, map[*Term]int{}
+		co, svc := map[*Term]int{}, map[*Term]int{}
 		for _, p := range f.Incidents {
 			for _, g := range p.FactorTerms {
 				if g != f {
@@ -275,16 +275,14 @@ func (s *Site) relate() {
 			for _, t := range p.ServiceTerms {
 				svc[t]++
 			}
-			if p.SevTerm != nil {
-				sev[p.SevTerm]++
-			}
 		}
-		f.CoFactors = topCounts(co, 8)
-		f.Related = topCounts(svc, 8)
-		for _, t := range s.Severities {
-			if n := sev[t]; n > 0 {
-				f.Severities = append(f.Severities, TermCount{t, n})
-			}
+		f.CoFactors = topCounts(co, -1)
+		f.Related = topCounts(svc, -1)
+		f.Severities = s.severityMix(f.Incidents)
+	}
+	for _, list := range [][]*Term{s.Tags, s.Services, s.Teams, s.Years} {
+		for _, t := range list {
+			t.Severities = s.severityMix(t.Incidents)
 		}
 	}
 	for _, sv := range s.Services {
@@ -294,8 +292,25 @@ func (s *Site) relate() {
 				fs[g]++
 			}
 		}
-		sv.Related = topCounts(fs, 8)
+		sv.Related = topCounts(fs, -1)
 	}
+}
+
+// severityMix counts a list of incidents by severity, in configured order.
+func (s *Site) severityMix(l []*Incident) []TermCount {
+	n := map[*Term]int{}
+	for _, p := range l {
+		if p.SevTerm != nil {
+			n[p.SevTerm]++
+		}
+	}
+	var out []TermCount
+	for _, t := range s.Severities {
+		if c := n[t]; c > 0 {
+			out = append(out, TermCount{t, c})
+		}
+	}
+	return out
 }
 
 func topCounts(m map[*Term]int, n int) []TermCount {
@@ -309,7 +324,7 @@ func topCounts(m map[*Term]int, n int) []TermCount {
 		}
 		return out[i].Term.Slug < out[j].Term.Slug
 	})
-	if len(out) > n {
+	if n >= 0 && len(out) > n {
 		out = out[:n]
 	}
 	return out

@@ -240,7 +240,17 @@ func PathEscape(s string) string {
 // letters.
 type headingIDs struct{ seen map[string]int }
 
-func newHeadingIDs() *headingIDs { return &headingIDs{seen: map[string]int{}} }
+// ReservedIDs are the ids the default theme gives its own elements on an incident page: a body heading never takes
+// one ("## Title" gets "title-1"), so every link of the table of contents leads to one place.
+var ReservedIDs = []string{"main", "title", "toc", "ss-timeline", "ss-factors", "ss-actions", "ss-links", "ss-related"}
+
+func newHeadingIDs() *headingIDs {
+	ids := &headingIDs{seen: make(map[string]int, len(ReservedIDs)+16)}
+	for _, id := range ReservedIDs {
+		ids.seen[id] = 1
+	}
+	return ids
+}
 
 func (ids *headingIDs) Generate(value []byte, _ ast.NodeKind) []byte {
 	id := postmortem.Slugify(string(value))

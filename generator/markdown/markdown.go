@@ -48,6 +48,7 @@ type Body struct {
 	HTML     template.HTML
 	Text     string            // plain text, for search and the lint
 	Headings []Heading         // in document order
+	Parts    []Part            // the body's sections, in document order (parts.go)
 	Outlinks []postmortem.Ref  // links to other incidents and factors, positioned
 	Files    []string          // source files the body links to (images, attachments), copied into the site
 	Words    int               // words of Text
@@ -136,10 +137,11 @@ func (r *Renderer) Render(rel string, src []byte, firstLine int, res Resolver, i
 	var buf bytes.Buffer
 	buf.Grow(len(src) * 3 / 2)
 	b := lc.body
-	if err := r.md.Renderer().Render(&buf, src, doc); err != nil {
+	parts, err := r.renderParts(&buf, src, doc)
+	if err != nil {
 		b.Diags.Errorf(rel, firstLine, 0, "markdown", "%v", err)
 	}
-	b.HTML = template.HTML(buf.String())
+	b.HTML, b.Parts = template.HTML(buf.String()), parts
 	b.Text, b.Headings = plainText(doc, src)
 	b.Words = countWords(b.Text)
 	return b

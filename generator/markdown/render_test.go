@@ -193,3 +193,68 @@ func TestPathEscape(t *testing.T) {
 		t.Errorf("FileURL: %s", got)
 	}
 }
+
+// TestParts: a body is cut into its sections at its top headings, each a slice of the HTML, with the kind of
+// section its heading names.
+func TestParts(t *testing.T) {
+	src := "Before any heading.\n\n## 1. Summary\n\nShort.\n\n## Impact on drivers\n\n### Detail\n\nText.\n\n" +
+		"## Timeline narrative\n\nStory[^n].\n\n## Why it made sense at the time\n\nReasons.\n\n## Contributing factors\n\n- one\n\n" +
+		"## Action items and *owners*\n\nLater.\n\n[^n]: A note.\n"
+	b := markdown.New(false).Render("incidents/x.md", []byte(src), 1, kb(), nil)
+	type got struct{ kind, id, heading, html string }
+	var parts []got
+	for _, p := range b.Parts {
+		parts = append(parts, got{p.Kind, p.Heading.ID, string(b.HeadingHTML(p)), strings.TrimSpace(string(b.PartHTML(p)))})
+	}
+	want := []got{
+		{"", "", "", "<p>Before any heading.</p>"},
+		{"summary", "1-summary", "1. Summary", "<p>Short.</p>"},
+		{"impact", "impact-on-drivers", "Impact on drivers", "<h3 id=\"detail\">Detail</h3>\n<p>Text.</p>"},
+		{"timeline", "timeline-narrative", "Timeline narrative", `<p>Story<sup id="fnref:1"><a href="#fn:1" class="footnote-ref" role="doc-noteref">1</a></sup>.</p>`},
+		{"", "why-it-made-sense-at-the-time", "Why it made sense at the time", "<p>Reasons.</p>"},
+		{"factors", "contributing-factors", "Contributing factors", "<ul>\n<li>one</li>\n</ul>"},
+		{"actions", "action-items-and-owners", "Action items and <em>owners</em>", "<p>Later.</p>"},
+	}
+	if len(parts) != len(want)+1 || parts[len(parts)-1].kind != "footnotes" {
+		t.Fatalf("parts: %q", parts)
+	}
+	for i, w := range want {
+		if parts[i] != w {
+			t.Errorf("part %d: %q, want %q", i, parts[i], w)
+		}
+	}
+	for i := 1; i < len(b.Parts); i++ {
+		if b.Parts[i].Start != b.Parts[i-1].End {
+			t.Errorf("part %d starts at %d, the one before ends at %d", i, b.Parts[i].Start, b.Parts[i-1].End)
+		}
+	}
+	if last := b.Parts[len(b.Parts)-1]; last.End != len(b.HTML) || b.Parts[0].Start != 0 {
+		t.Errorf("the parts span %d–%d of %d bytes", b.Parts[0].Start, last.End, len(b.HTML))
+	}
+}
+
+func TestSectionKind(t *testing.T) {
+	for heading, want := range map[string]string{
+		"Summary": "summary", "TL;DR": "summary", "Impact": "impact", "Customer impact": "impact",
+		"Timeline": "timeline", "Timeline narrative": "timeline", "Incident timeline": "timeline", "Zeitachse für Ausfälle": "timeline",
+		"Contributing factors": "factors", "Root causes": "factors", "Action items": "actions", "Follow-ups": "actions",
+		"Next steps": "actions", "3) Action items": "actions",
+		"What happened": "", "Why it made sense at the time": "", "What went well": "", "Summaryless": "", "Impactful moments": "",
+	} {
+		if got := markdown.SectionKind(heading); got != want {
+			t.Errorf("SectionKind(%q) = %q, want %q", heading, got, want)
+		}
+	}
+}
+
+// TestReservedIDs: a body heading never takes an id the page gives its own elements.
+func TestReservedIDs(t *testing.T) {
+	b := markdown.New(false).Render("incidents/x.md", []byte("## Title\n\n## Main\n\n## Title\n"), 1, kb(), nil)
+	var ids []string
+	for _, h := range b.Headings {
+		ids = append(ids, h.ID)
+	}
+	if got := strings.Join(ids, " "); got != "title-1 main-1 title-2" {
+		t.Errorf("heading ids %q", got)
+	}
+}

@@ -42,8 +42,11 @@ type LearnFactor struct {
 
 // Guide is the "what to know before you touch this service" box of a service page.
 type Guide struct {
-	Factors []*LearnFactor
+	Factors []*LearnFactor // the few the box shows
+	All     []*LearnFactor // every factor of the service, ranked the same way (Factors is its prefix)
 	Steps   []*LearnStep
+	// HalfLife is the age in years at which an incident counts half, for the note on the ranking.
+	HalfLife float64
 }
 
 // Service guides stay short: a box beside the incident list, not a second reading path.
@@ -89,10 +92,16 @@ func (s Site) ServiceGuide(v Term) *Guide {
 	}
 	s.r.Site |= AllTerms
 	plan := learn.Select(incidents, learnOptions(s, t.Slug, guideFactors))
-	g := &Guide{}
+	g := &Guide{HalfLife: learn.HalfLifeYears}
 	g.Factors, g.Steps = learnView(s, plan, guideSteps, 150)
 	if len(g.Factors) == 0 {
 		return nil
+	}
+	g.All = append(g.All, g.Factors...)
+	for _, rf := range plan.All[len(g.Factors):] {
+		if t := s.s.Term("factors", rf.Slug); t != nil {
+			g.All = append(g.All, &LearnFactor{Rank: len(g.All) + 1, Term: Term{t, s.r}, Count: rf.Count})
+		}
 	}
 	return g
 }

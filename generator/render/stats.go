@@ -113,7 +113,7 @@ func statsData(p *Page) any {
 // incidentsChart counts incidents per bucket, stacked by severity in configured order, from the first incident to
 // the build date (or the last incident, if later): quiet recent months are information too.
 func (s *stats) incidentsChart(d *StatsData) template.HTML {
-	c := charts.Chart{ID: "incidents-per-period", YLabel: "Incidents", Format: formatCount}
+	c := charts.Chart{ID: "incidents-per-period", YLabel: "Incidents", Format: formatCount, Counts: true}
 	if len(s.Incidents) == 0 {
 		c.Title = "Incidents per month"
 		return charts.StackedBars(c, nil, nil)
@@ -166,7 +166,7 @@ func (s *stats) factorsChart(d *StatsData) template.HTML {
 	if d.FactorsTotal > len(bars) {
 		title = fmt.Sprintf("The %d most frequent contributing factors, by number of incidents", len(bars))
 	}
-	return charts.HBars(charts.Chart{ID: "factors-ranking", Title: title, XLabel: "Incidents", Format: formatCount}, bars)
+	return charts.HBars(charts.Chart{ID: "factors-ranking", Title: title, XLabel: "Incidents", Format: formatCount, Counts: true}, bars)
 }
 
 // formatCount labels whole numbers only: with a handful of incidents the axis would otherwise read 0.2, 0.4, …
@@ -242,9 +242,9 @@ func (s *stats) durationPair(m measure, id string) (byYear, hist template.HTML) 
 	}
 	// The pair sits side by side on wide screens: a narrower viewBox keeps the text legible at half the column.
 	byYear = charts.BoxPlots(charts.Chart{ID: id + "-by-year", Title: m.name + " by year (" + m.def + ")",
-		XLabel: "Year of the incident", YLabel: m.name, Format: charts.FormatDuration, Width: pairWidth, Height: pairHeight}, groups, true)
+		XLabel: "Year of the incident", YLabel: m.name, Format: charts.FormatDuration, Minutes: true, Width: pairWidth, Height: pairHeight}, groups, true)
 	hist = charts.Histogram(charts.Chart{ID: id + "-histogram", Title: m.name + ", all incidents",
-		XLabel: m.name, YLabel: "Incidents", Format: charts.FormatDuration, Width: pairWidth, Height: pairHeight}, mins, 0, true)
+		XLabel: m.name, YLabel: "Incidents", Format: charts.FormatDuration, Minutes: true, Width: pairWidth, Height: pairHeight}, mins, 0, true)
 	return byYear, hist
 }
 

@@ -93,6 +93,7 @@ var funcs = template.FuncMap{
 	"datetime": dateOf("2 Jan 2006 15:04 MST"),
 	"rfc3339":  func(t time.Time) string { return t.Format(time.RFC3339) },
 	"duration": HumanDuration,
+	"astatus":  ActionStatus,
 	"lower":    strings.ToLower,
 	"slug":     postmortem.Slugify,
 	"join":     strings.Join,

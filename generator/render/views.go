@@ -205,3 +205,28 @@ func byYear(l []*graph.Incident, r *Reads) []YearGroup {
 	}
 	return out
 }
+
+// Excerpt is the first sentence of the term's description as plain text, for one line of an index.
+func (v Term) Excerpt() string { return excerpt(v.head().Description, 160) }
+
+// Worst is the most severe severity among the term's incidents, "" when none has one.
+func (v Term) Worst() string {
+	if s := v.members().Severities; len(s) > 0 {
+		return Term{s[0].Term, v.r}.Name()
+	}
+	return ""
+}
+
+// OpenActions counts the unfinished (open or in progress) action items of the term's incidents.
+func (v Term) OpenActions() int {
+	n := 0
+	for _, in := range v.members().Incidents {
+		v.r.incident(in, Front)
+		for _, a := range in.ActionItems {
+			if a.Status == "open" || a.Status == "in-progress" {
+				n++
+			}
+		}
+	}
+	return n
+}

@@ -354,7 +354,7 @@ func fillView(v *pageView, cur url.Values, req search.Request, res *search.Resul
 		}
 	}
 	for _, h := range res.Hits {
-		hv := hitView{Hit: h, Href: "../" + strings.TrimPrefix(h.URL, "/"), SevClass: "sev-" + strings.ToLower(h.Severity)}
+		hv := hitView{Hit: h, Href: "../" + strings.TrimPrefix(h.URL, "/"), SevClass: sevClass(h.Severity)}
 		if t, err := time.Parse("2006-01-02", h.Date); err == nil {
 			hv.Day = t.Format("2 Jan 2006")
 		}
@@ -435,9 +435,40 @@ func containsFold(vs []string, v string) bool {
 	return false
 }
 
+// fieldLabels name the fields a hit matched in as readers know them (search.js has the same table).
+var fieldLabels = map[string]string{"body": "text", "actions": "action items"}
+
+func fieldLabel(f string) string {
+	if l, ok := fieldLabels[f]; ok {
+		return l
+	}
+	return f
+}
+
+// sevClass is the class of a severity badge: "sev-sev1", as the site's pages write it.
+func sevClass(sev string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(sev) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	if b.Len() == 0 {
+		return "sev-none"
+	}
+	return "sev-" + b.String()
+}
+
 // resultsTmpl mirrors the DOM search.js builds, so the theme styles both. Active filters come first, each with a
 // way to remove it; each hit says why it matched, with the fragment of every field it matched in.
-var resultsTmpl = template.Must(template.New("results").Parse(`<div class="ss-server">
+var resultsTmpl = template.Must(template.New("results").Funcs(template.FuncMap{"field": fieldLabel, "sevclass": sevClass}).Parse(`<div class="ss-server">
 {{- if .Error}}
 <p class="ss-total ss-error" id="ss-total" role="alert">{{if .Q}}Search for “{{.Q}}”: {{end}}{{.Error}}</p>
 {{- else}}
@@ -447,10 +478,10 @@ var resultsTmpl = template.Must(template.New("results").Parse(`<div class="ss-se
 {{- end}}
 <div class="ss-layout">
 <div class="ss-facets" id="ss-facets">
-{{- range .Facets}}
+{{- range .Facets}}{{$key := .Key}}
 <section class="ss-facet-group" data-key="{{.Key}}"><h3>{{.Label}}</h3><ul>
 {{- range .Terms}}
-<li><a class="ss-facet{{if .Active}} ss-facet-active{{end}}" href="{{.Href}}"{{if .Active}} aria-current="true"{{end}}>{{.Term}} <span class="ss-count">{{.Count}}</span></a></li>
+<li><a class="ss-facet{{if .Active}} ss-facet-active{{end}}" href="{{.Href}}"{{if .Active}} aria-current="true"{{end}}>{{if eq $key "severity"}}<span class="sev {{sevclass .Term}}">{{.Term}}</span>{{else}}<span>{{.Term}}</span>{{end}} <span class="ss-count">{{.Count}}</span></a></li>
 {{- end}}
 </ul>{{if .More}}<p class="ss-more muted small">and {{.More}} more</p>{{end}}</section>
 {{- end}}
@@ -459,9 +490,9 @@ var resultsTmpl = template.Must(template.New("results").Parse(`<div class="ss-se
 <ol class="ss-results" id="ss-results">
 {{- range .Hits}}
 <li class="ss-hit"><a class="ss-hit-title" href="{{.Href}}">{{.Title}}</a>
-<p class="ss-hit-meta">{{if .Day}}<time datetime="{{.Date}}">{{.Day}}</time>{{end}}{{if .Severity}} <span class="sev {{.SevClass}}">{{.Severity}}</span>{{end}}{{if .Matched}} <span class="ss-why">matched in {{range $i, $m := .Matched}}{{if $i}}, {{end}}{{$m}}{{end}}</span>{{end}}</p>
+<p class="ss-hit-meta">{{if .Day}}<time datetime="{{.Date}}">{{.Day}}</time>{{end}}{{if .Severity}} <span class="sev {{.SevClass}}">{{.Severity}}</span>{{end}}{{if .Matched}} <span class="ss-why">matched in {{range $i, $m := .Matched}}{{if $i}}, {{end}}{{field $m}}{{end}}</span>{{end}}</p>
 {{- range .Fragments}}
-<p class="ss-fragment"><span class="ss-field">{{.Field}}</span> {{.HTML}}</p>
+<p class="ss-fragment"><span class="ss-field">{{field .Field}}</span> <span>{{.HTML}}</span></p>
 {{- else}}
 <p class="ss-fragment">{{.Summary}}</p>
 {{- end}}

@@ -64,6 +64,7 @@ type Step struct {
 // Plan is the result of Select.
 type Plan struct {
 	Factors   []RankedFactor // the chosen factors, most important first
+	All       []RankedFactor // every factor in scope, ranked the same way: Factors is its prefix
 	Steps     []Step         // reading order: pins, then most-new-factors first
 	Uncovered []string       // chosen factors no pin or eligible incident covers, in ranked order
 }
@@ -191,6 +192,10 @@ func Select(incidents []Incident, opts Options) Plan {
 	})
 	k := min(opts.Factors, len(order))
 	var plan Plan
+	plan.All = make([]RankedFactor, len(order))
+	for r, id := range order {
+		plan.All[r] = RankedFactor{Slug: names[id], Score: scores[id], Count: counts[id]}
+	}
 	pos := make([]int, len(names)) // factor id -> rank position, or -1
 	for i := range pos {
 		pos[i] = -1
@@ -199,9 +204,8 @@ func Select(incidents []Incident, opts Options) Plan {
 		plan.Factors = make([]RankedFactor, k)
 	}
 	for r := 0; r < k; r++ {
-		id := order[r]
-		pos[id] = r
-		plan.Factors[r] = RankedFactor{Slug: names[id], Score: scores[id], Count: counts[id]}
+		pos[order[r]] = r
+		plan.Factors[r] = plan.All[r]
 	}
 
 	// One bitset per item over the chosen factors, bit r = rank position r.

@@ -4,12 +4,19 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"sort"
 	"strconv"
+	"strings"
 )
 
 // maxOutliers caps the outlier dots drawn per group, keeping output small
 // for thousands of values; the table gives the full count.
 const maxOutliers = 40
+
+// minBox is the fewest values a group needs for a box: quartiles of three
+// or four values say less than the values themselves, which are drawn as
+// dots instead.
+const minBox = 5
 
 // BoxPlots draws one vertical box plot per group: the box spans the 25th to
 // 75th percentile with a line at the median, whiskers reach the furthest
@@ -37,12 +44,11 @@ func BoxPlots(c Chart, groups []Group, log bool) template.HTML {
 	}
 	var ticks []float64
 	if log {
-		lo, hi = logDomain(lo, hi)
-		ticks = logTicks(lo, hi)
+		lo, hi, ticks = s.logAxis(lo, hi)
 	} else {
-		lo, hi, ticks = linearTicks(lo, hi, 5)
+		lo, hi, ticks = s.valueTicks(lo, hi, 5)
 	}
-	f := s.frame(formatAll(ticks, s.fv), 0)
+	f := s.frame(formatAll(ticks, s.tickFormat()), 0)
 	n := len(groups)
 	band := (f.right - f.left) / float64(n)
 	boxW := barWidth(band*0.7, 56)
@@ -65,12 +71,30 @@ func BoxPlots(c Chart, groups []Group, log bool) template.HTML {
 	}
 	d.begin(s.w, s.h, fmt.Sprintf("Box plots of %d values in %d groups on a %s scale; %s.",
 		total, n, scaleWord, medianSummary(s, groups, stats)), "")
-	d.valueAxisY(sc, ticks, f.left, f.right, s.fv)
+	d.valueAxisY(sc, ticks, f.left, f.right, s.tickFormat())
+	few, boxes := false, false
 	for i, st := range stats {
 		if st.n == 0 {
 			continue
 		}
 		cx := f.left + band*(float64(i)+0.5)
+		if st.n < minBox {
+			few = true
+			vals, _ := finiteValues(groups[i].Values, log)
+			sort.Float64s(vals)
+			d.printf(`<g class="chart-group chart-few"><title>%s</title>`, esc(fmt.Sprintf("%s: %s, median %s",
+				groups[i].Label, plural(st.n, "value"), s.fv(st.median))))
+			ym := sc.at(st.median)
+			d.line("chart-median", cx-boxW/4, ym, cx+boxW/4, ym)
+			for j, v := range vals {
+				dx := (float64(j) - float64(len(vals)-1)/2) * 7
+				d.printf(`<circle class="chart-value-dot" cx="%s" cy="%s" r="3.5"><title>%s</title></circle>`,
+					num(cx+dx), num(sc.at(v)), esc(groups[i].Label+": "+s.fv(v)))
+			}
+			d.b.WriteString(`</g>`)
+			continue
+		}
+		boxes = true
 		d.printf(`<g class="chart-group"><title>%s</title>`, esc(fmt.Sprintf(
 			"%s: %s, median %s, middle half %s to %s, range %s to %s, %s",
 			groups[i].Label, plural(st.n, "value"), s.fv(st.median), s.fv(st.q1), s.fv(st.q3), s.fv(st.min), s.fv(st.max),
@@ -103,7 +127,14 @@ func BoxPlots(c Chart, groups []Group, log bool) template.HTML {
 	}
 	d.axisTitles(f.left, f.top, f.right, f.bottom, s.h)
 
-	note := fmt.Sprintf("Boxes span the 25th to 75th percentile, the line is the median, whiskers reach the furthest values within 1.5 × IQR, dots are outliers (at most %d per group drawn).", maxOutliers)
+	note := ""
+	if boxes {
+		note = fmt.Sprintf("Boxes span the 25th to 75th percentile, the line is the median, whiskers reach the furthest values within 1.5 × IQR, dots are outliers (at most %d per group drawn).", maxOutliers)
+	}
+	if few {
+		note += fmt.Sprintf(" Groups of fewer than %d values show each value as a filled dot, with a line at the median.", minBox)
+	}
+	note = strings.TrimPrefix(note, " ")
 	if log {
 		note += " Log scale."
 	}

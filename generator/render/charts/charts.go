@@ -41,6 +41,13 @@ type Chart struct {
 	// FormatDuration. Nil means a %g-like format (integers exact, others to
 	// 3 significant digits) plus Unit.
 	Format func(float64) string
+	// Counts says the values are counts: the value axis ticks whole numbers
+	// only (a step below 1 would draw grid lines at half an incident).
+	Counts bool
+	// Minutes says the values are durations in minutes: a logarithmic axis
+	// then spans and ticks round durations (1 min, 5 min, 15 min, 1 h, 6 h,
+	// 1 d, 1 w) instead of powers of ten (10 min, 100 min).
+	Minutes bool
 }
 
 // Series is one stack layer of StackedBars; Values[i] belongs to category i.

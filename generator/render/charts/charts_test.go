@@ -300,20 +300,26 @@ func TestBoxPlots(t *testing.T) {
 		}
 	}
 
-	// Single values, empty groups and junk: nothing breaks.
+	// Single values, empty groups and junk: nothing breaks. Groups of fewer than five values are dots, not boxes.
 	odd := []Group{{Label: "one", Values: []float64{42}}, {Label: "none"}, {Label: "junk", Values: []float64{math.NaN(), math.Inf(1), 0, -5}}}
 	for _, log := range []bool{false, true} {
 		h := BoxPlots(Chart{ID: "odd", Format: FormatDuration}, odd, log)
 		els := checkFigure(t, h)
-		wantBoxes := 2
+		wantDots := 3
 		if log {
-			wantBoxes = 1 // 0 and -5 cannot be drawn on a log scale
+			wantDots = 1 // 0 and -5 cannot be drawn on a log scale
 			if !strings.Contains(string(h), "Left out as zero, negative or not a number: 4 values.") {
 				t.Errorf("log: missing note about left-out values")
 			}
 		}
-		if n := len(find(els, "rect", "chart-box")); n != wantBoxes {
-			t.Errorf("log=%v: %d boxes, want %d", log, n, wantBoxes)
+		if n := len(find(els, "rect", "chart-box")); n != 0 {
+			t.Errorf("log=%v: %d boxes for groups of one and two values", log, n)
+		}
+		if n := len(find(els, "circle", "chart-value-dot")); n != wantDots {
+			t.Errorf("log=%v: %d dots, want %d", log, n, wantDots)
+		}
+		if !strings.Contains(string(h), "fewer than 5 values show each value as a filled dot") {
+			t.Errorf("log=%v: the caption does not explain the dots", log)
 		}
 		rows := tableRows(els)
 		if strings.Join(rows[0], "|") != "one|1|42 min|42 min|42 min|42 min|42 min|0" || rows[1][1] != "0" || rows[1][4] != "–" {

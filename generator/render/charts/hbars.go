@@ -37,7 +37,7 @@ func HBars(c Chart, bars []Bar) template.HTML {
 		labels[i] = b.Label
 		valueLabels[i] = s.fv(b.Value)
 	}
-	lo, hi, ticks := linearTicks(lo, hi, 5)
+	lo, hi, ticks := s.valueTicks(lo, hi, 5)
 	tickLabels := formatAll(ticks, s.fv)
 
 	labelW := math.Max(math.Min(maxTextPx(labels), s.w*0.35), 3*charW)

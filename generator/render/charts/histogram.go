@@ -52,9 +52,13 @@ func Histogram(c Chart, values []float64, bins int, log bool) template.HTML {
 
 	lo, hi := edges[0], edges[len(edges)-1]
 	var xTicks []float64
-	if log {
+	switch {
+	case log && s.Minutes:
+		lo, hi = durationDomain(lo, hi)
+		xTicks = durationTicks(lo, hi, 7)
+	case log:
 		xTicks = logTicks(lo, hi)
-	} else {
+	default:
 		_, _, all := linearTicks(lo, hi, 6)
 		for _, t := range all {
 			if t >= lo && t <= hi {
@@ -66,7 +70,7 @@ func Histogram(c Chart, values []float64, bins int, log bool) template.HTML {
 		}
 	}
 	_, yHi, yTicks := countTicks(maxCount)
-	f := s.frame(formatAll(yTicks, formatCount), textPx(s.fv(xTicks[len(xTicks)-1]))/2)
+	f := s.frame(formatAll(yTicks, formatCount), textPx(s.tickFormat()(xTicks[len(xTicks)-1]))/2)
 	if s.YLabel == "" {
 		s.YLabel = "Count"
 		f.left += fontSize + 8
@@ -80,7 +84,7 @@ func Histogram(c Chart, values []float64, bins int, log bool) template.HTML {
 	d.begin(s.w, s.h, fmt.Sprintf("Histogram of %d values from %s to %s in %d bins; median %s, 90th percentile %s.",
 		len(vals), s.fv(vals[0]), s.fv(vals[len(vals)-1]), len(counts), s.fv(median), s.fv(p90)), "")
 	d.valueAxisY(ys, yTicks, f.left, f.right, formatCount)
-	d.valueAxisX(xs, xTicks, f.top, f.bottom, s.fv)
+	d.valueAxisX(xs, xTicks, f.top, f.bottom, s.tickFormat())
 	for i, n := range counts {
 		if n == 0 {
 			continue
@@ -124,15 +128,7 @@ func binLabel(s *spec, a, b float64) string { return s.fv(a) + " – " + s.fv(b)
 
 // countTicks is linearTicks for counts: steps below 1 make no sense.
 func countTicks(maxCount int) (float64, float64, []float64) {
-	lo, hi, ticks := linearTicks(0, float64(maxCount), 5)
-	if len(ticks) > 1 && ticks[1]-ticks[0] < 1 {
-		ticks = ticks[:0]
-		for i := 0; i <= maxCount; i++ {
-			ticks = append(ticks, float64(i))
-		}
-		hi = float64(maxCount)
-	}
-	return lo, hi, ticks
+	return linearTicksMin(0, float64(maxCount), 5, 1)
 }
 
 // linearEdges returns edges at multiples of a nice width covering

@@ -41,7 +41,7 @@ func Line(c Chart, points []Point) template.HTML {
 	if s.Unit == "%" && lo == 0 && hi <= 100 {
 		hi = 100
 	}
-	lo, hi, ticks := linearTicks(lo, hi, 5)
+	lo, hi, ticks := s.valueTicks(lo, hi, 5)
 	f := s.frame(formatAll(ticks, s.fv), 0)
 	n := len(points)
 	showValues := n <= maxValueLabels

@@ -77,6 +77,19 @@ func clean(v float64) float64 {
 // linearTicks widens [lo, hi] to multiples of a 1/2/5 × 10^n step giving
 // about target intervals, and returns the widened domain and its ticks.
 func linearTicks(lo, hi float64, target int) (float64, float64, []float64) {
+	return linearTicksMin(lo, hi, target, 0)
+}
+
+// valueTicks is linearTicks for a chart's value axis: whole steps for counts.
+func (s *spec) valueTicks(lo, hi float64, target int) (float64, float64, []float64) {
+	if s.Counts {
+		return linearTicksMin(lo, hi, target, 1)
+	}
+	return linearTicks(lo, hi, target)
+}
+
+// linearTicksMin is linearTicks with a step of at least minStep.
+func linearTicksMin(lo, hi float64, target int, minStep float64) (float64, float64, []float64) {
 	if hi < lo {
 		lo, hi = hi, lo
 	}
@@ -93,7 +106,7 @@ func linearTicks(lo, hi float64, target int) (float64, float64, []float64) {
 		}
 	}
 	// Dividing before subtracting avoids overflow for huge magnitudes.
-	step := niceStep(hi/float64(target) - lo/float64(target))
+	step := math.Max(niceStep(hi/float64(target)-lo/float64(target)), minStep)
 	k0 := math.Floor(lo/step + 1e-9)
 	k1 := math.Ceil(hi/step - 1e-9)
 	if !finite(k0) || !finite(k1) || k1-k0 > 1000 || k1 <= k0 {
@@ -158,4 +171,97 @@ func logTicks(lo, hi float64) []float64 {
 		ticks = []float64{clean(lo), clean(hi)}
 	}
 	return ticks
+}
+
+// Round durations, in minutes, for logarithmic time axes: every one is a
+// possible end of the axis; ticks come from the coarsest ladder that still
+// gives a few of them.
+var (
+	durationStops   = []float64{1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 2880, 4320, 10080, 20160, 43200, 525600}
+	durationLadders = [][]float64{
+		{1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440, 2880, 4320, 10080, 20160, 43200, 525600},
+		{1, 5, 15, 60, 360, 1440, 10080, 43200, 525600},
+		{1, 10, 60, 1440, 10080, 525600},
+	}
+)
+
+// durationDomain widens [lo, hi] (minutes, both > 0) to round durations.
+func durationDomain(lo, hi float64) (float64, float64) {
+	a, b := durationStops[0], durationStops[len(durationStops)-1]
+	for _, d := range durationStops {
+		if d <= lo*(1+1e-9) {
+			a = d
+		}
+	}
+	for i := len(durationStops) - 1; i >= 0; i-- {
+		if durationStops[i] >= hi*(1-1e-9) {
+			b = durationStops[i]
+		}
+	}
+	if lo < durationStops[0] {
+		a, _ = logDomain(lo, hi)
+	}
+	if hi > b {
+		_, b = logDomain(lo, hi)
+	}
+	if b <= a {
+		b = a * 10
+	}
+	return a, b
+}
+
+// durationTicks picks round durations inside [lo, hi] (both > 0): the ends
+// of the domain and the stops of the finest ladder that gives at most
+// maxTicks ticks.
+func durationTicks(lo, hi float64, maxTicks int) []float64 {
+	var ticks []float64
+	for _, ladder := range durationLadders {
+		ticks = ticks[:0]
+		for _, d := range ladder {
+			if d >= lo*(1-1e-9) && d <= hi*(1+1e-9) {
+				ticks = append(ticks, d)
+			}
+		}
+		if len(ticks) <= maxTicks {
+			break
+		}
+	}
+	if len(ticks) < 2 {
+		return logTicks(lo, hi)
+	}
+	return ticks
+}
+
+// FormatDurationTick labels a round duration the way people say it: "15 min", "6 h", "1 d", "1 w", "1 y".
+func FormatDurationTick(minutes float64) string {
+	switch m := math.Round(minutes); {
+	case m >= 525600 && math.Mod(m, 525600) == 0:
+		return strconv.FormatFloat(m/525600, 'f', -1, 64) + " y"
+	case m >= 10080 && math.Mod(m, 10080) == 0:
+		return strconv.FormatFloat(m/10080, 'f', -1, 64) + " w"
+	}
+	return FormatDuration(minutes)
+}
+
+// logAxis is the domain and ticks of a logarithmic value axis over [lo, hi].
+func (s *spec) logAxis(lo, hi float64) (float64, float64, []float64) {
+	if s.Minutes {
+		lo, hi = durationDomain(lo, hi)
+		return lo, hi, durationTicks(lo, hi, 7)
+	}
+	lo, hi = logDomain(lo, hi)
+	return lo, hi, logTicks(lo, hi)
+}
+
+// tickFormat formats the ticks of a value axis.
+func (s *spec) tickFormat() func(float64) string {
+	if s.Minutes {
+		return func(v float64) string {
+			if !finite(v) {
+				return dash
+			}
+			return FormatDurationTick(v)
+		}
+	}
+	return s.fv
 }

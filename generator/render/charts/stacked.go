@@ -69,7 +69,7 @@ func StackedBars(c Chart, categories []string, series []Series) template.HTML {
 			maxTotal, maxAt = totals[ci], ci
 		}
 	}
-	_, hi, ticks := linearTicks(0, maxTotal, 5)
+	_, hi, ticks := s.valueTicks(0, maxTotal, 5)
 	f := s.frame(formatAll(ticks, s.fv), 0)
 
 	names := make([]string, len(series))

@@ -214,27 +214,30 @@ func safeURL(u string) string {
 }
 
 // valueAxisY draws horizontal grid lines with tick labels left of the plot.
+// A label that would touch the one drawn before it is left out (its grid line
+// stays), so labels never overlap however the ticks fall.
 func (d *doc) valueAxisY(sc scale, ticks []float64, left, right float64, format func(float64) string) {
-	prev := ""
+	prev, lastY := "", math.Inf(1)
 	for _, t := range ticks {
 		y := sc.at(t)
 		d.line("chart-grid", left, y, right, y)
-		if l := format(t); l != prev {
+		if l := format(t); l != prev && math.Abs(lastY-y) >= fontSize+1 {
 			d.text(left-6, y+fontSize/3, "end", "chart-label chart-tick", l, 0, "")
-			prev = l
+			prev, lastY = l, y
 		}
 	}
 }
 
 // valueAxisX draws vertical grid lines with tick labels under the plot.
 func (d *doc) valueAxisX(sc scale, ticks []float64, top, bottom float64, format func(float64) string) {
-	prev := ""
+	prev, lastRight := "", math.Inf(-1)
 	for _, t := range ticks {
 		x := sc.at(t)
 		d.line("chart-grid", x, top, x, bottom)
-		if l := format(t); l != prev {
+		l := format(t)
+		if w := textPx(l); l != prev && x-w/2 >= lastRight+charW {
 			d.text(x, bottom+fontSize+4, "middle", "chart-label chart-tick", l, 0, "")
-			prev = l
+			prev, lastRight = l, x+w/2
 		}
 	}
 }

@@ -19,6 +19,7 @@
   };
   var PAGE_SIZE = 10;
   var DROPDOWN_SIZE = 5;
+  var MAX_FACET_TERMS = 8; // as the server's results page
   var DEBOUNCE_MS = 200;
   var MODE_SERVER = 'Full-text search (server)';
   var MODE_STATIC = 'Simple search (static copy: titles, summaries and tags only)';
@@ -48,6 +49,25 @@
   }
 
   function lower(s) { return String(s || '').toLowerCase(); }
+
+  var MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+  // The site's date format, "2 Jan 2006", from the API's "2006-01-02".
+  function siteDate(iso) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(iso || ''));
+    if (!m) return String(iso || '');
+    return parseInt(m[3], 10) + ' ' + MONTHS[parseInt(m[2], 10) - 1] + ' ' + m[1];
+  }
+
+  // A severity badge, as the site's pages draw it (the colour comes from the class).
+  function sevBadge(sev) {
+    var slug = lower(sev).replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    return el('span', { 'class': 'sev sev-' + (slug || 'none') }, sev);
+  }
+
+  var FIELD_LABELS = { title: 'title', summary: 'summary', body: 'text', timeline: 'timeline', actions: 'action items',
+    tag: 'tag', tags: 'tags', factor: 'factor', factors: 'factors', service: 'service', services: 'services', severity: 'severity' };
+  function fieldLabel(f) { return FIELD_LABELS[f] || f; }
 
   // Hit URLs are site-relative; absolute ones are used as they are.
   function hitHref(root, url) {
@@ -301,6 +321,7 @@
 
     var mode = el('p', { id: 'ss-mode', 'class': 'ss-mode' });
     var total = el('p', { id: 'ss-total', 'class': 'ss-total', 'aria-live': 'polite' });
+    var active = el('p', { id: 'ss-active', 'class': 'ss-active', hidden: '' });
     var layout = el('div', { 'class': 'ss-layout' });
     var facets = el('div', { id: 'ss-facets', 'class': 'ss-facets' });
     var main = el('div', { 'class': 'ss-main' });
@@ -313,7 +334,7 @@
 
     // Replace the server-rendered block (if any) with the live UI.
     while (app.firstChild) app.removeChild(app.firstChild);
-    [mode, total, layout].forEach(function (n) { app.appendChild(n); });
+    [mode, total, active, layout].forEach(function (n) { app.appendChild(n); });
 
     // The page's own search boxes (header, and the big one on this page)
     // drive the results. Only if there are none does the app add one.
@@ -361,7 +382,9 @@
         'class': 'ss-facet' + (active ? ' ss-facet-active' : ''),
         href: '?' + paramsFor(next).toString(),
         'aria-current': active ? 'true' : null
-      }, term + ' ');
+      });
+      if (key === 'severity') a.appendChild(sevBadge(term)); else a.appendChild(el('span', null, term));
+      a.appendChild(document.createTextNode(' '));
       a.appendChild(el('span', { 'class': 'ss-count' }, count));
       a.addEventListener('click', function (ev) {
         ev.preventDefault();
@@ -384,8 +407,9 @@
 
     function render(res) {
       mode.textContent = res.mode || '';
-      [facets, results, pager].forEach(function (n) { while (n.firstChild) n.removeChild(n.firstChild); });
+      [active, facets, results, pager].forEach(function (n) { while (n.firstChild) n.removeChild(n.firstChild); });
       total.classList.remove('ss-error');
+      active.hidden = true;
       if (res.error) {
         total.textContent = res.error;
         total.classList.add('ss-error');
@@ -394,18 +418,59 @@
       var n = res.total || 0;
       total.textContent = n + (n === 1 ? ' result' : ' results') + (st.q ? ' for \u201c' + st.q + '\u201d' : '');
 
+      // Active filters first, each with a way to remove it, and one to remove them all.
+      var chips = [];
+      FILTER_KEYS.forEach(function (k) {
+        (st.filters[k] || []).forEach(function (v) { chips.push({ key: k, value: v }); });
+      });
+      if (chips.length) {
+        active.hidden = false;
+        active.appendChild(document.createTextNode('Filtered by '));
+        chips.forEach(function (c) {
+          var next = toggleFilter(st, c.key, c.value);
+          var a = el('a', { 'class': 'ss-chip', href: '?' + paramsFor(next).toString(), title: 'Remove this filter' },
+            FACET_LABELS[c.key] + ': ' + c.value + ' ');
+          a.appendChild(el('span', { 'aria-hidden': 'true' }, '\u00d7'));
+          a.appendChild(el('span', { 'class': 'visually-hidden' }, ' (remove)'));
+          a.addEventListener('click', function (ev) { ev.preventDefault(); navigate(next, true); });
+          active.appendChild(a);
+        });
+        var none = { q: st.q, filters: {}, page: 1 };
+        var clear = el('a', { 'class': 'ss-clear', href: '?' + paramsFor(none).toString() }, 'clear all filters');
+        clear.addEventListener('click', function (ev) { ev.preventDefault(); navigate(none, true); });
+        active.appendChild(document.createTextNode(' \u00b7 '));
+        active.appendChild(clear);
+      }
+
       FILTER_KEYS.forEach(function (k) {
         var terms = (res.facets && res.facets[k]) || [];
         if (!terms.length) return;
         var group = el('section', { 'class': 'ss-facet-group', 'data-key': k });
         group.appendChild(el('h3', null, FACET_LABELS[k]));
         var ul = el('ul');
+        var hidden = [];
         terms.forEach(function (t) {
+          var on = hasFilterFold(st, k, t.term);
           var li = el('li');
-          li.appendChild(facetLink(k, t.term, t.count, hasFilterFold(st, k, t.term)));
+          li.appendChild(facetLink(k, t.term, t.count, on));
+          // As on the server: the first few values, and every active one; the rest behind "and N more".
+          if (ul.children.length >= MAX_FACET_TERMS && !on) {
+            li.hidden = true;
+            hidden.push(li);
+          }
           ul.appendChild(li);
         });
         group.appendChild(ul);
+        if (hidden.length) {
+          var more = el('p', { 'class': 'ss-more muted small' });
+          var btn = el('button', { type: 'button' }, 'and ' + hidden.length + ' more');
+          btn.addEventListener('click', function () {
+            hidden.forEach(function (li) { li.hidden = false; });
+            more.parentNode.removeChild(more);
+          });
+          more.appendChild(btn);
+          group.appendChild(more);
+        }
         facets.appendChild(group);
       });
 
@@ -413,16 +478,24 @@
         var li = el('li', { 'class': 'ss-hit' });
         li.appendChild(el('a', { 'class': 'ss-hit-title', href: hitHref(root, h.url) }, h.title || h.url));
         var meta = el('p', { 'class': 'ss-hit-meta' });
-        if (h.date) meta.appendChild(el('time', { datetime: h.date }, h.date));
+        if (h.date) meta.appendChild(el('time', { datetime: h.date }, siteDate(h.date)));
         if (h.severity) {
-          if (h.date) meta.appendChild(document.createTextNode(' \u00b7 '));
-          meta.appendChild(el('span', { 'class': 'ss-sev' }, h.severity));
+          meta.appendChild(document.createTextNode(' '));
+          meta.appendChild(sevBadge(h.severity));
+        }
+        if (h.matched && h.matched.length) {
+          meta.appendChild(document.createTextNode(' '));
+          meta.appendChild(el('span', { 'class': 'ss-why' }, 'matched in ' + h.matched.map(fieldLabel).join(', ')));
         }
         li.appendChild(meta);
         if (h.fragments && h.fragments.length) {
           h.fragments.forEach(function (f) {
             var p = el('p', { 'class': 'ss-fragment' });
-            p.innerHTML = f; // server-escaped; only <mark> is markup
+            p.appendChild(el('span', { 'class': 'ss-field' }, fieldLabel(f.field)));
+            p.appendChild(document.createTextNode(' '));
+            var span = el('span');
+            span.innerHTML = f.html; // server-escaped; only <mark> is markup
+            p.appendChild(span);
             li.appendChild(p);
           });
         } else {
@@ -472,13 +545,16 @@
 
   // --- header dropdown on other pages --------------------------------------
 
+  var dropdowns = 0;
+
   function initDropdown(form) {
     var input = form.querySelector('input[name="q"]');
     if (!input) return;
-    var list = el('ul', { id: 'ss-dropdown', 'class': 'ss-dropdown', role: 'listbox', hidden: '' });
+    var id = 'ss-dropdown' + (dropdowns++ ? '-' + dropdowns : '');
+    var list = el('ul', { id: id, 'class': 'ss-dropdown', role: 'listbox', hidden: '' });
     form.appendChild(list);
     input.setAttribute('autocomplete', 'off');
-    input.setAttribute('aria-controls', 'ss-dropdown');
+    input.setAttribute('aria-controls', id);
     input.setAttribute('aria-expanded', 'false');
     var controller = null;
 
@@ -496,7 +572,9 @@
           var li = el('li', { role: 'option' });
           var a = el('a', { 'class': 'ss-hit-title', href: hitHref(siteRoot, h.url) }, h.title || h.url);
           if (h.date || h.severity) {
-            a.appendChild(el('span', { 'class': 'ss-hit-meta' }, ' ' + [h.date, h.severity].filter(Boolean).join(' \u00b7 ')));
+            var meta = el('span', { 'class': 'ss-hit-meta' }, siteDate(h.date) + ' ');
+            if (h.severity) meta.appendChild(sevBadge(h.severity));
+            a.appendChild(meta);
           }
           li.appendChild(a);
           list.appendChild(li);
