@@ -16,6 +16,9 @@ import (
 	index "github.com/blevesearch/bleve_index_api"
 )
 
+// The mapping: which fields bleve indexes, stores and keeps term vectors
+// for, and how a Document becomes those fields.
+
 // Index field names. They double as the names users type before a colon
 // (tag:dns, severity:SEV1), so they are short and singular.
 const (
@@ -47,15 +50,17 @@ const (
 
 // textFields are searched when a query names no field; the boost makes a
 // title match outrank a body mention.
-var textFields = []struct {
-	name  string
-	boost float64
-}{
+var textFields = []boostedField{
 	{fTitle, 4},
 	{fSummary, 2},
 	{fActions, 1.2},
 	{fTimeline, 1},
 	{fBody, 1},
+}
+
+type boostedField struct {
+	name  string
+	boost float64
 }
 
 // fragmentFields get fragments, in the order they are shown.
@@ -119,8 +124,10 @@ func newMapping() (mapping.IndexMapping, error) {
 	lower := func() *mapping.FieldMapping {
 		return &mapping.FieldMapping{Type: "text", Analyzer: lowerKeyword, Index: true, IncludeTermVectors: true}
 	}
+	// The facet twins count values in their display case; term vectors
+	// let year:2024 show in Hit.Matched.
 	exact := func(store bool) *mapping.FieldMapping {
-		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, Store: store, DocValues: true}
+		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, Store: store, DocValues: true, IncludeTermVectors: true}
 	}
 	dm := bleve.NewDocumentStaticMapping()
 	add := func(name string, fm *mapping.FieldMapping) {
