@@ -282,7 +282,7 @@ func BenchmarkUpdate(b *testing.B) {
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d.Body = body + " edit " + strconv.Itoa(i)
+		d.Body = body + " quokkaedit " + strconv.Itoa(i)
 		t0 := time.Now()
 		if err := ix.Update([]Document{d}, nil); err != nil {
 			b.Fatal(err)
@@ -296,16 +296,18 @@ func BenchmarkUpdate(b *testing.B) {
 	b.StopTimer()
 	reportCPU(b, cpu0)
 	reportPercentiles(b, lat)
-	if res := mustSearch(b, ix, Request{Query: "edit"}); res.Total != 1 {
+	if res := mustSearch(b, ix, Request{Query: "quokkaedit"}); res.Total != 1 {
 		b.Fatalf("after updates: %d hits for the edit", res.Total)
 	}
 }
 
 // benchQueries is the query mix of BenchmarkQuery, by kind.
-var benchQueries = []struct {
+type benchQuery struct {
 	kind string
 	req  Request
-}{
+}
+
+var benchQueries = []benchQuery{
 	{"two-words+facets", Request{Query: "database latency"}},
 	{"phrase", Request{Query: `"circuit breaker"`}},
 	{"pasted-phrase", Request{Query: "connection pool exhaustion during peak traffic"}},
@@ -329,35 +331,34 @@ func BenchmarkQuery(b *testing.B) {
 	// The identifier and the prefix come from the corpus.
 	mid := docs[len(docs)/2]
 	queries := append(slices.Clone(benchQueries),
-		struct {
-			kind string
-			req  Request
-		}{"identifier", Request{Query: identifiers(mid.Actions, nil, map[string]bool{})[0]}},
-		struct {
-			kind string
-			req  Request
-		}{"prefix", Request{Query: longestWord(mid.Title)[:4]}})
-	for _, bq := range queries {
-		b.Run(bq.kind, func(b *testing.B) {
-			lat := make([]time.Duration, 0, b.N)
-			cpu0 := processCPU()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				res, err := ix.Search(context.Background(), bq.req)
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(res.Hits) == 0 {
-					b.Fatalf("%s: no hits", bq.kind)
-				}
+		benchQuery{"identifier", Request{Query: identifiers(mid.Actions, nil, map[string]bool{})[0]}},
+		benchQuery{"prefix", Request{Query: longestWord(mid.Title)[:4]}})
+	run := func(b *testing.B, next func(i int) Request) {
+		lat := make([]time.Duration, 0, b.N)
+		cpu0 := processCPU()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			req := next(i)
+			t0 := time.Now()
+			res, err := ix.Search(context.Background(), req)
+			lat = append(lat, time.Since(t0))
+			if err != nil {
+				b.Fatal(err)
 			}
-			b.StopTimer()
-			reportCPU(b, cpu0)
-			reportPercentiles(b, lat)
-		})
+			if len(res.Hits) == 0 {
+				b.Fatalf("%q: no hits", req.Query)
+			}
+		}
+		b.StopTimer()
+		reportCPU(b, cpu0)
+		reportPercentiles(b, lat)
 	}
+	for _, bq := range queries {
+		b.Run(bq.kind, func(b *testing.B) { run(b, func(int) Request { return bq.req }) })
+	}
+	// The mix: every kind in turn but the empty query, which no one types.
+	mix := slices.DeleteFunc(slices.Clone(queries), func(q benchQuery) bool { return q.kind == "empty" })
+	b.Run("mix", func(b *testing.B) { run(b, func(i int) Request { return mix[i%len(mix)].req }) })
 }
 
 func longestWord(s string) string {
