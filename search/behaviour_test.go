@@ -204,6 +204,10 @@ func TestCostlyQueriesRefused(t *testing.T) {
 			t.Errorf("%.40q: message is not for users: %v", q, err)
 		}
 	}
+	// An unfinished quote, while typing, is words, not an error.
+	if hits := top(t, ix, `"connection refu`); !slices.ContainsFunc(hits, func(h Hit) bool { return h.URL == "incidents/pg-refused/" }) {
+		t.Errorf("unfinished quote: %v", hitURLs(&Result{Hits: hits}))
+	}
 	// Bounded forms still work.
 	for _, q := range []string{"conn*", "retr?es", "replika~1", "/retr.*/", "connection~2"} {
 		if _, err := ix.Search(context.Background(), Request{Query: q}); err != nil {
