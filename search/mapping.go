@@ -125,10 +125,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	lower := func() *mapping.FieldMapping {
 		return &mapping.FieldMapping{Type: "text", Analyzer: lowerKeyword, Index: true, IncludeTermVectors: true}
 	}
-	// The facet twins count values in their display case; term vectors
-	// let year:2024 show in Hit.Matched.
+	// The facet twins count values in their display case.
 	exact := func(store bool) *mapping.FieldMapping {
-		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, Store: store, DocValues: true, IncludeTermVectors: true}
+		return &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, Store: store, DocValues: true}
 	}
 	dm := bleve.NewDocumentStaticMapping()
 	add := func(name string, fm *mapping.FieldMapping) {
@@ -143,7 +142,9 @@ func newMapping() (mapping.IndexMapping, error) {
 	add(fIdent, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Index: true, IncludeTermVectors: true})
 	add(fURL, &mapping.FieldMapping{Type: "text", Analyzer: keyword.Name, Store: true})
 	add(fDate, &mapping.FieldMapping{Type: "datetime", Index: true, Store: true, DocValues: true})
-	add(fYear, exact(false))
+	year := exact(false)
+	year.IncludeTermVectors = true // year:2024 shows in Hit.Matched
+	add(fYear, year)
 	for _, f := range []string{fStatus, fTag, fFactor, fService, fSeverity} {
 		add(f, lower())
 	}
