@@ -335,20 +335,20 @@ func toHit(d *bsearch.DocumentMatch, score float64) Hit {
 
 // prefixQuery matches the terms that start with the last word (or with
 // its stem, which is what the text fields hold: "retries" is "retri") in
-// the text fields: the maxPrefixTerms terms in the most documents. An
-// identifier-like word also matches identifiers that start with it.
+// the text fields, or for an identifier-like word the identifiers that
+// start with it: the maxPrefixTerms terms in the most documents.
 func (ix *Index) prefixQuery(word string) (query.Query, error) {
 	toks := analyse(word)
-	if len(toks) == 0 {
-		return nil, nil // a stop word
-	}
 	prefixes := []string{word}
-	if stem := string(toks[0].Term); stem != word && len(stem) >= minLiteral {
-		prefixes = append(prefixes, stem)
-	}
 	groups := [][]boostedField{textFields}
-	if len(identifiers(word, nil, map[string]bool{})) > 0 {
-		groups = append(groups, []boostedField{{fIdent, identBoost}})
+	switch {
+	case len(identifiers(word, nil, map[string]bool{})) > 0:
+		// OPS-41…: its pieces would expand to every OPS ticket.
+		groups = [][]boostedField{{{fIdent, identBoost}}}
+	case len(toks) != 1:
+		return nil, nil // a stop word, or several words
+	case string(toks[0].Term) != word && len(toks[0].Term) >= minLiteral:
+		prefixes = append(prefixes, string(toks[0].Term))
 	}
 	var qs []query.Query
 	for _, fields := range groups {
