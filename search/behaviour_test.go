@@ -189,7 +189,7 @@ func TestCostlyQueriesRefused(t *testing.T) {
 	for _, q := range []string{
 		"/.*/", "/.+/", "/a.*/", "/(a|b)*/", "*", "*a*", "*conn", "?onn", "co*", "a*b*c*d", "conn*i*o*n",
 		"connection~3", "ab~1", "abc~2", "conn* pool* retr* time* kube*",
-		strings.Repeat("word ", maxClauses+1), "/" + strings.Repeat("a", maxRegexpLen+1) + "/",
+		strings.Repeat("+word ", maxClauses+1), "/" + strings.Repeat("a", maxRegexpLen+1) + "/",
 	} {
 		_, err := ix.Search(context.Background(), Request{Query: q})
 		if q == "*" {
@@ -203,6 +203,15 @@ func TestCostlyQueriesRefused(t *testing.T) {
 		} else if strings.Contains(err.Error(), "bleve") {
 			t.Errorf("%.40q: message is not for users: %v", q, err)
 		}
+	}
+	// A long paste is searched by its first words, not refused.
+	long := "dial tcp 10.2.3.4:5432: connect: connection refused " + strings.Repeat("retrying in 5s after backoff; ", 30)
+	if hits := top(t, ix, long); len(hits) == 0 || hits[0].URL != "incidents/pg-refused/" {
+		t.Errorf("long paste: %v", hitURLs(&Result{Hits: hits}))
+	}
+	// An unfinished quote, while typing, is words, not an error.
+	if hits := top(t, ix, `"connection refu`); !slices.ContainsFunc(hits, func(h Hit) bool { return h.URL == "incidents/pg-refused/" }) {
+		t.Errorf("unfinished quote: %v", hitURLs(&Result{Hits: hits}))
 	}
 	// Bounded forms still work.
 	for _, q := range []string{"conn*", "retr?es", "replika~1", "/retr.*/", "connection~2"} {

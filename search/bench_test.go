@@ -160,6 +160,15 @@ func syntheticDocs(n, bodyWords int) []Document {
 	return docs
 }
 
+// benchDocs is the corpus of SECONDSTORY_CORPUS (corpusDocs) if set,
+// else benchN synthetic documents.
+func benchDocs(b *testing.B) []Document {
+	if dir := os.Getenv("SECONDSTORY_CORPUS"); dir != "" {
+		return corpusDocs(b, dir)
+	}
+	return syntheticDocs(benchN(b), benchBodyWords)
+}
+
 // benchN is SECONDSTORY_BENCH_N, else 10,000: the size the targets are for.
 func benchN(b *testing.B) int {
 	if s := os.Getenv("SECONDSTORY_BENCH_N"); s != "" {
@@ -197,7 +206,7 @@ func dirSize(b *testing.B, dir string) int64 {
 // time (both cores); peak-heap-MB is the most heap in use, documents
 // included. Run with -benchtime=1x.
 func BenchmarkBuild(b *testing.B) {
-	docs := syntheticDocs(benchN(b), benchBodyWords)
+	docs := benchDocs(b)
 	for _, tv := range []bool{true, false} {
 		b.Run(fmt.Sprintf("body-term-vectors=%v", tv), func(b *testing.B) {
 			defer func(was bool) { bodyTermVectors = was }(bodyTermVectors)
@@ -258,8 +267,8 @@ func sampleHeap() func() uint64 {
 // percentiles are the time Update takes; bleve's persister and merger
 // work after it returns, in the background (cpu-ms/op counts them).
 func BenchmarkUpdate(b *testing.B) {
-	n := benchN(b)
-	docs := syntheticDocs(n, benchBodyWords)
+	docs := benchDocs(b)
+	n := len(docs)
 	dir := filepath.Join(b.TempDir(), "idx")
 	mustBuild(b, dir, docs)
 	ix, err := OpenWritable(dir)
@@ -273,7 +282,7 @@ func BenchmarkUpdate(b *testing.B) {
 	cpu0 := processCPU()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		d.Body = body + " edit " + strconv.Itoa(i)
+		d.Body = body + " quokkaedit " + strconv.Itoa(i)
 		t0 := time.Now()
 		if err := ix.Update([]Document{d}, nil); err != nil {
 			b.Fatal(err)
@@ -287,23 +296,23 @@ func BenchmarkUpdate(b *testing.B) {
 	b.StopTimer()
 	reportCPU(b, cpu0)
 	reportPercentiles(b, lat)
-	if res := mustSearch(b, ix, Request{Query: "edit"}); res.Total != 1 {
+	if res := mustSearch(b, ix, Request{Query: "quokkaedit"}); res.Total != 1 {
 		b.Fatalf("after updates: %d hits for the edit", res.Total)
 	}
 }
 
 // benchQueries is the query mix of BenchmarkQuery, by kind.
-var benchQueries = []struct {
+type benchQuery struct {
 	kind string
 	req  Request
-}{
+}
+
+var benchQueries = []benchQuery{
 	{"two-words+facets", Request{Query: "database latency"}},
 	{"phrase", Request{Query: `"circuit breaker"`}},
 	{"pasted-phrase", Request{Query: "connection pool exhaustion during peak traffic"}},
 	{"field", Request{Query: "title:failover"}},
-	{"filters", Request{Query: "timeout", Filters: map[string][]string{"tag": {"tag-01", "tag-02"}, "severity": {"SEV1"}}}},
-	{"identifier", Request{Query: "ERR_CONN_RESET"}},
-	{"prefix", Request{Query: "kuber"}},
+	{"filters", Request{Query: "timeout", Filters: map[string][]string{"year": {"2020", "2021"}, "severity": {"SEV1", "SEV2"}}}},
 	{"empty", Request{}},
 }
 
@@ -312,33 +321,54 @@ var benchQueries = []struct {
 // reports latency percentiles.
 func BenchmarkQuery(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "idx")
-	mustBuild(b, dir, syntheticDocs(benchN(b), benchBodyWords))
+	docs := benchDocs(b)
+	mustBuild(b, dir, docs)
 	ix, err := Open(dir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer ix.Close()
-	for _, bq := range benchQueries {
-		b.Run(bq.kind, func(b *testing.B) {
-			lat := make([]time.Duration, 0, b.N)
-			cpu0 := processCPU()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				res, err := ix.Search(context.Background(), bq.req)
-				lat = append(lat, time.Since(t0))
-				if err != nil {
-					b.Fatal(err)
-				}
-				if len(res.Hits) == 0 {
-					b.Fatalf("%s: no hits", bq.kind)
-				}
+	// The identifier and the prefix come from the corpus.
+	mid := docs[len(docs)/2]
+	queries := append(slices.Clone(benchQueries),
+		benchQuery{"identifier", Request{Query: identifiers(mid.Actions, nil, map[string]bool{})[0]}},
+		benchQuery{"prefix", Request{Query: longestWord(mid.Title)[:4]}})
+	run := func(b *testing.B, next func(i int) Request) {
+		lat := make([]time.Duration, 0, b.N)
+		cpu0 := processCPU()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			req := next(i)
+			t0 := time.Now()
+			res, err := ix.Search(context.Background(), req)
+			lat = append(lat, time.Since(t0))
+			if err != nil {
+				b.Fatal(err)
 			}
-			b.StopTimer()
-			reportCPU(b, cpu0)
-			reportPercentiles(b, lat)
-		})
+			if len(res.Hits) == 0 {
+				b.Fatalf("%q: no hits", req.Query)
+			}
+		}
+		b.StopTimer()
+		reportCPU(b, cpu0)
+		reportPercentiles(b, lat)
 	}
+	for _, bq := range queries {
+		b.Run(bq.kind, func(b *testing.B) { run(b, func(int) Request { return bq.req }) })
+	}
+	// The mix: every kind in turn but the empty query, which no one types.
+	mix := slices.DeleteFunc(slices.Clone(queries), func(q benchQuery) bool { return q.kind == "empty" })
+	b.Run("mix", func(b *testing.B) { run(b, func(i int) Request { return mix[i%len(mix)].req }) })
+}
+
+func longestWord(s string) string {
+	w := ""
+	for _, f := range strings.Fields(s) {
+		if len(f) > len(w) {
+			w = f
+		}
+	}
+	return strings.ToLower(w)
 }
 
 func reportCPU(b *testing.B, since time.Duration) {

@@ -1,9 +1,11 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -18,15 +20,21 @@ import (
 	bolterrors "go.etcd.io/bbolt/errors"
 )
 
+// An Index is bleve's index opened read-only (servers) or for writing
+// (the preview, which hands it the documents it knows changed). Search
+// turns a Request into a few bleve searches: tiers that rank the phrase
+// and all-the-words hits first, one that counts and facets, and one that
+// loads the shown hits with their fragments.
+
 // boltTimeout bounds how long opening waits for the lock of bleve's root
 // file, so that a second process gets ErrLocked instead of hanging.
 const boltTimeout = "500ms"
 
 const (
-	facetSize = 50
-	// maxPrefixTerms caps what the last word expands to, per field: the
-	// terms with that prefix in the most documents.
-	maxPrefixTerms = 16
+	facetSize = 50 // values counted and shown per facet
+	// maxPrefixTerms caps what the last word expands to: the terms with
+	// that prefix in the most documents.
+	maxPrefixTerms = 8
 	// maxPrefixScan bounds the dictionary entries read for one prefix.
 	maxPrefixScan = 5000
 )
@@ -169,46 +177,29 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 		user, tiers = p.text.build(expanded)
 	}
 
-	// The first search counts and facets, and, without tiers to rank
-	// first, fetches the page too.
-	size, from := p.size, (p.page-1)*p.size
-	if len(tiers) > 0 {
-		size, from = 0, 0
-	}
-	sr := bleve.NewSearchRequestOptions(withFilters(user, p.filters, ""), size, from, false)
-	if user == nil {
-		sr.SortBy([]string{"-" + fDate, "_id"})
-	}
-	// Multi-select facets: a key with an active filter is counted
-	// without its own filter, so its other values stay visible.
-	for _, fk := range facetKeys {
-		if len(p.filters[fk.key]) == 0 {
-			sr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
-		}
-	}
-	res, err := ix.bi.SearchInContext(ctx, sr)
+	// The last search counts and facets; tiers before it fetch the hits
+	// to rank first (tiered).
+	out := &Result{Hits: []Hit{}, Facets: map[string][]FacetTerm{}}
+	page, res, err := ix.tiered(ctx, user, tiers, p)
 	if err != nil {
 		return nil, ix.searchErr(ctx, err)
 	}
-	out := &Result{Total: res.Total, Hits: []Hit{}, Facets: map[string][]FacetTerm{}}
-	facets := res.Facets
+	out.Total = res.Total
 	for _, fk := range facetKeys {
+		fr := res.Facets[fk.key]
 		if len(p.filters[fk.key]) > 0 {
-			fr := bleve.NewSearchRequestOptions(withFilters(user, p.filters, fk.key), 0, 0, false)
-			fr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
-			fres, err := ix.bi.SearchInContext(ctx, fr)
+			// Multi-select: a key with an active filter is counted
+			// without its own filter, so its other values stay visible.
+			sr := bleve.NewSearchRequestOptions(withFilters(user, p.filters, fk.key), 0, 0, false)
+			sr.Score = "none"
+			sr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
+			fres, err := ix.bi.SearchInContext(ctx, sr)
 			if err != nil {
 				return nil, ix.searchErr(ctx, err)
 			}
-			facets[fk.key] = fres.Facets[fk.key]
+			fr = fres.Facets[fk.key]
 		}
-		out.Facets[fk.key] = facetTerms(fk.key, facets[fk.key], p.filters[fk.key])
-	}
-	page := res.Hits
-	if len(tiers) > 0 {
-		if page, err = ix.tiered(ctx, user, tiers, p); err != nil {
-			return nil, ix.searchErr(ctx, err)
-		}
+		out.Facets[fk.key] = facetTerms(fk.key, fr, p.filters[fk.key])
 	}
 	if len(page) > 0 {
 		if out.Hits, err = ix.hits(ctx, user, page); err != nil {
@@ -219,29 +210,59 @@ func (ix *Index) Search(ctx context.Context, req Request) (*Result, error) {
 	return out, nil
 }
 
-// tiered returns the page of hits in tiers: those matching tiers[0]
-// first, then those matching tiers[1] but not [0], ..., then the rest,
-// each tier by score. Searches rather than boosts, because no boost
-// guarantees the order: bleve multiplies a phrase's score by the share of
-// fields it is in, and a document that repeats some of the words
-// everywhere can outscore one with the exact phrase.
-func (ix *Index) tiered(ctx context.Context, user query.Query, tiers []query.Query, p *plan) (bsearch.DocumentMatchCollection, error) {
-	var page bsearch.DocumentMatchCollection
-	from := (p.page - 1) * p.size
-	for i := 0; i <= len(tiers) && len(page) < p.size; i++ {
-		must := []query.Query{user}
-		if i < len(tiers) {
-			must = append(must, tiers[i])
+// tiered returns the page of hits: first those matching tiers[0] (the
+// phrase), then those matching tiers[1] (all the words), then the rest,
+// each tier by score; and the result of the last search, over everything
+// the query matches, which has the total and the facets. Tier i's top
+// from+size, less the hits of earlier tiers, are its next hits: where a
+// tier has more than that, the page is full before the next tier counts.
+// Searches rather than boosts, because no boost guarantees the order:
+// bleve multiplies a phrase's score by the share of fields it is in, and
+// a document repeating the words everywhere can outscore the phrase.
+func (ix *Index) tiered(ctx context.Context, user query.Query, tiers []query.Query, p *plan) (bsearch.DocumentMatchCollection, *bleve.SearchResult, error) {
+	n := p.page * p.size
+	seen := map[string]bool{}
+	var ranked bsearch.DocumentMatchCollection
+	for i := 0; ; i++ {
+		last := i == len(tiers)
+		size := 0
+		if len(ranked) < n {
+			size = n + len(seen)
 		}
-		q := query.NewBooleanQuery(must, nil, tiers[:i])
-		r, err := ix.bi.SearchInContext(ctx, bleve.NewSearchRequestOptions(withFilters(q, p.filters, ""), p.size-len(page), from, false))
+		if size == 0 && !last {
+			continue
+		}
+		q := user
+		if !last {
+			q = query.NewConjunctionQuery([]query.Query{user, tiers[i]})
+		}
+		sr := bleve.NewSearchRequestOptions(withFilters(q, p.filters, ""), size, 0, false)
+		if user == nil {
+			sr.SortBy([]string{"-" + fDate}) // ties in index order: "_id" would load every ID
+		}
+		if size == 0 {
+			sr.Score = "none"
+		}
+		for _, fk := range facetKeys {
+			if last && len(p.filters[fk.key]) == 0 {
+				sr.AddFacet(fk.key, bleve.NewFacetRequest(fk.facetField, facetSize))
+			}
+		}
+		r, err := ix.bi.SearchInContext(ctx, sr)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		page = append(page, r.Hits...)
-		from = max(0, from-int(r.Total))
+		for _, h := range r.Hits {
+			if !seen[h.ID] {
+				seen[h.ID] = true
+				ranked = append(ranked, h)
+			}
+		}
+		if last {
+			from := min((p.page-1)*p.size, len(ranked))
+			return ranked[from:min(n, len(ranked))], r, nil
+		}
 	}
-	return page, nil
 }
 
 // hits loads the stored fields, matched fields and fragments of the page
@@ -317,43 +338,42 @@ func toHit(d *bsearch.DocumentMatch, score float64) Hit {
 	return h
 }
 
-// prefixQuery matches the terms that start with the last word (and with
-// its stem, which is what the text fields hold: "retries" is "retri"),
-// at most maxPrefixTerms per field, the most common first; nil if none.
+// prefixQuery matches the terms that start with the last word (or with
+// its stem, which is what the text fields hold: "retries" is "retri") in
+// the text fields, or for an identifier-like word the identifiers that
+// start with it: the maxPrefixTerms terms in the most documents.
 func (ix *Index) prefixQuery(word string) (query.Query, error) {
+	toks := analyse(word)
 	prefixes := []string{word}
-	if toks := analyse(word); len(toks) == 0 {
-		return nil, nil // a stop word
-	} else if stem := string(toks[0].Term); stem != word && len(stem) >= minLiteral {
-		prefixes = append(prefixes, stem)
+	groups := [][]boostedField{textFields}
+	switch {
+	case len(identifiers(word, nil, map[string]bool{})) > 0:
+		// OPS-41…: its pieces would expand to every OPS ticket.
+		groups = [][]boostedField{{{fIdent, identBoost}}}
+	case len(toks) != 1:
+		return nil, nil // a stop word, or several words
+	case string(toks[0].Term) != word && len(toks[0].Term) >= minLiteral:
+		prefixes = append(prefixes, string(toks[0].Term))
 	}
 	var qs []query.Query
-	fields := append(slices.Clone(textFields), struct {
-		name  string
-		boost float64
-	}{fIdent, identBoost})
-	for _, tf := range fields {
+	for _, fields := range groups {
 		terms := map[string]uint64{}
-		for _, p := range prefixes {
-			if err := ix.scanPrefix(tf.name, p, terms); err != nil {
-				return nil, err
+		for _, f := range fields {
+			for _, p := range prefixes {
+				if err := ix.scanPrefix(f.name, p, terms); err != nil {
+					return nil, err
+				}
 			}
 		}
-		top := make([]string, 0, len(terms))
-		for t := range terms {
-			top = append(top, t)
-		}
-		sort.Slice(top, func(i, j int) bool {
-			if terms[top[i]] != terms[top[j]] {
-				return terms[top[i]] > terms[top[j]]
-			}
-			return top[i] < top[j]
-		})
+		top := slices.Collect(maps.Keys(terms))
+		slices.SortFunc(top, func(a, b string) int { return cmp.Or(cmp.Compare(terms[b], terms[a]), strings.Compare(a, b)) })
 		for _, t := range top[:min(len(top), maxPrefixTerms)] {
-			tq := query.NewTermQuery(t)
-			tq.SetField(tf.name)
-			tq.SetBoost(tf.boost * prefixBoost)
-			qs = append(qs, tq)
+			for _, f := range fields {
+				tq := query.NewTermQuery(t)
+				tq.SetField(f.name)
+				tq.SetBoost(f.boost * prefixBoost)
+				qs = append(qs, tq)
+			}
 		}
 	}
 	if len(qs) == 0 {
@@ -375,7 +395,7 @@ func (ix *Index) scanPrefix(field, prefix string, terms map[string]uint64) error
 		if err != nil || e == nil {
 			return err
 		}
-		terms[e.Term] = max(terms[e.Term], e.Count)
+		terms[e.Term] += e.Count
 	}
 	return nil
 }

@@ -37,7 +37,7 @@ import (
 // Costly forms are bounded here, before anything runs.
 
 const (
-	maxClauses      = 64 // words, phrases and field terms in one query
+	maxClauses      = 64 // words searched, and clauses in all, in one query
 	maxExpanding    = 4  // wildcard, fuzzy and regexp terms in one query
 	minLiteral      = 3  // characters before a wildcard, in a regexp, of a prefix
 	maxWildcards    = 2  // * and ? in one term
@@ -183,11 +183,22 @@ func parseQuery(s string) (*textQuery, error) {
 	if len(clauses) == 0 {
 		return nil, badQuery("the query has no words to search for")
 	}
+	// A long paste is searched by its first maxClauses words; syntax past
+	// that is an error, since dropping it would change the meaning.
+	plainWords := 0
+	clauses = slices.DeleteFunc(clauses, func(c clause) bool {
+		if c.op == 0 && c.field == "" && c.kind == 'w' {
+			plainWords++
+			return plainWords > maxClauses
+		}
+		return false
+	})
 	if len(clauses) > maxClauses {
-		return nil, badQuery(fmt.Sprintf("the query has %d words; the limit is %d", len(clauses), maxClauses))
+		return nil, badQuery(fmt.Sprintf("the query has %d terms with syntax; the limit is %d", len(clauses)-min(plainWords, maxClauses), maxClauses))
 	}
 	t := &textQuery{}
 	var plain []string
+	seen := map[string]bool{}
 	expanding := 0
 	for i, c := range clauses {
 		if c.kind == '*' || c.kind == '~' || c.kind == '/' {
@@ -204,8 +215,10 @@ func parseQuery(s string) (*textQuery, error) {
 		case c.kind == 'w' && c.field == "":
 			plain = append(plain, c.text)
 			// A stop word alone matches nothing; leaving it out keeps it
-			// from emptying the all-the-words tier.
-			if len(analyse(c.text)) > 0 {
+			// from emptying the all-the-words tier. A repeated word counts
+			// once.
+			if lower := strings.ToLower(c.text); !seen[lower] && len(analyse(c.text)) > 0 {
+				seen[lower] = true
 				t.words = append(t.words, cq)
 				if i == len(clauses)-1 && !unicode.IsSpace(lastRune(s)) && utf8.RuneCountInString(c.text) >= minLiteral {
 					t.prefix = strings.ToLower(c.text)

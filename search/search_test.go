@@ -297,7 +297,7 @@ func TestBadRequests(t *testing.T) {
 		{Query: "ti*"},
 		{Query: "ab~2"},
 		{Page: maxWindow/10 + 1},
-		{Query: strings.Repeat("w ", maxClauses+1)},
+		{Query: strings.Repeat("tag:x ", maxClauses+1)},
 		{Size: MaxSize + 1},
 		{Size: -1},
 		{Page: -1},
