@@ -56,109 +56,137 @@ var (
 // one that another process holds open for writing (ErrLocked). Readers of
 // the old index keep serving it until they reopen.
 func Build(dir string, docs []Document) error {
-	if err := validateDocs(docs); err != nil {
-		return err
-	}
-	abs, err := filepath.Abs(dir)
+	b, err := NewBuilder(dir)
 	if err != nil {
 		return err
 	}
-	if filepath.Dir(abs) == abs {
-		return fmt.Errorf("search: refusing to build an index at %s", abs)
-	}
-	buildMu.Lock()
-	defer buildMu.Unlock()
-	removeLeftovers(abs)
-	if err := checkReplaceable(abs); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+buildingInfix)
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(tmp) // after the swap it holds the old index, or nothing
-	if err := writeIndex(tmp, docs); err != nil {
-		return err
-	}
-	if testHookBeforeSwap != nil {
-		if err := testHookBeforeSwap(tmp); err != nil {
+	for _, d := range docs {
+		if err := b.Add(d); err != nil {
+			b.Abort()
 			return err
 		}
 	}
-	// Checked again: a writer may have opened dir meanwhile.
-	if err := checkReplaceable(abs); err != nil {
-		return err
-	}
-	return swap(tmp, abs)
+	return b.Commit()
 }
 
-// validateDocs checks that every document has an ID, and no two the same.
-func validateDocs(docs []Document) error {
-	seen := make(map[string]bool, len(docs))
-	for i, d := range docs {
-		if d.ID == "" {
-			return fmt.Errorf("search: document %d (%q) has no ID", i, d.Title)
+// Builder writes a whole new index a document at a time, so a build can hand
+// documents over as it makes them, and index them while it renders pages.
+// Nothing is visible at dir until Commit.
+type Builder struct {
+	abs, tmp string
+	b        bleve.Builder
+	seen     map[string]bool
+	n        int
+	done     bool
+}
+
+// NewBuilder starts a new index for dir (see Build). Until Commit or Abort,
+// other Builds of this process wait.
+func NewBuilder(dir string) (*Builder, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if filepath.Dir(abs) == abs {
+		return nil, fmt.Errorf("search: refusing to build an index at %s", abs)
+	}
+	buildMu.Lock()
+	fail := func(err error) (*Builder, error) { buildMu.Unlock(); return nil, err }
+	removeLeftovers(abs)
+	if err := checkReplaceable(abs); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return fail(err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(abs), "."+filepath.Base(abs)+buildingInfix)
+	if err != nil {
+		return fail(err)
+	}
+	return &Builder{abs: abs, tmp: tmp, seen: map[string]bool{}}, nil
+}
+
+// Add indexes one document. Its ID must be new to this Builder.
+func (b *Builder) Add(d Document) error {
+	if d.ID == "" {
+		return fmt.Errorf("search: document %d (%q) has no ID", b.n, d.Title)
+	}
+	if b.seen[d.ID] {
+		return fmt.Errorf("search: duplicate document ID %q", d.ID)
+	}
+	b.seen[d.ID] = true
+	if b.b == nil {
+		m, err := newMapping()
+		if err != nil {
+			return err
 		}
-		if seen[d.ID] {
-			return fmt.Errorf("search: duplicate document ID %q", d.ID)
+		if b.b, err = bleve.NewBuilder(filepath.Join(b.tmp, bleveDir), m, map[string]interface{}{
+			"buildPathPrefix": b.tmp, // its scratch folder goes with tmp when a build fails
+			"batchSize":       segmentDocs,
+		}); err != nil {
+			return err
 		}
-		seen[d.ID] = true
+	}
+	b.n++
+	if err := b.b.Index(d.ID, fieldsOf(d)); err != nil {
+		return fmt.Errorf("search: index %s: %w", d.ID, err)
 	}
 	return nil
 }
 
-// writeIndex writes the index of docs, verified, and the marker into the
-// new folder dir.
-func writeIndex(dir string, docs []Document) error {
-	path := filepath.Join(dir, bleveDir)
-	m, err := newMapping()
-	if err != nil {
-		return err
-	}
-	if len(docs) == 0 {
+// Commit finishes the index, verifies it, and swaps it in at dir.
+func (b *Builder) Commit() error {
+	defer b.Abort()
+	path := filepath.Join(b.tmp, bleveDir)
+	if b.b == nil {
 		// The offline builder cannot write an index without a segment.
+		m, err := newMapping()
+		if err != nil {
+			return err
+		}
 		bi, err := bleve.New(path, m)
 		if err != nil {
 			return err
 		}
-		return errors.Join(bi.Close(), writeMarker(dir, 0))
+		if err := bi.Close(); err != nil {
+			return err
+		}
+	} else {
+		if err := b.b.Close(); err != nil {
+			return fmt.Errorf("search: build index: %w", err)
+		}
+		b.b = nil
+		if err := verify(path, b.n); err != nil {
+			return err
+		}
 	}
-	b, err := bleve.NewBuilder(path, m, map[string]interface{}{
-		"buildPathPrefix": dir, // its scratch folder goes with dir when a Build fails
-		"batchSize":       segmentDocs,
-	})
-	if err != nil {
+	if err := writeMarker(b.tmp, b.n); err != nil {
 		return err
 	}
-	// Mapping a document (entities, identifiers) runs one document ahead
-	// of the builder, which analyses on the calling goroutine: two cores.
-	mapped := make(chan map[string]interface{}, 64)
-	go func() {
-		defer close(mapped)
-		for _, d := range docs {
-			mapped <- fieldsOf(d)
+	if testHookBeforeSwap != nil {
+		if err := testHookBeforeSwap(b.tmp); err != nil {
+			return err
 		}
-	}()
-	var ierr error
-	i := 0
-	for fields := range mapped {
-		if ierr == nil {
-			if ierr = b.Index(docs[i].ID, fields); ierr != nil {
-				ierr = fmt.Errorf("search: index %s: %w", docs[i].ID, ierr)
-			}
-		}
-		i++
 	}
-	if err := errors.Join(ierr, b.Close()); err != nil {
-		return fmt.Errorf("search: build index: %w", err)
-	}
-	if err := verify(path, len(docs)); err != nil {
+	// Checked again: a writer may have opened dir meanwhile.
+	if err := checkReplaceable(b.abs); err != nil {
 		return err
 	}
-	return writeMarker(dir, len(docs))
+	return swap(b.tmp, b.abs)
+}
+
+// Abort drops an unfinished index: dir is as it was. After Commit it only
+// removes what the swap left (the old index).
+func (b *Builder) Abort() {
+	if b.done {
+		return
+	}
+	b.done = true
+	if b.b != nil {
+		_ = b.b.Close()
+	}
+	_ = os.RemoveAll(b.tmp) // after the swap it holds the old index, or nothing
+	buildMu.Unlock()
 }
 
 // verify opens the new index the way a server would and checks the count.
@@ -279,4 +307,19 @@ func swap(tmp, abs string) error {
 	}
 	// Readers of the old index keep their open files (POSIX unlink).
 	return os.RemoveAll(old)
+}
+
+// validateDocs checks that every document has an ID, and no two the same.
+func validateDocs(docs []Document) error {
+	seen := make(map[string]bool, len(docs))
+	for i, d := range docs {
+		if d.ID == "" {
+			return fmt.Errorf("search: document %d (%q) has no ID", i, d.Title)
+		}
+		if seen[d.ID] {
+			return fmt.Errorf("search: duplicate document ID %q", d.ID)
+		}
+		seen[d.ID] = true
+	}
+	return nil
 }

@@ -23,8 +23,12 @@ const LintRulePrefix = "blameless/"
 
 // renderBodies renders and lints each listed body on every core, unless the file's last rendering still holds
 // (its links resolve as they did).
-func (s *Session) renderBodies(md *markdown.Renderer, r *graph.Resolver, disable []string, listed []*incremental.File) {
+// done, when set, is told of each body as soon as it is ready.
+func (s *Session) renderBodies(md *markdown.Renderer, r *graph.Resolver, disable []string, listed []*incremental.File, done func(int)) {
 	parallel(len(listed), func(i int) {
+		if done != nil {
+			defer done(i)
+		}
 		e := listed[i]
 		if e.BodyOf(r) != nil {
 			return

@@ -6,6 +6,8 @@ import (
 	"github.com/secondstory/secondstory/generator/diag"
 	"github.com/secondstory/secondstory/generator/graph"
 	"github.com/secondstory/secondstory/generator/incremental"
+	"github.com/secondstory/secondstory/generator/markdown"
+	"github.com/secondstory/secondstory/generator/postmortem"
 	"github.com/secondstory/secondstory/search"
 )
 
@@ -27,7 +29,7 @@ func (s *Session) documents(site *graph.Site) []searchDoc {
 			docs[i] = d
 			return
 		}
-		docs[i] = document(in)
+		docs[i] = document(in.Postmortem, in.Body, termNames(in.FactorTerms))
 		if s.keep {
 			s.docs.Put(in.Source, key, docs[i])
 		}
@@ -35,13 +37,21 @@ func (s *Session) documents(site *graph.Site) []searchDoc {
 	return docs
 }
 
+func termNames(ts []*graph.Term) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name
+	}
+	return out
+}
+
 // document is an incident's search document: the timeline and action items as lines of text, so that an identifier
-// that appears only there (a ticket, a host) is found.
-func document(in *graph.Incident) searchDoc {
+// that appears only there (a ticket, a host) is found. factors are the display names of its factors.
+func document(in *postmortem.Postmortem, body *markdown.Body, factors []string) searchDoc {
 	d := searchDoc{ID: in.Slug, URL: in.URL(), Title: in.Title, Summary: in.Summary, Tags: in.Tags, Services: in.Services,
-		Severity: in.Severity, Status: in.Status, Date: in.Date, DurationMinutes: in.Duration().Minutes()}
-	if in.Body != nil {
-		d.Body = in.Body.Text
+		Severity: in.Severity, Status: in.Status, Date: in.Date, DurationMinutes: in.Duration().Minutes(), Factors: factors}
+	if body != nil {
+		d.Body = body.Text
 	}
 	var tl, ac strings.Builder
 	for _, t := range in.Timeline {
@@ -63,23 +73,67 @@ func document(in *graph.Incident) searchDoc {
 		ac.WriteByte('\n')
 	}
 	d.Timeline, d.Actions = tl.String(), ac.String()
-	for _, t := range in.FactorTerms {
-		d.Factors = append(d.Factors, t.Name)
-	}
 	return d
 }
 
-// updateIndex brings the index beside the site up to date: a one-off build writes it whole (while the pages
-// render); a session keeps the index open for writing and hands it only the documents that changed since its last
-// build (upserts and deletes), so a save is searchable when the page reloads.
+// indexer writes a one-off build's index while the rest of the build goes on: each listed incident's document is
+// handed over, in order, as soon as its body is rendered (the index builder works on one core, and the other
+// stages keep the other busy), and the new index is swapped in only when the site is written.
+type indexer struct {
+	b     *search.Builder
+	ready []chan struct{} // closed when document i can be made
+	added chan error      // every document added, or the first error
+}
+
+func (s *Session) startIndex(listed []*incremental.File, names map[string]string, r *graph.Resolver) (*indexer, error) {
+	b, err := search.NewBuilder(s.paths.Index)
+	if err != nil {
+		return nil, indexError(s.paths.Index, err)
+	}
+	ix := &indexer{b: b, ready: make([]chan struct{}, len(listed)), added: make(chan error, 1)}
+	for i := range ix.ready {
+		ix.ready[i] = make(chan struct{})
+	}
+	go func() {
+		var err error
+		for i := range listed {
+			<-ix.ready[i]
+			if err == nil {
+				p := listed[i].P
+				var factors []string
+				seen := map[string]bool{}
+				for _, f := range p.Factors {
+					if slug := r.FactorSlug(f.Name); !seen[slug] {
+						seen[slug] = true
+						factors = append(factors, names[slug])
+					}
+				}
+				err = b.Add(document(p, listed[i].Body, factors))
+			}
+		}
+		ix.added <- err
+	}()
+	return ix, nil
+}
+
+// finish commits the index (ok) or drops it; the index folder changes only on commit.
+func (ix *indexer) finish(ok bool) error {
+	err := <-ix.added
+	if !ok || err != nil {
+		ix.b.Abort()
+		return err
+	}
+	return ix.b.Commit()
+}
+
+// updateIndex brings a session's index beside the site up to date: the session keeps the index open for writing
+// and hands it only the documents that changed since its last build (upserts and deletes), so a save is
+// searchable when the page reloads. Its first build writes the index whole.
 func (s *Session) updateIndex(docs []searchDoc) error {
 	ix := s.index.Load()
 	if ix == nil {
 		if err := search.Build(s.paths.Index, docs); err != nil {
 			return indexError(s.paths.Index, err)
-		}
-		if !s.keep {
-			return nil
 		}
 		ix, err := search.OpenWritable(s.paths.Index)
 		if err != nil {

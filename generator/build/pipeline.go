@@ -116,10 +116,28 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	}
 	st.done("load+parse", len(entries), "postmortems")
 
+	// A one-off build indexes the listed incidents while the rest of the pipeline runs.
+	var ix *indexer
+	if !s.check && !s.keep && diags.Errors() == 0 {
+		var err error
+		if ix, err = s.startIndexing(listed, catalogue, r); err != nil {
+			return res, err
+		}
+		defer func() {
+			if ix != nil {
+				_ = ix.finish(false)
+			}
+		}()
+	}
+
 	// MARKDOWN and LINT: each listed body, unless its last rendering still holds.
 	md := markdown.New(cfg.UnsafeHTML)
 	lint := lintOptions(cfg, &diags)
-	s.renderBodies(md, r, lint, listed)
+	var ready func(int)
+	if ix != nil {
+		ready = func(i int) { close(ix.ready[i]) }
+	}
+	s.renderBodies(md, r, lint, listed, ready)
 	incidents := make([]*graph.Incident, len(listed))
 	for i, e := range listed {
 		diags = append(diags, e.BodyDiags...)
@@ -149,7 +167,9 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	}
 
 	// RENDER, WRITE and INDEX.
-	if err := s.write(res, st, cfg, inv, themeDir, site); err != nil {
+	err := s.write(res, st, cfg, inv, themeDir, site, ix)
+	ix = nil // finished by write
+	if err != nil {
 		return res, err
 	}
 	if !s.keep {
@@ -451,4 +471,20 @@ func (s *Session) known(changed []string, cfgData []byte) bool {
 		}
 	}
 	return true
+}
+
+// startIndexing checks the output folder (a build refused there must not start writing beside it), then starts
+// the one-off build's indexer.
+func (s *Session) startIndexing(listed []*incremental.File, catalogue []*postmortem.Factor, r *graph.Resolver) (*indexer, error) {
+	if err := s.paths.Check(s.opts.Source); err != nil {
+		return nil, err
+	}
+	if err := s.paths.Recover(); err != nil {
+		return nil, err
+	}
+	ps := make([]*postmortem.Postmortem, len(listed))
+	for i, e := range listed {
+		ps[i] = e.P
+	}
+	return s.startIndex(listed, graph.FactorNames(ps, catalogue, r), r)
 }

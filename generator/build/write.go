@@ -26,7 +26,15 @@ type file struct {
 
 // write renders the pages, writes them with the machine-readable files and the assets, updates the search index,
 // and commits the new site. Only environment failures (a full disk) can fail it after the plan is checked.
-func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source.Inventory, themeDir string, site *graph.Site) error {
+func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source.Inventory, themeDir string, site *graph.Site, ix *indexer) error {
+	ok := false
+	if ix != nil {
+		defer func() {
+			if !ok {
+				_ = ix.finish(false)
+			}
+		}()
+	}
 	if err := s.paths.Check(s.opts.Source); err != nil {
 		return err
 	}
@@ -61,7 +69,13 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source
 	}
 	docs := s.documents(site)
 	indexed := make(chan error, 1)
-	go func() { indexed <- s.updateIndex(docs) }()
+	go func() {
+		if ix == nil {
+			indexed <- s.updateIndex(docs)
+		} else {
+			indexed <- nil // the indexer has been at it since the bodies rendered
+		}
+	}()
 
 	err = s.renderPages(res, w, theme, site, jobs)
 	if err == nil {
@@ -70,6 +84,12 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source
 	st.done("render+write", res.Written, "pages rendered,", w.Files, "files")
 	if ierr := <-indexed; err == nil {
 		err = ierr
+	}
+	if ix != nil {
+		ok = true
+		if ierr := ix.finish(err == nil); err == nil && ierr != nil {
+			err = indexError(s.paths.Index, ierr)
+		}
 	}
 	st.done("search index", len(docs), "documents")
 	if err != nil {

@@ -146,6 +146,16 @@ func Build(cfg *config.Config, incidents []*Incident, catalogue []*Catalogued, r
 		y := strconv.Itoa(in.Date.Year())
 		in.YearTerm = tx["years"].add(y, y, in)
 	}
+	factors := make([]*postmortem.Factor, len(catalogue))
+	for i, c := range catalogue {
+		factors[i] = c.Factor
+	}
+	names := FactorNames(incidents, factors, r)
+	for slug, t := range tx["factors"].terms {
+		if t.Name == "" {
+			t.Name = names[slug]
+		}
+	}
 	s.Factors = tx["factors"].sorted()
 	s.Tags = tx["tags"].sorted()
 	s.Services = tx["services"].sorted()
@@ -487,4 +497,34 @@ func ByYear(ps []*Incident) []YearGroup {
 		out[len(out)-1].Incidents = append(out[len(out)-1].Incidents, p)
 	}
 	return out
+}
+
+// FactorNames gives each factor its display name: the catalogue's, else the spelling the postmortems use most (the
+// first in sort order on a tie). The build knows them before the graph stage, so search documents can be made
+// while bodies render.
+func FactorNames[P interface{ Refs() []postmortem.FactorRef }](ps []P, catalogue []*postmortem.Factor, r *Resolver) map[string]string {
+	counts := map[string]map[string]int{}
+	for _, p := range ps {
+		for _, f := range p.Refs() {
+			slug := r.FactorSlug(f.Name)
+			if counts[slug] == nil {
+				counts[slug] = map[string]int{}
+			}
+			counts[slug][f.Name]++
+		}
+	}
+	names := make(map[string]string, len(counts)+len(catalogue))
+	for slug, spellings := range counts {
+		best, n := "", -1
+		for s, c := range spellings {
+			if c > n || c == n && s < best {
+				best, n = s, c
+			}
+		}
+		names[slug] = cmp.Or(best, slug)
+	}
+	for _, c := range catalogue {
+		names[c.Slug] = c.Name
+	}
+	return names
 }

@@ -133,6 +133,9 @@ func Sort[T interface{ Key() (time.Time, string) }](ps []T) {
 	})
 }
 
+// Refs are the contributing factors as the postmortem names them.
+func (p *Postmortem) Refs() []FactorRef { return p.Factors }
+
 // Key is what Sort orders by.
 func (p *Postmortem) Key() (time.Time, string) { return p.Date, p.Slug }
 
