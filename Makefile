@@ -30,9 +30,8 @@ vet:
 
 # cmd/secondstory-bench first: for 1,000 and 10,000 generated postmortems, a full build, a rebuild with nothing
 # changed and one after a changed file (each a fresh process: wall time, CPU, peak memory, the stages of --timings),
-# and search p50/p99 on the built index. It runs before the Go benchmarks, which create and delete many temporary
-# sites (see setAside in cmd/secondstory-bench for why that matters). Then the Go benchmarks of the hot functions,
-# the preview's and a one-file rebuild at 10,000 (BenchmarkRebuild: per-stage times), and the table again, last.
+# and search p50/p99 on the built index. Then the Go benchmarks: the preview's rebuild after a save at 10,000
+# (BenchmarkSession: nothing, a body, a title, a tag), search (build, update, queries), the lint; the table last.
 BENCH_DIR ?= /tmp/secondstory-bench
 BENCH_NS  ?= 1000,10000
 # The Go benchmarks measure the code as the binary has it: optimised with the binary's profile (see pgo below).
@@ -42,21 +41,23 @@ bench: build
 	@mkdir -p $(BENCH_DIR)
 	$(GO) run ./cmd/secondstory-bench -bin $(BIN) -gencorpus bin/secondstory-gencorpus -dir $(BENCH_DIR) -n $(BENCH_NS) \
 	  -table $(BENCH_DIR)/table.md
-	$(GO) test -pgo=$(PGO) -run '^$$' -bench . -benchtime 3x ./generator/... ./search/
-	@echo "== 10000 postmortems: preview rebuilds after a body or a title edit, build after one changed file"
-	SECONDSTORY_BENCH_N=10000 $(GO) test -pgo=$(PGO) -run '^$$' -bench 'Rebuild/.*/(watch|cold)' -benchtime 10x ./generator/
+	@echo "== 10000 postmortems: the preview's rebuild after a save (no debounce)"
+	SECONDSTORY_BENCH_N=10000 $(GO) test -pgo=$(PGO) -run '^$$' -bench 'Session' -benchtime 10x ./generator/build/
+	$(GO) test -pgo=$(PGO) -run '^$$' -bench . -benchtime 3x ./search/ ./generator/lint/
 	@echo "== make bench: builds and searches of generated corpora ($(BENCH_DIR)/table.md)"
 	@cat $(BENCH_DIR)/table.md
 
-# cmd/secondstory/default.pgo is the CPU profile go build optimises the binary with (profile-guided optimisation:
-# about 10 % less CPU for a full build). This target records it again, from a full build and preview rebuilds of
-# 10,000 generated postmortems and from search queries; run it when the hot paths have changed a lot.
+# cmd/secondstory/default.pgo is the CPU profile go build optimises the binary with (profile-guided optimisation).
+# This target records it again, from a full build and preview rebuilds of 10,000 generated postmortems and from
+# search queries; run it when the hot paths have changed a lot.
 pgo:
 	@mkdir -p $(BENCH_DIR)
-	SECONDSTORY_BENCH_N=10000 $(GO) test -run '^$$' -bench 'Rebuild/n=10000/(full|watch)' -benchtime 2x \
-	  -o $(BENCH_DIR)/generator.test -cpuprofile $(BENCH_DIR)/build.pprof ./generator/
+	SECONDSTORY_BENCH_N=10000 $(GO) test -run '^$$' -bench '^BenchmarkBuild$$' -benchtime 2x \
+	  -o $(BENCH_DIR)/build.test -cpuprofile $(BENCH_DIR)/build.pprof ./generator/build/
+	SECONDSTORY_BENCH_N=10000 $(GO) test -run '^$$' -bench 'Session' -benchtime 5x \
+	  -o $(BENCH_DIR)/build.test -cpuprofile $(BENCH_DIR)/session.pprof ./generator/build/
 	$(GO) test -run '^$$' -bench 'Query' -o $(BENCH_DIR)/search.test -cpuprofile $(BENCH_DIR)/search.pprof ./search/
-	$(GO) tool pprof -proto $(BENCH_DIR)/build.pprof $(BENCH_DIR)/search.pprof > cmd/secondstory/default.pgo
+	$(GO) tool pprof -proto $(BENCH_DIR)/build.pprof $(BENCH_DIR)/session.pprof $(BENCH_DIR)/search.pprof > cmd/secondstory/default.pgo
 
 clean:
 	rm -rf bin
