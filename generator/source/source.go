@@ -282,7 +282,9 @@ func Read(root, rel string, max int64) ([]byte, error) {
 	if !Inside(root, real) {
 		return nil, fmt.Errorf("resolves to %s, outside the source folder: not read", real)
 	}
-	f, err := os.Open(real)
+	// O_NONBLOCK: a FIFO put there since the scan opens at once, instead of waiting for a writer, and is refused
+	// below; on a regular file the flag changes nothing.
+	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrGone
 	}
@@ -298,21 +300,30 @@ func Read(root, rel string, max int64) ([]byte, error) {
 		return nil, errors.New("not a regular file: not read")
 	}
 	if st.Size() > max {
-		return nil, fmt.Errorf("%s; the limit is %s (max_file_mb)", size(st.Size()), size(max))
+		return nil, TooLarge(st.Size(), max)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("larger than the limit of %s (max_file_mb)", size(max))
+		return nil, TooLarge(int64(len(data)), max)
 	}
 	return data, nil
 }
 
+// TooLarge is the error of a file of n bytes, past the limit of max.
+func TooLarge(n, max int64) error {
+	return fmt.Errorf("%s, over the limit of %s (max_file_mb)", size(n), size(max))
+}
+
+// size says n bytes in MB, exactly enough that a file just over the limit does not read as the limit itself.
 func size(n int64) string {
-	if n >= 10<<20 {
+	switch {
+	case n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", (n+1<<20-1)>>20)
 	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	return fmt.Sprintf("%d bytes", n)
 }
