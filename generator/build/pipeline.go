@@ -75,7 +75,7 @@ func (s *Session) Build() (*Result, error) {
 	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check))
 	s.files.Begin(cfgKey.Sum())
 	entries := s.load(inv, cfg, &diags)
-	catalogue := s.loadFactors(inv, &diags)
+	catalogue := s.loadFactors(inv, cfg, &diags)
 	var all []*postmortem.Postmortem
 	for _, e := range entries {
 		all = append(all, e.P)
@@ -121,6 +121,13 @@ func (s *Session) Build() (*Result, error) {
 	res.Site = site
 	st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
 
+	// PLAN: every page and file of the site; two with one path, and a file past the size limit, are errors found
+	// now, by check as by build, with the others.
+	pl, themeErr := plan(site, inv, themeDir)
+	if pl != nil {
+		diags = append(diags, pl.diags...)
+	}
+
 	diags.Sort()
 	res.Diagnostics = diags
 	if diags.Errors() > 0 {
@@ -130,9 +137,17 @@ func (s *Session) Build() (*Result, error) {
 		res.Duration = time.Since(start)
 		return res, nil
 	}
+	if themeErr != nil {
+		return res, themeErr
+	}
 
 	// RENDER, WRITE and INDEX.
-	if err := s.write(res, st, cfg, inv, themeDir, site); err != nil {
+	if err := s.write(res, st, cfg, pl, site); err != nil {
+		var ce *diag.ContentError
+		if errors.As(err, &ce) { // a file unreadable when copied: printed with the others
+			res.Diagnostics = append(res.Diagnostics, ce.List...)
+			res.Diagnostics.Sort()
+		}
 		return res, err
 	}
 	if !s.keep {
@@ -283,11 +298,11 @@ func firstInvalidUTF8(b []byte) int {
 }
 
 // loadFactors reads the catalogue of contributing factors (a few dozen small files: read every time).
-func (s *Session) loadFactors(inv *source.Inventory, diags *diag.List) []*postmortem.Factor {
+func (s *Session) loadFactors(inv *source.Inventory, cfg *config.Config, diags *diag.List) []*postmortem.Factor {
 	var out []*postmortem.Factor
 	seen := map[string]string{}
 	for _, rel := range inv.Factors {
-		data, err := source.Read(inv.Root, rel, config.DefaultMaxFileMB<<20)
+		data, err := source.Read(inv.Root, rel, cfg.MaxFileBytes())
 		if errors.Is(err, source.ErrGone) {
 			continue
 		}
