@@ -39,6 +39,7 @@ func (s *Session) Build() (*Result, error) {
 	if opts.BaseURL != "" {
 		cfg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/") + "/"
 	}
+	checkSeverities(cfg, &diags)
 	themeDir := themeFolder(opts.Source, cfg, &diags)
 	exclude := []string{themeDir}
 	if !s.check {
@@ -217,6 +218,27 @@ func (s *Session) siteExists() bool {
 		}
 	}
 	return true
+}
+
+// checkSeverities makes sure every configured severity has a page of its own: an id with no letter or digit, or
+// with the URL of another ("SEV 1" and "SEV-1"), is an error at the configuration.
+func checkSeverities(cfg *config.Config, diags *diag.List) {
+	seen := map[string]string{}
+	for i, sv := range cfg.Severities {
+		slug := postmortem.Slugify(sv.ID)
+		switch other, dup := seen[slug]; {
+		case sv.ID == "":
+			// reported by config.Load
+		case slug == "":
+			diags.Errorf(cfg.File, cfg.Line("severities"), 0, "config", "severities[%d]: %q has no letter or digit to make a URL from", i, sv.ID)
+		case len(slug) > postmortem.MaxSlug:
+			diags.Errorf(cfg.File, cfg.Line("severities"), 0, "config", "severities[%d]: %q is %d bytes long as a URL segment; the limit is %d", i, sv.ID, len(slug), postmortem.MaxSlug)
+		case dup && other != sv.ID:
+			diags.Errorf(cfg.File, cfg.Line("severities"), 0, "config", "severities[%d]: %q has the URL of %q (severities/%s/); rename one", i, sv.ID, other, slug)
+		default:
+			seen[slug] = sv.ID
+		}
+	}
 }
 
 // themeFolder is the absolute folder of a custom theme, "" for the default one.

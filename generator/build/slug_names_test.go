@@ -111,7 +111,7 @@ func TestNoPageOverwritesAnother(t *testing.T) {
 			t.Fatalf("%s: want a content error, got %T %v", mode, err, err)
 		}
 		errs := res.Diagnostics.Only(diag.Error)
-		if !hasDiag(errs, "secondstory.yaml", `"sev-1" has the URL of "SEV 1"`) || !hasDiag(errs, "secondstory.yaml", `"!!!" has no letter or digit`) {
+		if !hasDiag(errs, "secondstory.yaml", `"SEV-1" has the URL of "SEV 1"`) || !hasDiag(errs, "secondstory.yaml", `"!!!" has no letter or digit`) {
 			t.Errorf("%s: errors\n%s", mode, lines(errs))
 		}
 		for _, d := range errs {

@@ -103,13 +103,20 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, pl *sitePla
 func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []render.Job) (map[string]file, diag.List) {
 	files := map[string]file{}
 	owner := map[string]string{}
+	var diags diag.List
+	title := map[string]string{}
 	for _, j := range jobs {
+		// Names are validated so that no two pages meet; this is the net under that rule, naming both.
+		if other, dup := title[j.File()]; dup {
+			diags.Errorf(".", 0, 0, "collision", "the pages %q and %q would both be published as /%s", other, j.Title, j.File())
+			continue
+		}
+		title[j.File()] = j.Title
 		owner[j.File()] = "the page /" + j.Path
 	}
 	for _, name := range []string{"feed.xml", "sitemap.xml", "incidents.json", "search-index.json", output.Marker} {
 		owner[name] = "the site's " + name
 	}
-	var diags diag.List
 	add := func(site, from, what string, read func() ([]byte, error)) {
 		if other, ok := owner[site]; ok {
 			if other != what {
