@@ -1,6 +1,7 @@
 package build
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -292,19 +293,30 @@ func (s *Session) writeFiles(w *output.Writer, site *graph.Site, jobs []render.J
 	}
 	sort.Strings(names)
 	var mu sync.Mutex
-	var firstErr error
+	var envErr error
+	var unreadable diag.List
 	parallel(len(names), func(i int) {
 		name, f := names[i], files[names[i]]
 		err := s.copyFile(w, name, f)
-		if err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = err
-			}
-			mu.Unlock()
+		var ce *diag.ContentError
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+		case errors.As(err, &ce):
+			unreadable = append(unreadable, ce.List...)
+		case envErr == nil:
+			envErr = err
 		}
 	})
-	return firstErr
+	if envErr != nil {
+		return envErr
+	}
+	if len(unreadable) > 0 {
+		unreadable.Sort()
+		return &diag.ContentError{List: unreadable}
+	}
+	return nil
 }
 
 // copyFile writes one asset; a session keeps an asset whose stat did not change without reading it.
@@ -320,6 +332,11 @@ func (s *Session) copyFile(w *output.Writer, name string, f file) error {
 		}
 	}
 	data, err := f.read()
+	if errors.Is(err, source.ErrGone) {
+		// Deleted since the scan (a temporary file that came and went): not part of this site, and the next
+		// change set brings the folder's new state.
+		return nil
+	}
 	if err != nil {
 		if theme {
 			return diag.Env("theme: %s: %v", strings.TrimPrefix(f.from, "theme:"), err)
