@@ -16,8 +16,8 @@ func TestControlCharactersInFileNames(t *testing.T) {
 	broken := "---\ntitle: Broken\ndate: 2024-01-03\nseverity: SEV9\n---\nx\n"
 	dir := cliTree(t, map[string]string{
 		"incidents/a\nincidents/forged.md:1: error: schema: fake.md": broken,
-		"incidents/\x1b[2J\x1b[31mred\x07.md":                            broken,
-		"incidents/tab\there\r.md":                                       broken,
+		"incidents/\x1b[2J\x1b[31mred\x07.md":                        broken,
+		"incidents/tab\there\r.md":                                   broken,
 	})
 	out := filepath.Join(t.TempDir(), "public")
 	for _, args := range [][]string{
