@@ -232,6 +232,12 @@ func (w *Watcher) handle(ev fsnotify.Event) bool {
 	}
 	name := filepath.Clean(ev.Name)
 	if name == w.root && (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)) {
+		// The watched folder was deleted (its watches are gone) or moved (they follow it): whatever is at the path
+		// now — nothing, the same folder moved back, a new one, perhaps with the old one's inode number — is
+		// watched afresh.
+		if !w.gone {
+			w.removeTree(w.root)
+		}
 		return w.checkRoot()
 	}
 	if w.ignored(name) {
