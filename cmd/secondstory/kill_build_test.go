@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/secondstory/secondstory/generator/build"
+	"golang.org/x/sys/unix"
 )
 
 // manyIncidents writes a knowledge base of n incidents, large enough that a build takes a while to write.
@@ -210,4 +214,112 @@ func copySite(t *testing.T, from, to string) {
 			t.Fatalf("cp: %v %s", err, b)
 		}
 	}
+}
+
+// previewProcess starts `secondstory serve --watch` as a process and waits for its initial build.
+func previewProcess(t *testing.T, src, out string) (*exec.Cmd, *bufio.Scanner) {
+	t.Helper()
+	cmd := exec.Command("secondstory", "serve", "--watch", "--source", src, "--out", out, "--addr", "127.0.0.1:0")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	waitLine(t, lines, "initial build: rendered")
+	return cmd, lines
+}
+
+func waitLine(t *testing.T, lines *bufio.Scanner, want string) {
+	t.Helper()
+	for lines.Scan() {
+		if strings.Contains(lines.Text(), want) {
+			return
+		}
+	}
+	t.Fatalf("the preview ended before printing %q", want)
+}
+
+// TestKilledPreviewRebuild kills (SIGKILL) a live preview while it rebuilds in place after every incident changed
+// (the new incidents/ folder swapped in at once, so that the change is one change set): after Recover, which every
+// build and serve runs first, the site is the old one or the new one, file for file, never a mix. The moment of the
+// kill is random, mostly near the end of the rebuild where the commit is. (generator/output's TestKillDuringCommit
+// aims at the commit itself, with its phases timed.)
+func TestKilledPreviewRebuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs previews as processes")
+	}
+	root := memDir(t)
+	src := manyIncidents(t, 300, "old")
+	newIncidents := filepath.Join(manyIncidents(t, 300, "new"), "incidents")
+	// swap puts the new incidents in place in one step, and back.
+	swap := func() {
+		if err := unix.Renameat2(unix.AT_FDCWD, newIncidents, unix.AT_FDCWD, filepath.Join(src, "incidents"), unix.RENAME_EXCHANGE); err != nil {
+			t.Skipf("renameat2: %v", err)
+		}
+	}
+	out := filepath.Join(root, "public")
+	paths, err := build.PathsFor(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reset := func() {
+		t.Helper()
+		for _, p := range []string{out, paths.Index, paths.Staging, paths.Journal, paths.State} {
+			os.RemoveAll(p)
+		}
+	}
+
+	// Uninterrupted: the old site, then the new one, and how long the rebuild takes.
+	reset()
+	cmd, lines := previewProcess(t, src, out)
+	oldSite := tree(t, out)
+	start := time.Now()
+	swap()
+	waitLine(t, lines, "rendered")
+	took := time.Since(start)
+	_ = cmd.Process.Signal(os.Interrupt)
+	_ = cmd.Wait()
+	newSite := tree(t, out)
+	swap() // back to the old incidents
+	if len(treeDiff(newSite, oldSite)) < 300 {
+		t.Fatalf("the rebuild changed only %d files", len(treeDiff(newSite, oldSite)))
+	}
+	t.Logf("the in-place rebuild of %d files took %v", len(newSite), took)
+
+	seed := uint64(time.Now().UnixNano())
+	rng := rand.New(rand.NewPCG(seed, 4))
+	outcomes := map[string]int{}
+	for run := range 8 {
+		reset()
+		cmd, _ := previewProcess(t, src, out)
+		swap()
+		// Most kills near the end of the rebuild, where the commit is; the rest anywhere in it.
+		at := time.Duration(rng.Int64N(int64(took)))
+		if run%4 != 0 {
+			at = took/2 + time.Duration(rng.Int64N(int64(took)*3/5))
+		}
+		time.Sleep(at)
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		swap()
+		if err := paths.Recover(); err != nil {
+			t.Fatalf("Recover: %v", err)
+		}
+		got := tree(t, out)
+		switch {
+		case len(treeDiff(got, oldSite)) == 0:
+			outcomes["old"]++
+		case len(treeDiff(got, newSite)) == 0:
+			outcomes["new"]++
+		default:
+			t.Fatalf("run %d (killed after %v, seed %d): neither the old site (%v) nor the new one (%v)", run, at, seed, treeDiff(got, oldSite)[:1], treeDiff(got, newSite)[:1])
+		}
+		if left := beside(t, out); len(left) > 0 {
+			t.Errorf("run %d: left beside the site after Recover: %v", run, left)
+		}
+	}
+	t.Logf("previews killed while rebuilding: %v", outcomes)
 }
