@@ -43,7 +43,7 @@ func writeHostileKB(t *testing.T, root string) (string, []string) {
 		"incidents/long-names.md":        "---\ntitle: Long\ndate: 2024-01-01\ntags: [" + strings.Repeat("a", 300) + "]\nslug: " + strings.Repeat("b", 300) + "\n---\nx\n",
 		"incidents/!!!.md":               "---\ntitle: Bangs\ndate: 2024-01-01\n---\nx\n",
 		"incidents/a\nforged.md:1: x.md": "---\ntitle: Newline\ndate: 2024-01-01\nseverity: SEV9\n---\nx\n",
-		"incidents/\x1b[31mred\x07.md":    "---\ntitle: Escape\ndate: 2024-01-01\nseverity: SEV9\n---\nx\n",
+		"incidents/\x1b[31mred\x07.md":   "---\ntitle: Escape\ndate: 2024-01-01\nseverity: SEV9\n---\nx\n",
 	}
 	for _, c := range hostileFrontmatter {
 		files["incidents/front/"+c.name] = c.content

@@ -69,13 +69,13 @@ func Scan(root string, opts Options) (*Inventory, diag.List) {
 }
 
 type scanner struct {
-	inv      *Inventory
-	opts     Options
-	diags    *diag.List
+	inv   *Inventory
+	opts  Options
+	diags *diag.List
 	// linkBudget is how many more entries may be walked through linked folders: links that do not loop can still
 	// multiply a tree (each folder linking to two others), so the walk through them is bounded.
 	linkBudget int
-	markdown []string
+	markdown   []string
 }
 
 // maxLinked bounds the files and folders a scan walks through linked folders.
