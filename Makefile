@@ -5,7 +5,7 @@ VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 ADDR    ?= 127.0.0.1:8080
 
-.PHONY: build serve test fmt-check vet bench pgo corpus clean
+.PHONY: build serve test fmt-check vet bench pgo corpus clean hostile-mem
 
 build:
 	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/secondstory
@@ -58,6 +58,17 @@ pgo:
 	  -o $(BENCH_DIR)/build.test -cpuprofile $(BENCH_DIR)/session.pprof ./generator/build/
 	$(GO) test -run '^$$' -bench 'Query' -o $(BENCH_DIR)/search.test -cpuprofile $(BENCH_DIR)/search.pprof ./search/
 	$(GO) tool pprof -proto $(BENCH_DIR)/build.pprof $(BENCH_DIR)/session.pprof $(BENCH_DIR)/search.pprof > cmd/secondstory/default.pgo
+
+# The peak memory of a build and a check of every hostile input of the reliability tests at once (links out of the
+# source and to devices, FIFOs, files past max_file_mb, frontmatter built to explode a parser, names without a URL,
+# control characters in file names, collisions, a 10,000-entry timeline), written by generator/build's
+# TestHostileFixtures. Both must end with exit 1 (content errors) within seconds.
+HOSTILE_DIR ?= /tmp/secondstory-hostile
+hostile-mem: build
+	rm -rf $(HOSTILE_DIR)
+	SECONDSTORY_HOSTILE_KB=$(HOSTILE_DIR) $(GO) test -count=1 -run '^TestHostileFixtures$$' ./generator/build/
+	/usr/bin/time -f 'build: exit %x, peak %M KB, %e s' ./$(BIN) build --quiet --source $(HOSTILE_DIR)/kb --out $(HOSTILE_DIR)/public 2>&1 | tail -2; true
+	/usr/bin/time -f 'check: exit %x, peak %M KB, %e s' ./$(BIN) check --source $(HOSTILE_DIR)/kb 2>&1 >/dev/null | tail -1; true
 
 clean:
 	rm -rf bin

@@ -89,14 +89,34 @@ func writeGitHub(w io.Writer, diags diag.List, _ bool) error {
 	return nil
 }
 
-// ghData and ghProperty escape a workflow command's message and properties as the runner expects.
+// ghData and ghProperty escape a workflow command's message and properties as the runner expects; every other
+// control character (a file name with an escape sequence) is percent-encoded as well, so that it reaches neither the
+// log nor a terminal raw.
 func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+	return ghControls(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s))
 }
 
 func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+	return ghControls(strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s))
 }
+
+func ghControls(s string) string {
+	if !strings.ContainsFunc(s, isControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isControl(r) {
+			fmt.Fprintf(&b, "%%%02X", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// isControl is what diag.Printable escapes: C0, DEL and C1 controls.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) }
 
 // writeSARIF prints a SARIF 2.1.0 log, which code-scanning services (GitHub's upload-sarif, GitLab) read.
 func writeSARIF(w io.Writer, diags diag.List, _ bool) error {

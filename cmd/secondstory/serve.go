@@ -75,7 +75,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "secondstory serve: no built site in %s (run secondstory build first, or drop --no-build)\n", f.out)
 			return exitUsage
 		}
-		_ = paths.Recover() // a build killed in its commit: roll its journal forward before serving
+		// A build killed in its commit: roll its journal forward before serving — unless a build is running now,
+		// whose folders are not leftovers.
+		_ = paths.RecoverIdle()
 	}
 	indexes, err := server.NewReopener(paths.Index)
 	if err != nil {

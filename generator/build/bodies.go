@@ -82,8 +82,13 @@ func lintPostmortem(p *postmortem.Postmortem, doc ast.Node, src []byte, disable 
 // not taken for a person, or "the vendor's errors" would read as blaming someone.
 func people(p *postmortem.Postmortem) []string {
 	out := slices.Clone(p.Authors)
+	seen := make(map[string]bool, len(out)+len(p.Timeline))
+	for _, a := range out {
+		seen[a] = true
+	}
 	for _, te := range p.Timeline {
-		if te.Actor != "" && !slices.Contains(out, te.Actor) && writtenAsName(te.Actor) {
+		if te.Actor != "" && !seen[te.Actor] && writtenAsName(te.Actor) { // a set: 10,000 actors are not 50 million comparisons
+			seen[te.Actor] = true
 			out = append(out, te.Actor)
 		}
 	}

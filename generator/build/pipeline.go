@@ -41,6 +41,7 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	if opts.BaseURL != "" {
 		cfg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/") + "/"
 	}
+	checkSeverities(cfg, &diags)
 	themeDir := themeFolder(opts.Source, cfg, &diags)
 	exclude := []string{themeDir}
 	if !s.check {
@@ -90,7 +91,7 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check)).Str(template)
 	s.files.Begin(cfgKey.Sum())
 	entries := s.load(inv, cfg, newShellChecks(cfg, template), only, &diags)
-	catalogue := s.loadFactors(inv, &diags)
+	catalogue := s.loadFactors(inv, cfg, &diags)
 	var all []*postmortem.Postmortem
 	for _, e := range entries {
 		all = append(all, e.P)
@@ -156,6 +157,13 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	res.Site = site
 	st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
 
+	// PLAN: every page and file of the site; two with one path, and a file past the size limit, are errors found
+	// now, by check as by build, with the others.
+	pl, themeErr := plan(site, inv, themeDir)
+	if pl != nil {
+		diags = append(diags, pl.diags...)
+	}
+
 	diags.Sort()
 	res.Diagnostics = diags
 	if diags.Errors() > 0 {
@@ -165,11 +173,19 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 		res.Duration = time.Since(start)
 		return res, nil
 	}
+	if themeErr != nil {
+		return res, themeErr
+	}
 
 	// RENDER, WRITE and INDEX.
-	err := s.write(res, st, cfg, inv, themeDir, site, ix)
+	err := s.write(res, st, cfg, pl, site, ix)
 	ix = nil // finished by write
 	if err != nil {
+		var ce *diag.ContentError
+		if errors.As(err, &ce) { // a file unreadable when copied: printed with the others
+			res.Diagnostics = append(res.Diagnostics, ce.List...)
+			res.Diagnostics.Sort()
+		}
 		return res, err
 	}
 	if !s.keep {
@@ -239,6 +255,27 @@ func (s *Session) siteExists() bool {
 		}
 	}
 	return true
+}
+
+// checkSeverities makes sure every configured severity has a page of its own: an id with no letter or digit, or
+// with the URL of another ("SEV 1" and "SEV-1"), is an error at the configuration.
+func checkSeverities(cfg *config.Config, diags *diag.List) {
+	seen := map[string]string{}
+	for i, sv := range cfg.Severities {
+		slug := postmortem.Slugify(sv.ID)
+		switch other, dup := seen[slug]; {
+		case sv.ID == "":
+			// reported by config.Load
+		case slug == "":
+			diags.Errorf(cfg.File, cfg.Line("severities"), 0, "config", "severities[%d]: %q has no letter or digit to make a URL from", i, sv.ID)
+		case len(slug) > postmortem.MaxSlug:
+			diags.Errorf(cfg.File, cfg.Line("severities"), 0, "config", "severities[%d]: %q is %d bytes long as a URL segment; the limit is %d", i, sv.ID, len(slug), postmortem.MaxSlug)
+		case dup && other != sv.ID:
+			diags.Errorf(cfg.File, cfg.Line("severities"), 0, "config", "severities[%d]: %q has the URL of %q (severities/%s/); rename one", i, sv.ID, other, slug)
+		default:
+			seen[slug] = sv.ID
+		}
+	}
 }
 
 // themeFolder is the absolute folder of a custom theme, "" for the default one.
@@ -324,11 +361,11 @@ func firstInvalidUTF8(b []byte) int {
 }
 
 // loadFactors reads the catalogue of contributing factors (a few dozen small files: read every time).
-func (s *Session) loadFactors(inv *source.Inventory, diags *diag.List) []*postmortem.Factor {
+func (s *Session) loadFactors(inv *source.Inventory, cfg *config.Config, diags *diag.List) []*postmortem.Factor {
 	var out []*postmortem.Factor
 	seen := map[string]string{}
 	for _, rel := range inv.Factors {
-		data, err := source.Read(inv.Root, rel, config.DefaultMaxFileMB<<20)
+		data, err := source.Read(inv.Root, rel, cfg.MaxFileBytes())
 		if errors.Is(err, source.ErrGone) {
 			continue
 		}

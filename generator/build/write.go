@@ -1,9 +1,11 @@
 package build
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -24,9 +26,30 @@ type file struct {
 	read func() ([]byte, error)
 }
 
+// sitePlan is what a build will write: the theme, the pages, every other file and where it comes from, and the
+// errors found in making it.
+type sitePlan struct {
+	theme *render.Theme
+	jobs  []render.Job
+	files map[string]file
+	diags diag.List
+}
+
+// plan lists the pages and files of the site. A theme that does not load is an environment error (check goes on
+// without the plan: it does not render).
+func plan(site *graph.Site, inv *source.Inventory, themeDir string) (*sitePlan, error) {
+	theme, err := render.LoadTheme(themes.Overlay(themeDir))
+	if err != nil {
+		return nil, diag.Env("%v", err)
+	}
+	p := &sitePlan{theme: theme, jobs: render.Jobs(site)}
+	p.files, p.diags = planFiles(site, inv, theme.FS, p.jobs)
+	return p, nil
+}
+
 // write renders the pages, writes them with the machine-readable files and the assets, updates the search index,
 // and commits the new site. Only environment failures (a full disk) can fail it after the plan is checked.
-func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source.Inventory, themeDir string, site *graph.Site, ix *indexer) error {
+func (s *Session) write(res *Result, st *stages, cfg *config.Config, pl *sitePlan, site *graph.Site, ix *indexer) error {
 	ok := false
 	if ix != nil {
 		defer func() {
@@ -41,17 +64,10 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source
 	if err := s.paths.Recover(); err != nil {
 		return err
 	}
-	theme, err := render.LoadTheme(themes.Overlay(themeDir))
-	if err != nil {
-		return diag.Env("%v", err)
-	}
-	jobs := render.Jobs(site)
-	files, err := planFiles(site, inv, theme.FS, jobs)
-	if err != nil {
-		return err
-	}
+	theme, jobs, files := pl.theme, pl.jobs, pl.files
 	_ = os.Remove(s.paths.State) // the site is about to change: an interrupted build must not look up to date
 	var w *output.Writer
+	var err error
 	if s.keep && s.sums != nil && s.siteExists() {
 		w, err = output.InPlace(s.paths, s.sums)
 	} else {
@@ -111,17 +127,25 @@ func (s *Session) write(res *Result, st *stages, cfg *config.Config, inv *source
 }
 
 // planFiles lists every file of the site that is not a page, and checks that no two files, and no file and page,
-// have one path: a static file or a bundle's file never overwrites a page.
-func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []render.Job) (map[string]file, error) {
+// have one path: a static file or a bundle's file never overwrites a page. A source file past the size limit is an
+// error now, each one, rather than the first one the copy meets.
+func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []render.Job) (map[string]file, diag.List) {
 	files := map[string]file{}
 	owner := map[string]string{}
+	var diags diag.List
+	title := map[string]string{}
 	for _, j := range jobs {
+		// Names are validated so that no two pages meet; this is the net under that rule, naming both.
+		if other, dup := title[j.File()]; dup {
+			diags.Errorf(".", 0, 0, "collision", "the pages %q and %q would both be published as /%s", other, j.Title, j.File())
+			continue
+		}
+		title[j.File()] = j.Title
 		owner[j.File()] = "the page /" + j.Path
 	}
 	for _, name := range []string{"feed.xml", "sitemap.xml", "incidents.json", "search-index.json", output.Marker} {
 		owner[name] = "the site's " + name
 	}
-	var diags diag.List
 	add := func(site, from, what string, read func() ([]byte, error)) {
 		if other, ok := owner[site]; ok {
 			if other != what {
@@ -138,31 +162,37 @@ func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []rend
 		}
 		return nil
 	})
-	readSource := func(rel string) func() ([]byte, error) {
-		return func() ([]byte, error) { return source.Read(inv.Root, rel, site.Config.MaxFileBytes()) }
+	max := site.Config.MaxFileBytes()
+	tooLarge := map[string]bool{}
+	addSource := func(site, rel string) {
+		if tooLarge[rel] {
+			return
+		}
+		if st, err := os.Stat(filepath.Join(inv.Root, filepath.FromSlash(rel))); err == nil && st.Mode().IsRegular() && st.Size() > max {
+			tooLarge[rel] = true
+			diags.Errorf(rel, 0, 0, "read", "cannot read: %v", source.TooLarge(st.Size(), max))
+			return
+		}
+		add(site, rel, rel, func() ([]byte, error) { return source.Read(inv.Root, rel, max) })
 	}
 	for _, rel := range inv.Static {
-		add(strings.TrimPrefix(rel, "static/"), rel, rel, readSource(rel))
+		addSource(strings.TrimPrefix(rel, "static/"), rel)
 	}
 	for _, in := range site.Incidents {
 		if in.Bundle != "" {
 			for _, rel := range inv.Files {
 				if strings.HasPrefix(rel, in.Bundle+"/") {
-					add(in.URL()+strings.TrimPrefix(rel, in.Bundle+"/"), rel, rel, readSource(rel))
+					addSource(in.URL()+strings.TrimPrefix(rel, in.Bundle+"/"), rel)
 				}
 			}
 		}
 		if in.Body != nil {
 			for _, rel := range in.Body.Files {
-				add("files/"+rel, rel, rel, readSource(rel)) // linked as markdown.FileURL(rel), its escaped form
+				addSource("files/"+rel, rel) // linked as markdown.FileURL(rel), its escaped form
 			}
 		}
 	}
-	if diags.Errors() > 0 {
-		diags.Sort()
-		return nil, &diag.ContentError{List: diags}
-	}
-	return files, nil
+	return files, diags
 }
 
 // renderPages renders every page on every core; a session renders only the pages that read something that
@@ -347,19 +377,30 @@ func (s *Session) writeFiles(w *output.Writer, site *graph.Site, jobs []render.J
 	}
 	sort.Strings(names)
 	var mu sync.Mutex
-	var firstErr error
+	var envErr error
+	var unreadable diag.List
 	parallel(len(names), func(i int) {
 		name, f := names[i], files[names[i]]
 		err := s.copyFile(w, name, f)
-		if err != nil {
-			mu.Lock()
-			if firstErr == nil {
-				firstErr = err
-			}
-			mu.Unlock()
+		var ce *diag.ContentError
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil:
+		case errors.As(err, &ce):
+			unreadable = append(unreadable, ce.List...)
+		case envErr == nil:
+			envErr = err
 		}
 	})
-	return firstErr
+	if envErr != nil {
+		return envErr
+	}
+	if len(unreadable) > 0 {
+		unreadable.Sort()
+		return &diag.ContentError{List: unreadable}
+	}
+	return nil
 }
 
 // copyFile writes one asset; a session keeps an asset whose stat did not change without reading it.
@@ -375,6 +416,11 @@ func (s *Session) copyFile(w *output.Writer, name string, f file) error {
 		}
 	}
 	data, err := f.read()
+	if errors.Is(err, source.ErrGone) {
+		// Deleted since the scan (a temporary file that came and went): not part of this site, and the next
+		// change set brings the folder's new state.
+		return nil
+	}
 	if err != nil {
 		if theme {
 			return diag.Env("theme: %s: %v", strings.TrimPrefix(f.from, "theme:"), err)

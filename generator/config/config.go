@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 	"github.com/secondstory/secondstory/generator/diag"
+	"github.com/secondstory/secondstory/generator/source"
 	"gopkg.in/yaml.v3"
 )
 
@@ -98,14 +97,23 @@ var Fields = map[string]bool{
 	"action_items": true, "related": true, "links": true, "onboarding": true, "draft": true,
 }
 
-// Load reads the configuration of the knowledge base at source. Problems are diagnostics; the Config returned is
+// Load reads the configuration of the knowledge base at dir. Problems are diagnostics; the Config returned is
 // always usable (defaults where the file was wrong).
-func Load(source string) (*Config, diag.List) {
+func Load(dir string) (*Config, diag.List) {
 	var diags diag.List
 	cfg := &Config{}
+	// Read through the source's one reader: a configuration that is a FIFO, or a link to /dev/zero or out of the
+	// source folder, is an error, not a build that blocks or fills the memory.
+	root, rootErr := filepath.EvalSymlinks(dir)
+	if rootErr == nil {
+		root, rootErr = filepath.Abs(root)
+	}
 	for _, name := range Files {
-		data, err := os.ReadFile(filepath.Join(source, name))
-		if errors.Is(err, fs.ErrNotExist) {
+		if rootErr != nil {
+			break // no source folder: the build says so
+		}
+		data, err := source.Read(root, name, DefaultMaxFileMB<<20)
+		if errors.Is(err, source.ErrGone) {
 			continue
 		}
 		cfg.File = name

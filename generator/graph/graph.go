@@ -161,7 +161,10 @@ func Build(cfg *config.Config, incidents []*Incident, catalogue []*Catalogued, r
 	s.Services = tx["services"].sorted()
 	s.Teams = tx["teams"].sorted()
 	for _, sv := range cfg.Severities {
-		s.Severities = append(s.Severities, tx["severities"].terms[postmortem.Slugify(sv.ID)])
+		// Two ids with one URL ("SEV 1", "SEV-1") are one term, listed once (the build reports the configuration).
+		if t := tx["severities"].terms[postmortem.Slugify(sv.ID)]; !slices.Contains(s.Severities, t) {
+			s.Severities = append(s.Severities, t)
+		}
 	}
 	s.Years = tx["years"].sorted()
 	sort.Slice(s.Years, func(i, j int) bool { return s.Years[i].Slug > s.Years[j].Slug })

@@ -24,3 +24,18 @@ func (p Paths) Lock() (unlock func(), err error) {
 	}
 	return func() { f.Close() }, nil
 }
+
+// RecoverIdle is Recover for a process that reads the site but does not write it (serve --no-build): it recovers
+// only when no writer holds the lock. A running build's fresh folder and staged files are its work in progress,
+// not a killed build's leftovers, and removing them from under it made it swap in a partial site.
+func (p Paths) RecoverIdle() error {
+	unlock, err := p.Lock()
+	if errors.Is(err, ErrBusy) {
+		return nil // the writer recovers what it needs when it starts
+	}
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return p.Recover()
+}

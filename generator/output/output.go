@@ -97,7 +97,7 @@ func owned(dir string) error {
 
 // Recover finishes or undoes what a killed build left: a journal is rolled forward (its staged files were all
 // written before it was), staged files without a journal are removed (that build never committed), and the folders
-// of killed fresh builds (ours: they hold the marker) are removed.
+// of killed fresh builds (ours: they hold the marker, or are still empty) are removed.
 func (p Paths) Recover() error {
 	if err := p.rollForward(); err != nil {
 		return err
@@ -111,6 +111,8 @@ func (p Paths) Recover() error {
 			if err := os.RemoveAll(m); err != nil {
 				return diag.Env("%v", err)
 			}
+		} else {
+			_ = os.Remove(m) // killed before its marker was written: removed only if empty
 		}
 	}
 	return nil

@@ -242,6 +242,9 @@ func (d *decoder) factors(n *yaml.Node) []FactorRef {
 		case Slugify(f.Name) == "":
 			d.errorf(e, field, "%q has no letter or digit to make a URL from", f.Name)
 			continue
+		case len(Slugify(f.Name)) > MaxSlug:
+			d.errorf(e, field, "%d bytes long as a URL segment; the limit is %d", len(Slugify(f.Name)), MaxSlug)
+			continue
 		}
 		f.Line, f.Col = e.Line, e.Column
 		out = append(out, f)
@@ -409,6 +412,10 @@ func (d *decoder) strings(n *yaml.Node, field string, term bool) []string {
 		}
 		if term && Slugify(s) == "" {
 			d.errorf(e, fmt.Sprintf("%s[%d]", field, i), "%q has no letter or digit to make a URL from", s)
+			continue
+		}
+		if n := len(Slugify(s)); term && n > MaxSlug {
+			d.errorf(e, fmt.Sprintf("%s[%d]", field, i), "%d bytes long as a URL segment; the limit is %d", n, MaxSlug)
 			continue
 		}
 		out = append(out, s)

@@ -112,13 +112,14 @@ func parseFrontMatter(path string, src []byte, diags *diag.List) *frontMatter {
 }
 
 // nesting estimates the deepest nesting of a YAML, JSON or TOML block without parsing it: flow brackets, and on
-// each line the indentation and compact "- - -" sequence indicators. It returns the (1-based) line where the
+// each line the compact "- - -" sequence indicators and the levels of indentation open. It returns the (1-based) line where the
 // deepest point is. Quoted text does not count.
 func nesting(data []byte) (line, depth int) {
 	flow, ln := 0, 1
 	inQuote := byte(0)
 	atLineStart := true
 	indent, dashes := 0, 0
+	var levels []int
 	note := func(d int) {
 		if d > depth {
 			depth, line = d, ln
@@ -153,6 +154,15 @@ func nesting(data []byte) (line, depth int) {
 			note(indent/2 + dashes + flow)
 			continue
 		}
+		if atLineStart && flow == 0 && c != '#' {
+			// Block nesting: the indentations of the levels open on this line, whatever their width (a level
+			// a space deeper is a level too).
+			for len(levels) > 0 && levels[len(levels)-1] >= indent {
+				levels = levels[:len(levels)-1]
+			}
+			levels = append(levels, indent)
+			note(len(levels) - 1 + dashes)
+		}
 		atLineStart = false
 		switch c {
 		case '"', '\'':
@@ -186,6 +196,12 @@ func firstNonBlankLine(src []byte) (int, string) {
 	return line, ""
 }
 
+// yamlForbidden are the characters YAML does not allow in a stream: C0 controls but tab, line feed and carriage
+// return, DEL, and the C1 controls but NEL.
+func yamlForbidden(r rune) bool {
+	return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || r >= 0x80 && r < 0xa0 && r != 0x85
+}
+
 var (
 	yamlErrLine       = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 	yamlParserProblem = regexp.MustCompile(`^did not find expected (key|node content|'-' indicator|',' or|<document start>)`)
@@ -204,6 +220,9 @@ func decodeYAML(path string, data []byte, dataLine int, diags *diag.List) *yaml.
 					n++
 				}
 				line, text = dataLine+n-1, m[2]
+			} else if i := bytes.IndexFunc(data, yamlForbidden); i >= 0 && strings.Contains(msg, "control characters") {
+				// The scanner names no line for a NUL or another control character: find it.
+				line = dataLine + bytes.Count(data[:i], []byte("\n"))
 			}
 			diags.Errorf(path, line, 0, "frontmatter", "invalid YAML: %s", text)
 		}

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"text/template"
@@ -85,10 +86,33 @@ func New(opts Options) (string, error) {
 	data := TemplateData{Title: title, Date: date, Slug: base, Severity: cfg.Severities[len(cfg.Severities)-1].ID,
 		Severities: cfg.Severities, Timezone: cfg.Location().String()}
 
-	// A postmortem of that slug elsewhere (a year folder) would make two pages one URL.
+	// A postmortem of that slug elsewhere would make two pages one URL: a file in a year folder, a page bundle's
+	// folder, or a frontmatter slug — the slug the build gives each file, so each is decoded.
 	inv, _ := source.Scan(opts.Source, source.Options{})
+	want := postmortem.Slugify(base)
+	// Only a file that names a slug key can set one: the others are not decoded (10,000 of them take seconds).
+	keys := [][]byte{[]byte("slug")}
+	for _, k := range cfg.Fields["slug"] {
+		keys = append(keys, bytes.ToLower([]byte(k)))
+	}
 	for _, other := range inv.Postmortems {
-		if other != rel && postmortem.Slugify(strings.TrimSuffix(path.Base(other), path.Ext(other))) == base {
+		if other == rel {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(other), path.Ext(other))
+		if path.Base(other) == "index.md" {
+			name = path.Base(path.Dir(other)) // a page bundle: its folder's name
+		}
+		taken := postmortem.Slugify(name) == want
+		if !taken {
+			b, err := source.Read(inv.Root, other, cfg.MaxFileBytes())
+			if err != nil || !slices.ContainsFunc(keys, func(k []byte) bool { return bytes.Contains(bytes.ToLower(b), k) }) {
+				continue
+			}
+			p, _, _ := postmortem.Decode(other, b, cfg)
+			taken = p.Slug == want
+		}
+		if taken {
 			return "", diag.Env("%s already uses the slug %q; it was not overwritten (choose another title or date)", filepath.Join(opts.Source, other), base)
 		}
 	}

@@ -56,32 +56,46 @@ func Scan(root string, opts Options) (*Inventory, diag.List) {
 	}
 	real, _ = filepath.Abs(real)
 	inv := &Inventory{Root: real}
-	s := &scanner{inv: inv, opts: opts, diags: &diags, seen: map[string]bool{real: true}}
+	s := &scanner{inv: inv, opts: opts, diags: &diags, linkBudget: maxLinked}
 	for i, e := range opts.Exclude {
 		if r, err := filepath.EvalSymlinks(e); err == nil {
 			s.opts.Exclude[i] = r
 		}
 	}
-	s.walk(real, "")
+	s.walk(real, "", []string{real}, false)
 	_, hasIncidents := os.Stat(filepath.Join(real, "incidents"))
 	s.classify(hasIncidents == nil)
 	return inv, diags
 }
 
 type scanner struct {
-	inv      *Inventory
-	opts     Options
-	diags    *diag.List
-	seen     map[string]bool // real folders walked, against symlink cycles
-	markdown []string
+	inv   *Inventory
+	opts  Options
+	diags *diag.List
+	// linkBudget is how many more entries may be walked through linked folders: links that do not loop can still
+	// multiply a tree (each folder linking to two others), so the walk through them is bounded.
+	linkBudget int
+	markdown   []string
 }
 
-// walk lists the folder at abs (real path), whose path relative to the source is rel ("" for the root).
-func (s *scanner) walk(abs, rel string) {
+// maxLinked bounds the files and folders a scan walks through linked folders.
+const maxLinked = 50_000
+
+// walk lists the folder at abs (real path), whose path relative to the source is rel ("" for the root); stack holds
+// the real paths of the folders it is reached through, abs last, and viaLink says one of them was a link.
+func (s *scanner) walk(abs, rel string, stack []string, viaLink bool) {
 	entries, err := os.ReadDir(abs)
 	if err != nil {
 		s.diags.Errorf(orDot(rel), 0, 0, "read", "cannot read folder: %v", err)
 		return
+	}
+	if viaLink {
+		if s.linkBudget -= len(entries); s.linkBudget < 0 {
+			if s.linkBudget+len(entries) >= 0 { // said once
+				s.diags.Errorf(rel, 0, 0, "read", "more than %d files and folders through linked folders (links that multiply the tree?): not read further", maxLinked)
+			}
+			return
+		}
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -91,7 +105,8 @@ func (s *scanner) walk(abs, rel string) {
 			continue
 		}
 		typ := e.Type()
-		if typ&fs.ModeSymlink != 0 {
+		isLink := typ&fs.ModeSymlink != 0
+		if isLink {
 			target, err := filepath.EvalSymlinks(p)
 			if err != nil {
 				s.diags.Errorf(r, 0, 0, "read", "symbolic link to a missing target: not read")
@@ -110,11 +125,15 @@ func (s *scanner) walk(abs, rel string) {
 		}
 		switch {
 		case typ.IsDir():
-			if s.excluded(p) || s.seen[p] {
+			if s.excluded(p) {
 				continue
 			}
-			s.seen[p] = true
-			s.walk(p, r)
+			// A linked folder is followed (static/img -> ../shared/img publishes shared/img at img/), unless it
+			// holds this folder or is one the walk came through: that would loop.
+			if isLink && (Inside(p, abs) || slices.Contains(stack, p)) {
+				continue
+			}
+			s.walk(p, r, append(slices.Clip(stack), p), viaLink || isLink)
 		case typ.IsRegular():
 			s.file(r)
 		default:
@@ -282,7 +301,9 @@ func Read(root, rel string, max int64) ([]byte, error) {
 	if !Inside(root, real) {
 		return nil, fmt.Errorf("resolves to %s, outside the source folder: not read", real)
 	}
-	f, err := os.Open(real)
+	// O_NONBLOCK: a FIFO put there since the scan opens at once, instead of waiting for a writer, and is refused
+	// below; on a regular file the flag changes nothing.
+	f, err := os.OpenFile(real, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrGone
 	}
@@ -298,23 +319,32 @@ func Read(root, rel string, max int64) ([]byte, error) {
 		return nil, errors.New("not a regular file: not read")
 	}
 	if st.Size() > max {
-		return nil, fmt.Errorf("%s; the limit is %s (max_file_mb)", size(st.Size()), size(max))
+		return nil, TooLarge(st.Size(), max)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
 	if int64(len(data)) > max {
-		return nil, fmt.Errorf("larger than the limit of %s (max_file_mb)", size(max))
+		return nil, TooLarge(int64(len(data)), max)
 	}
 	return data, nil
 }
 
+// TooLarge is the error of a file of n bytes, past the limit of max.
+func TooLarge(n, max int64) error {
+	return fmt.Errorf("%s, over the limit of %s (max_file_mb)", size(n), size(max))
+}
+
+// size says n bytes in MB, exactly enough that a file just over the limit does not read as the limit itself.
 func size(n int64) string {
-	if n >= 10<<20 {
+	switch {
+	case n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 10<<20:
+		return fmt.Sprintf("%d MB", (n+1<<20-1)>>20)
 	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // Has reports whether the inventory lists rel (as a postmortem, a factor, a static or other file, or a skipped

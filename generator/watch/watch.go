@@ -44,6 +44,7 @@ type Watcher struct {
 	exclude  []string
 	extra    []string // absolute folders watched too (a theme outside Root)
 	dirs     map[string]bool
+	rootInfo os.FileInfo // the folder watched as Root: another one at that path is a new root
 	problems []error
 	pending  map[string]pendingChange
 	all      bool
@@ -173,7 +174,12 @@ func (w *Watcher) fail(err error) {
 // checkRoot notices that Root went away (a folder moved away or deleted, a checkout that replaced it) or came back,
 // in which case its watches are made again and everything may have changed.
 func (w *Watcher) checkRoot() bool {
-	_, err := os.Stat(w.root)
+	st, err := os.Stat(w.root)
+	if err == nil && !w.gone && w.rootInfo != nil && !os.SameFile(st, w.rootInfo) {
+		// Another folder at Root's path (moved away and a new one made, or deleted and made again, faster than
+		// a poll): the watches are the old folder's, wherever it is now.
+		w.removeTree(w.root)
+	}
 	switch {
 	case err != nil && !w.gone:
 		w.gone = true
@@ -226,6 +232,12 @@ func (w *Watcher) handle(ev fsnotify.Event) bool {
 	}
 	name := filepath.Clean(ev.Name)
 	if name == w.root && (ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename)) {
+		// The watched folder was deleted (its watches are gone) or moved (they follow it): whatever is at the path
+		// now — nothing, the same folder moved back, a new one, perhaps with the old one's inode number — is
+		// watched afresh.
+		if !w.gone {
+			w.removeTree(w.root)
+		}
 		return w.checkRoot()
 	}
 	if w.ignored(name) {
@@ -340,6 +352,9 @@ func (w *Watcher) addTree(dir string, onFile func(string)) error {
 			return nil
 		}
 		w.dirs[p] = true
+		if p == w.root {
+			w.rootInfo, _ = os.Stat(p)
+		}
 		return nil
 	})
 }

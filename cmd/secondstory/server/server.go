@@ -1,8 +1,9 @@
 // Package server is secondstory's HTTP server, and the only part of the program that uses net/http: it serves a
 // built site (folders by their index.html, the site's 404 page), the search API and the server-rendered search
 // page, and in the live preview the live-reload script and its event stream. Every input is bounded (header and
-// query sizes, query cost, timeouts, connections), and on a loopback address only loopback host names are answered,
-// so a web page elsewhere cannot reach the preview through DNS rebinding.
+// query sizes, query cost, timeouts, connections), and on a loopback address only loopback host names are answered
+// (a preview on every address holds its loopback connections to that rule), so a web page elsewhere cannot reach
+// the preview through DNS rebinding.
 package server
 
 import (
@@ -40,10 +41,34 @@ func New(opts Options, addr net.Addr) http.Handler {
 	}
 	mux.Handle("/", site)
 	h := recoverer(methods(mux))
-	if loopback(addr) {
+	switch {
+	case loopback(addr):
 		h = hostCheck(h, opts.Hosts)
+	case opts.Preview != nil && unspecified(addr):
+		// A preview on every address (0.0.0.0) is on 127.0.0.1 too, which is what DNS rebinding aims at: requests
+		// that arrive there are held to the same rule; the other interfaces answer any name.
+		h = hostCheckOnLoopback(h, hostCheck(h, opts.Hosts))
 	}
 	return h
+}
+
+// unspecified reports whether addr is the any-address (0.0.0.0, ::), which includes the loopback interface.
+func unspecified(addr net.Addr) bool {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		return tcp.IP.IsUnspecified()
+	}
+	return false
+}
+
+// hostCheckOnLoopback sends the requests that arrived on a loopback address to checked, the others to h.
+func hostCheckOnLoopback(h, checked http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && loopback(local) {
+			checked.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Limits bound what one client can hold; the zero value means the defaults.
