@@ -98,107 +98,108 @@ func ticketURL(pattern, t string) string {
 	return strings.ReplaceAll(pattern, "{ticket}", url.PathEscape(t))
 }
 
-func actionsData(p *Page) any {
-	s := p.Site
-	s.r.Site |= AllFront | ListIncidents | ListTeams
-	today := s.Today()
+// statusCounts are the items of each status, and those overdue.
+type statusCounts struct{ Open, InProgress, Done, WontFix, Unknown, Overdue, N int }
+
+func (c *statusCounts) add(r *ActionRow) {
+	c.N++
+	switch r.Status {
+	case "open":
+		c.Open++
+	case "in-progress":
+		c.InProgress++
+	case "done":
+		c.Done++
+	case "wontfix":
+		c.WontFix++
+	default:
+		c.Unknown++
+	}
+	if r.Overdue {
+		c.Overdue++
+	}
+}
+
+// tallies count items by owner or by team.
+type tallies map[string]*ActionTally
+
+func (m tallies) add(key, name string, r *ActionRow) {
+	t := m[key]
+	if t == nil {
+		t = &ActionTally{Key: key, Name: name}
+		m[key] = t
+	}
+	var c statusCounts
+	c.add(r)
+	t.N++
+	t.Open += c.Open
+	t.InProgress += c.InProgress
+	t.Done += c.Done
+	t.WontFix += c.WontFix
+	t.Overdue += c.Overdue
+}
+
+// actionRows lists every action item of the listed incidents with its state on the build date.
+func actionRows(s Site, today time.Time) []*ActionRow {
 	cfg := s.s.Config
-	d := &ActionsData{Today: today}
-	byStatus := map[string][]*ActionRow{}
-	owners, teams := map[string]*ActionTally{}, map[string]*ActionTally{}
-	spellings := map[string]map[string]int{}
-	teamNames := map[string]string{}
-	for _, t := range s.s.Teams {
-		teamNames[t.Slug] = t.Name
-	}
-	tally := func(m map[string]*ActionTally, key, name string, r *ActionRow) {
-		t := m[key]
-		if t == nil {
-			t = &ActionTally{Key: key, Name: name}
-			m[key] = t
-		}
-		t.N++
-		switch r.Status {
-		case "open":
-			t.Open++
-		case "in-progress":
-			t.InProgress++
-		case "done":
-			t.Done++
-		case "wontfix":
-			t.WontFix++
-		}
-		if r.Overdue {
-			t.Overdue++
-		}
-	}
+	var rows []*ActionRow
 	for _, in := range s.s.Incidents {
 		var slugs []string
 		for _, t := range in.TeamTerms {
 			slugs = append(slugs, t.Slug)
 		}
+		teamKeys := "|" + nobody + "|"
+		if len(slugs) > 0 {
+			teamKeys = "|" + strings.Join(slugs, "|") + "|"
+		}
 		for i, a := range in.ActionItems {
-			r := &ActionRow{ActionItem: a, Incident: Incident{in, s.r}, OwnerKey: ownerKey(a.Owner), TicketURL: ticketURL(cfg.TicketURL, a.Ticket),
-				index: i, teams: slugs, date: in.Date, slug: in.Slug, slugSource: in.Source}
-			r.TeamKeys = "|" + nobody + "|"
-			if len(slugs) > 0 {
-				r.TeamKeys = "|" + strings.Join(slugs, "|") + "|"
-			}
+			r := &ActionRow{ActionItem: a, Incident: Incident{in, s.r}, OwnerKey: ownerKey(a.Owner), TeamKeys: teamKeys,
+				TicketURL: ticketURL(cfg.TicketURL, a.Ticket), index: i, teams: slugs, date: in.Date, slug: in.Slug, slugSource: in.Source}
 			if r.Unfinished() && !a.Due.IsZero() && a.Due.Before(today) {
 				r.Overdue, r.DaysOverdue = true, int(today.Sub(a.Due).Hours()/24)
 			}
-			d.Total++
-			byStatus[r.Status] = append(byStatus[r.Status], r)
-			switch r.Status {
-			case "open":
-				d.Open++
-			case "in-progress":
-				d.InProgress++
-			case "done":
-				d.Done++
-			case "wontfix":
-				d.WontFix++
-			default:
-				d.Unknown++
-			}
-			if r.Overdue {
-				d.Overdue++
-			}
-			if r.Unfinished() && (d.Oldest == nil || olderItem(r, d.Oldest)) {
-				d.Oldest = r
-			}
-			if spellings[r.OwnerKey] == nil {
-				spellings[r.OwnerKey] = map[string]int{}
-			}
-			spellings[r.OwnerKey][strings.Join(strings.Fields(r.Owner), " ")]++
-			tally(owners, r.OwnerKey, "", r)
-			if len(slugs) == 0 {
-				tally(teams, nobody, noTeam, r)
-			}
-			for _, slug := range slugs {
-				tally(teams, slug, teamNames[slug], r)
-			}
+			rows = append(rows, r)
 		}
 	}
+	return rows
+}
+
+func actionsData(p *Page) any {
+	s := p.Site
+	s.r.Site |= AllFront | ListIncidents | ListTeams
+	d := &ActionsData{Today: s.Today()}
+	byStatus := map[string][]*ActionRow{}
+	owners, teams := tallies{}, tallies{}
+	spellings := map[string]map[string]int{}
+	teamNames := map[string]string{}
+	for _, t := range s.s.Teams {
+		teamNames[t.Slug] = t.Name
+	}
+	var all statusCounts
+	for _, r := range actionRows(s, d.Today) {
+		all.add(r)
+		byStatus[r.Status] = append(byStatus[r.Status], r)
+		if r.Unfinished() && (d.Oldest == nil || olderItem(r, d.Oldest)) {
+			d.Oldest = r
+		}
+		if spellings[r.OwnerKey] == nil {
+			spellings[r.OwnerKey] = map[string]int{}
+		}
+		spellings[r.OwnerKey][strings.Join(strings.Fields(r.Owner), " ")]++
+		owners.add(r.OwnerKey, "", r)
+		if len(r.teams) == 0 {
+			teams.add(nobody, noTeam, r)
+		}
+		for _, slug := range r.teams {
+			teams.add(slug, teamNames[slug], r)
+		}
+	}
+	d.Total, d.Open, d.InProgress, d.Done, d.WontFix, d.Unknown, d.Overdue = all.N, all.Open, all.InProgress, all.Done, all.WontFix, all.Unknown, all.Overdue
 	if n := d.Total - d.WontFix - d.Unknown; n > 0 {
 		d.HasCompletion = true
 		d.CompletionPct = int(float64(d.Done)/float64(n)*100 + 0.5)
 	}
-	for _, st := range append(postmortem.ActionStatuses, "unknown") {
-		items := byStatus[st]
-		if len(items) == 0 {
-			continue
-		}
-		if st == "open" || st == "in-progress" {
-			sort.SliceStable(items, func(i, j int) bool { return dueFirst(items[i], items[j]) })
-		}
-		// Done and won't fix keep the incidents' order (newest first): recent closures are what readers look for.
-		g := ActionGroup{Status: st, Label: statusLabels[st], Total: len(items), Items: items}
-		if (st == "done" || st == "wontfix") && len(items) > maxClosedActions {
-			g.Items = items[:maxClosedActions]
-		}
-		d.Groups = append(d.Groups, g)
-	}
+	d.Groups = actionGroups(byStatus)
 	for key, t := range owners {
 		t.Name = mostCommon(spellings[key])
 		if key == nobody {
@@ -207,6 +208,27 @@ func actionsData(p *Page) any {
 	}
 	d.Owners, d.Teams = sortTallies(owners), sortTallies(teams)
 	return d
+}
+
+// actionGroups orders the items of each status: unfinished ones by due date; done and won't fix keep the
+// incidents' order (newest first: recent closures are what readers look for), only the most recent listed.
+func actionGroups(byStatus map[string][]*ActionRow) []ActionGroup {
+	var groups []ActionGroup
+	for _, st := range append(postmortem.ActionStatuses, "unknown") {
+		items := byStatus[st]
+		if len(items) == 0 {
+			continue
+		}
+		if st == "open" || st == "in-progress" {
+			sort.SliceStable(items, func(i, j int) bool { return dueFirst(items[i], items[j]) })
+		}
+		g := ActionGroup{Status: st, Label: statusLabels[st], Total: len(items), Items: items}
+		if (st == "done" || st == "wontfix") && len(items) > maxClosedActions {
+			g.Items = items[:maxClosedActions]
+		}
+		groups = append(groups, g)
+	}
+	return groups
 }
 
 // dueFirst orders unfinished items by due date (no due date last), then oldest incident.
