@@ -43,6 +43,7 @@ func document(in *graph.Incident) searchDoc {
 	if in.Body != nil {
 		d.Body = in.Body.Text
 	}
+	d.Body += pdfSearchText(in.Postmortem) // adopt.go
 	var tl, ac strings.Builder
 	for _, t := range in.Timeline {
 		if t.HasAt {

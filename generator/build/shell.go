@@ -41,7 +41,7 @@ func shellWarnings(cfg *config.Config, listed []*incremental.File, kbTemplate st
 	}
 	for _, e := range listed {
 		p := e.P
-		if p.Status != postmortem.StatusPublished {
+		if p.Status != postmortem.StatusPublished || p.PDF != "" { // a PDF export cannot be filled in
 			continue
 		}
 		if strings.TrimSpace(p.Summary) == "" {

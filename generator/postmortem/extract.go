@@ -455,6 +455,10 @@ func (o *outline) summary() (string, int) {
 	}
 	for _, n := range s.blocks {
 		if p, ok := n.(*ast.Paragraph); ok {
+			if raw := strings.TrimSpace(string(p.Lines().Value(o.src))); len(raw) > 2 && (raw[0] == '_' && raw[len(raw)-1] == '_' ||
+				raw[0] == '*' && raw[len(raw)-1] == '*') {
+				return "", 0 // a template's prompt, not yet replaced
+			}
 			return inlineText(p, o.src), o.nodeLine(p)
 		}
 		if _, ok := n.(*ast.Heading); ok {
