@@ -91,39 +91,74 @@ func adopt(cfg *config.Config, entries []*incremental.File, catalogue []*postmor
 		}
 	}
 	r := graph.NewResolver(cfg, nil, catalogue, nil)
+	phrases := factorPhrases(catalogue)
 	out := entries[:0:0]
 	for _, e := range entries {
 		if linked[e] {
 			continue
 		}
 		if len(e.P.Mentions) > 0 {
-			e = matchFactors(e, r, diags)
+			e = matchFactors(e, r, phrases, diags)
 		}
 		out = append(out, e)
 	}
 	return out
 }
 
-// matchFactors makes the mentions that name a catalogue factor the postmortem's factors.
-func matchFactors(e *incremental.File, r *graph.Resolver, diags *diag.List) *incremental.File {
+// phrase is a catalogue factor's name, slug or alias as words, lower case.
+type phrase struct{ words, slug string }
+
+// factorPhrases lists every way the catalogue names a factor, longest first, so that an item that opens with a
+// factor's name ("configuration drift between the two nodes") is matched by its longest name.
+func factorPhrases(catalogue []*postmortem.Factor) []phrase {
+	var out []phrase
+	for _, f := range catalogue {
+		for _, n := range append([]string{f.Name, strings.ReplaceAll(f.Slug, "-", " ")}, f.Aliases...) {
+			if w := strings.Join(strings.Fields(strings.ToLower(n)), " "); w != "" {
+				out = append(out, phrase{w, f.Slug})
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b phrase) int { return len(b.words) - len(a.words) })
+	return out
+}
+
+// matchFactors makes the mentions that name a catalogue factor (the whole item, its lead, its bold words, or the
+// words it opens with) the postmortem's factors; the other items stay prose.
+func matchFactors(e *incremental.File, r *graph.Resolver, phrases []phrase, diags *diag.List) *incremental.File {
 	var factors []postmortem.FactorRef
 	seen := map[string]bool{}
+	add := func(m postmortem.FactorMention, name, slug, desc string) {
+		if seen[slug] {
+			return
+		}
+		seen[slug] = true
+		factors = append(factors, postmortem.FactorRef{Name: name, Description: desc, Line: m.Line})
+		diags.Infof(e.P.Source, m.Line, 0, postmortem.RuleInfer, "contributing factor %q (%s) from the \"Contributing factors\" section", name, slug)
+	}
+mentions:
 	for _, m := range e.P.Mentions {
+		whole := m.Names[len(m.Names)-1]
 		for _, name := range m.Names {
-			slug := r.FactorSlug(name)
-			if !r.Catalogued(slug) {
-				continue
-			}
-			if !seen[slug] {
-				seen[slug] = true
+			if slug := r.FactorSlug(name); r.Catalogued(slug) {
 				desc := ""
-				if name != m.Names[len(m.Names)-1] { // the item's lead named it: the rest describes it
+				if name != whole { // the item's lead named it: the rest describes it
 					desc = m.Description
 				}
-				factors = append(factors, postmortem.FactorRef{Name: name, Description: desc, Line: m.Line})
-				diags.Infof(e.P.Source, m.Line, 0, postmortem.RuleInfer, "contributing factor %q (%s) from the \"Contributing factors\" section", name, slug)
+				add(m, name, slug, desc)
+				continue mentions
 			}
-			break
+		}
+		lower := strings.ToLower(whole)
+		for _, ph := range phrases {
+			if strings.HasPrefix(lower, ph.words+" ") {
+				name, rest := ph.words, lower[len(ph.words):]
+				if len(lower) == len(whole) { // as written, when lower case kept the byte offsets
+					name, rest = whole[:len(ph.words)], whole[len(ph.words):]
+				}
+				add(m, name, ph.slug, strings.TrimSpace(rest))
+				continue mentions
+			}
 		}
 	}
 	if slices.EqualFunc(factors, e.P.Factors, func(a, b postmortem.FactorRef) bool { return a == b }) {

@@ -178,7 +178,7 @@ func leftOut(res *Result) string {
 		if why[w] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", why[w], map[string]string{"a repository document": "README/LICENSE-like files",
 				"a template": "templates", "an index page": "index pages", "outside incidents/": "Markdown files outside incidents/",
-				whyLeftOutPDF: "PDFs that postmortems link to (attachments)"}[w]))
+				whyLeftOutPDF: "PDFs linked from postmortems (attachments)"}[w]))
 			delete(why, w)
 		}
 	}

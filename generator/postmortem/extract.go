@@ -1,6 +1,7 @@
 package postmortem
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -447,23 +448,60 @@ func (o *outline) factorMentions(s *section, bodyLine int) []FactorMention {
 	return out
 }
 
-// summary is the first paragraph of a Summary section, with its body line.
-func (o *outline) summary() (string, int) {
-	s := o.section(secSummary)
-	if s == nil {
-		return "", 0
-	}
-	for _, n := range s.blocks {
-		if p, ok := n.(*ast.Paragraph); ok {
-			if raw := strings.TrimSpace(string(p.Lines().Value(o.src))); len(raw) > 2 && (raw[0] == '_' && raw[len(raw)-1] == '_' ||
-				raw[0] == '*' && raw[len(raw)-1] == '*') {
-				return "", 0 // a template's prompt, not yet replaced
+// metaLineRE matches the lines of facts many postmortems open with ("**Date:** …", "Severity: SEV2").
+var metaLineRE = regexp.MustCompile(`(?i)^[\s*_]*(date|severity|status|authors?|owners?|duration|impact|incident|ticket|services?|teams?)[\s*_]*:`)
+
+// summary is the first paragraph of a Summary section, or else the body's lead paragraph (before any section,
+// facts lines and images left aside), with its body line and which of the two it is.
+func (o *outline) summary() (text string, line int, from string) {
+	if s := o.section(secSummary); s != nil {
+		for _, n := range s.blocks {
+			if p, ok := n.(*ast.Paragraph); ok {
+				if isPrompt(p, o.src) {
+					return "", 0, "" // a template's prompt, not yet replaced
+				}
+				return inlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading)
 			}
-			return inlineText(p, o.src), o.nodeLine(p)
+			if _, ok := n.(*ast.Heading); ok {
+				break
+			}
 		}
-		if _, ok := n.(*ast.Heading); ok {
-			break
+		return "", 0, ""
+	}
+	for n := o.doc.FirstChild(); n != nil; n = n.NextSibling() {
+		switch n := n.(type) {
+		case *ast.Heading:
+			if o.title == nil || n != o.title.node {
+				return "", 0, ""
+			}
+		case *ast.Paragraph:
+			raw := strings.TrimSpace(string(n.Lines().Value(o.src)))
+			t := inlineText(n, o.src)
+			if isPrompt(n, o.src) || metaLineRE.MatchString(raw) || t == "" || onlyImages(n, o.src) {
+				continue
+			}
+			return t, o.nodeLine(n), "the first paragraph"
 		}
 	}
-	return "", 0
+	return "", 0, ""
+}
+
+func isPrompt(p *ast.Paragraph, src []byte) bool {
+	raw := strings.TrimSpace(string(p.Lines().Value(src)))
+	return len(raw) > 2 && (raw[0] == '_' && raw[len(raw)-1] == '_' || raw[0] == '*' && raw[len(raw)-1] == '*')
+}
+
+func onlyImages(p *ast.Paragraph, src []byte) bool {
+	for c := p.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.Image:
+		case *ast.Text:
+			if len(strings.TrimSpace(string(c.Segment.Value(src)))) > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }

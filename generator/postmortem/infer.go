@@ -39,13 +39,14 @@ type Inferred struct {
 // RuleInfer is the rule of every inferred value's info.
 const RuleInfer = "infer"
 
-func (d *decoder) inferred(p *Postmortem, field, value, from string, line int) {
+// inferred records a value the file did not state; say is how the info names it ("date 2019-04-11").
+func (d *decoder) inferred(p *Postmortem, field, value, say, from string, line int) {
 	p.Inferred = append(p.Inferred, Inferred{field, value, from, line})
 	where := from
 	if line > 0 && !strings.Contains(from, "line ") {
 		where = fmt.Sprintf("%s (line %d)", from, line)
 	}
-	d.diags.Infof(d.path, line, 0, RuleInfer, "%s from %s", strings.TrimSpace(field+" "+value), where)
+	d.diags.Infof(d.path, line, 0, RuleInfer, "%s from %s", say, where)
 }
 
 // body parses the body once, for all that is inferred from it.
@@ -113,7 +114,7 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 			if note != "" {
 				from += ", " + note
 			}
-			d.inferred(p, "date", day.Format(time.DateOnly), from, line)
+			d.inferred(p, "date", day.Format(time.DateOnly), "date "+day.Format(time.DateOnly), from, line)
 		}
 	}
 
@@ -128,7 +129,7 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 		}
 		if title != "" {
 			p.Title = title
-			d.inferred(p, "title", fmt.Sprintf("%q", title), titleFrom, titleLine)
+			d.inferred(p, "title", title, fmt.Sprintf("title %q", title), titleFrom, titleLine)
 		}
 	} else if p.Title != "" && d.body(p).title != nil && d.outline.title.start == firstBlockStart(d.outline) {
 		// An imported file states its title twice, in the frontmatter and as the body's opening heading.
@@ -237,9 +238,7 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 		strings.Contains(lower, "remediation") || strings.Contains(lower, "next steps"))
 	wantSeverity := fields["severity"] == nil && strings.Contains(lower, "severity")
 	wantFactors := fields["contributing_factors"] == nil && strings.Contains(lower, "factor")
-	wantSummary := fields["summary"] == nil && (strings.Contains(lower, "summary") || strings.Contains(lower, "overview") ||
-		strings.Contains(lower, "tl;dr") || strings.Contains(lower, "tldr") || strings.Contains(lower, "abstract"))
-	if !(wantTimeline || wantActions || wantSeverity || wantFactors || wantSummary) {
+	if !(wantTimeline || wantActions || wantSeverity || wantFactors || fields["summary"] == nil) {
 		return // the common case of a frontmatter-first file: no parse
 	}
 	o := d.body(p)
@@ -248,7 +247,8 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if s := o.section(secTimeline); s != nil && fields["timeline"] == nil {
 		if raw := o.timeline(s, p.BodyLine, folder); len(raw) > 0 {
 			p.Timeline = entries(raw, p.Date, loc)
-			d.inferred(p, "timeline", fmt.Sprintf("of %s", count(len(raw), "entry", "entries")), fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
+			n := count(len(raw), "entry", "entries")
+			d.inferred(p, "timeline", n, "a timeline of "+n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
 			if onlyStructure(s, o.src) {
 				d.drop(s.start, s.end)
 			}
@@ -257,7 +257,8 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if s := o.section(secActions); s != nil && fields["action_items"] == nil {
 		if items := o.actionItems(s, p.BodyLine, loc, folder); len(items) > 0 {
 			p.ActionItems = items
-			d.inferred(p, "action_items", count(len(items), "item", "items"), fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
+			n := count(len(items), "action item", "action items")
+			d.inferred(p, "action_items", n, n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
 			if onlyStructure(s, o.src) {
 				d.drop(s.start, s.end)
 			}
@@ -268,7 +269,7 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 		switch {
 		case rank >= 0:
 			p.Severity, p.SevRank = id, rank
-			d.inferred(p, "severity", id, "the body", fileLine(p, line))
+			d.inferred(p, "severity", id, "severity "+id, "the body", fileLine(p, line))
 		case said != "" && len(said) < 80:
 			d.diags.Infof(d.path, fileLine(p, line), 0, RuleInfer, "severity %q names no configured level (%s): not used; map it with severities: in the configuration, or set severity",
 				said, d.cfg.SeverityIDs())
@@ -277,10 +278,10 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if s := o.section(secFactors); s != nil && fields["contributing_factors"] == nil {
 		p.Mentions = o.factorMentions(s, p.BodyLine)
 	}
-	if wantSummary {
-		if text, line := o.summary(); text != "" {
+	if fields["summary"] == nil {
+		if text, line, from := o.summary(); text != "" {
 			p.Summary = text
-			d.inferred(p, "summary", "", `the "Summary" section`, fileLine(p, line))
+			d.inferred(p, "summary", "", "summary", from, fileLine(p, line))
 		}
 	}
 }

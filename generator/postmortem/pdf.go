@@ -48,19 +48,19 @@ func DecodePDF(rel string, data []byte, cfg *config.Config, opts ...Option) (*Po
 	switch {
 	case hasNameDate:
 		p.Date = nameDate.day
-		d.inferred(p, "date", p.Date.Format(time.DateOnly), "the file name", 0)
+		d.inferred(p, "date", p.Date.Format(time.DateOnly), "date "+p.Date.Format(time.DateOnly), "the file name", 0)
 	default:
 		if l := findDates(text, folder); len(l) > 0 {
 			p.Date = l[0].day
-			d.inferred(p, "date", p.Date.Format(time.DateOnly), "the PDF's text", 0)
+			d.inferred(p, "date", p.Date.Format(time.DateOnly), "date "+p.Date.Format(time.DateOnly), "the PDF's text", 0)
 		} else if !o.gitDate.IsZero() {
 			p.Date = Day(o.gitDate.In(cfg.Location()))
-			d.inferred(p, "date", p.Date.Format(time.DateOnly), "the file's first commit (git log)", 0)
+			d.inferred(p, "date", p.Date.Format(time.DateOnly), "date "+p.Date.Format(time.DateOnly), "the file's first commit (git log)", 0)
 		}
 	}
 	p.Title = titleFromName(stem, nameDate, hasNameDate)
 	if p.Title != "" {
-		d.inferred(p, "title", fmt.Sprintf("%q", p.Title), "the file name", 0)
+		d.inferred(p, "title", p.Title, fmt.Sprintf("title %q", p.Title), "the file name", 0)
 	}
 	switch {
 	case p.Date.IsZero():
