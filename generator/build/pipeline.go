@@ -175,12 +175,15 @@ func leftOut(res *Result) string {
 		why[sk.Why]++
 	}
 	for _, w := range []string{"a repository document", "a template", "an index page", "outside incidents/", whyLeftOutPDF} {
-		if why[w] > 0 {
+		switch {
+		case why[w] == 0:
+		case w == whyLeftOutPDF:
+			parts = append(parts, countOf(why[w], "PDF")+" linked from postmortems (attachments)")
+		default:
 			parts = append(parts, fmt.Sprintf("%d %s", why[w], map[string]string{"a repository document": "README/LICENSE-like files",
-				"a template": "templates", "an index page": "index pages", "outside incidents/": "Markdown files outside incidents/",
-				whyLeftOutPDF: "PDFs linked from postmortems (attachments)"}[w]))
-			delete(why, w)
+				"a template": "templates", "an index page": "index pages", "outside incidents/": "Markdown files outside incidents/"}[w]))
 		}
+		delete(why, w)
 	}
 	n := 0
 	for _, c := range why {
