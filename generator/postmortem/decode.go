@@ -35,6 +35,7 @@ func Decode(rel string, data []byte, cfg *config.Config, opts ...Option) (p *Pos
 	for _, o := range opts {
 		o(&d.opts)
 	}
+	d.headless = fm.root == nil
 	d.decode(p, fm)
 	if len(d.dropped) > 0 {
 		p.Markdown = blankRanges(p.Markdown, d.dropped)
@@ -63,6 +64,7 @@ type decoder struct {
 
 	opts            options
 	noTitle, noDate bool     // the frontmatter has no title, no date: they are inferred
+	headless        bool     // the file has no frontmatter at all
 	outline         *outline // the parsed body, when something was inferred from it
 	dropped         [][2]int // byte ranges of the body that became structure
 }

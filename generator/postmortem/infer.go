@@ -238,7 +238,7 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 		strings.Contains(lower, "remediation") || strings.Contains(lower, "next steps"))
 	wantSeverity := fields["severity"] == nil && strings.Contains(lower, "severity")
 	wantFactors := fields["contributing_factors"] == nil && strings.Contains(lower, "factor")
-	if !(wantTimeline || wantActions || wantSeverity || wantFactors || fields["summary"] == nil) {
+	if !(wantTimeline || wantActions || wantSeverity || wantFactors || d.headless) {
 		return // the common case of a frontmatter-first file: no parse
 	}
 	o := d.body(p)
@@ -278,7 +278,9 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if s := o.section(secFactors); s != nil && fields["contributing_factors"] == nil {
 		p.Mentions = o.factorMentions(s, p.BodyLine)
 	}
-	if fields["summary"] == nil {
+	// A summary only for a file without a frontmatter: one written for secondstory that lacks it is told so
+	// (check/empty-summary) rather than given its first paragraph.
+	if d.headless {
 		if text, line, from := o.summary(); text != "" {
 			p.Summary = text
 			d.inferred(p, "summary", "", "summary", from, fileLine(p, line))
