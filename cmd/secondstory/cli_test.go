@@ -403,3 +403,40 @@ func TestLintRulesVale(t *testing.T) {
 		t.Errorf("%d rule files in %s", len(files), dir)
 	}
 }
+
+// TestImportCommand: import prints what it inferred for each file and where from, and exits 1 on a clash while
+// importing the rest.
+func TestImportCommand(t *testing.T) {
+	src := cliTree(t, map[string]string{
+		"reports/2024-02-01-cache-flush.md": "# Cache flush\n\nThe cache was flushed.\n\n## Action items\n\n- [ ] Guard the flush\n",
+		"reports/queue.md":                  "# Queue stall on 3 March 2024\n",
+	})
+	kb := filepath.Join(t.TempDir(), "kb")
+	code, out, errOut := cliRun(t, "import", filepath.Join(src, "reports"), "--into", kb)
+	for _, want := range []string{
+		"2024-02-01-cache-flush.md → " + filepath.Join(kb, "incidents", "2024-02-01-cache-flush.md"),
+		"    date         2024-02-01 (the file name)\n",
+		"    title        \"Cache flush\" (the first heading, line 1)\n",
+		"    action_items 1 action item (the \"Action items\" section, line 5)\n",
+		"    date         2024-03-03 (the title, line 1)\n",
+		"    title        \"Queue stall\" (the first heading, line 1)\n",
+		"2 files imported, 0 files already there, 0 errors\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != exitOK || errOut != "" {
+		t.Errorf("exit %d, stderr %s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(kb, "incidents", "queue.md"), []byte("changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = cliRun(t, "import", "--into", kb, filepath.Join(src, "reports"))
+	if code != exitContent || !strings.Contains(errOut, "queue.md: error: import: ") || !strings.Contains(out, "0 files imported, 1 file already there, 1 error") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := cliRun(t, "import", src); code != exitUsage {
+		t.Errorf("without --into: exit %d", code)
+	}
+}

@@ -329,7 +329,7 @@ func entries(raw []rawEntry, date time.Time, loc *time.Location) []TimelineEntry
 // severityRE finds the levels people write: SEV2, Sev 2, SEV-2, S2, P1, Priority 1, Level 3.
 var (
 	severityRE     = regexp.MustCompile(`(?i)\b(sev(?:erity)?|s|p|priority|level|l)[\s_-]?(\d)\b`)
-	severityLineRE = regexp.MustCompile(`(?im)^[\s>*_|#-]*severity(?: level)?[\s*_]*(?:[:：|=-])[\s*_|]*([^\n|]+)`)
+	severityLineRE = regexp.MustCompile(`(?im)(?:^|[·|,;])[ \t>*_|#-]*severity(?: level)?[ \t*_]*(?:[:：|=-])[ \t*_|]*([^\n|·,;]+)`)
 )
 
 // severityIn finds a configured severity named in text.

@@ -283,7 +283,7 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if d.headless {
 		if text, line, from := o.summary(); text != "" {
 			p.Summary = text
-			d.inferred(p, "summary", "", "summary", from, fileLine(p, line))
+			d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
 		}
 	}
 }
