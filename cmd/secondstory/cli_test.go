@@ -440,3 +440,27 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("without --into: exit %d", code)
 	}
 }
+
+// TestCheckSuggestFactors: check --suggest-factors prints the proposals with their matched words (or JSON), and
+// exits as check does.
+func TestCheckSuggestFactors(t *testing.T) {
+	src := cliTree(t, map[string]string{
+		"factors/retry-storm.md":        "---\ntitle: Retry storm\naliases: [thundering herd]\n---\nClients retry failed requests at once, without backoff or jitter, and the retries overload the service.\n",
+		"incidents/2024-01-02-hooks.md": "# Webhooks overloaded\n\nEvery client retried at once without backoff; the retry storm kept the service down.\n",
+		"incidents/2024-01-03-named.md": "---\ntitle: Named\ndate: 2024-01-03\ncontributing_factors: [Retry storm]\n---\nRetries without backoff.\n",
+	})
+	code, out, _ := cliRun(t, "check", "--source", src, "--suggest-factors")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 3 || lines[0] != "incidents/2024-01-02-hooks.md: Webhooks overloaded" ||
+		!regexp.MustCompile(`^    retry-storm\s+\d\.\d\d  retry storm, .*backoff`).MatchString(lines[1]) ||
+		!strings.HasPrefix(lines[2], "suggestions for 1 of 1 postmortem that name no contributing factor; nothing was written") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = cliRun(t, "check", "--source", src, "--suggest-factors", "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"slug": "retry-storm"`) || !strings.Contains(out, `"source": "incidents/2024-01-02-hooks.md"`) {
+		t.Errorf("json: exit %d\n%s", code, out)
+	}
+	if code, _, _ := cliRun(t, "check", "--source", src, "--suggest-factors", "--format", "sarif"); code != exitUsage {
+		t.Errorf("sarif: exit %d", code)
+	}
+}

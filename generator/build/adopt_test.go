@@ -297,3 +297,39 @@ func TestAdoptGitDates(t *testing.T) {
 		t.Errorf("shallow: %d errors, %v", res.Diagnostics.Errors(), res.Diagnostics.Only(diag.Warning))
 	}
 }
+
+// TestSuggestFactors: check proposes catalogue factors for the postmortems that name none, by the words they share
+// with a factor's name, aliases and description, and writes nothing.
+func TestSuggestFactors(t *testing.T) {
+	src := filepath.Join(sitetest.MemDir(t), "kb")
+	sitetest.CopyTree(t, adoptFixture, src)
+	before := sitetest.Tree(t, src)
+	res, err := build.Check(build.Options{Source: src, SuggestFactors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range res.Suggestions {
+		var l []string
+		for _, f := range s.Factors {
+			l = append(l, f.Slug+":"+strings.Join(f.Words, ","))
+		}
+		got[s.Source] = strings.Join(l, " ")
+	}
+	for src, want := range map[string]string{
+		"exports/Object storage rejected writes.pdf": "config-drift:config drift,config,drift capacity-limit:quota,disk",
+		"retrospectives/2023-05-02-login is slow.md": "capacity-limit:limit,connection",
+	} {
+		if got[src] != want {
+			t.Errorf("%s: %q, want %q", src, got[src], want)
+		}
+	}
+	for _, s := range res.Suggestions {
+		if strings.Contains(s.Source, "checkout-unavailable") || strings.Contains(s.Source, "provider") {
+			t.Errorf("a postmortem that names factors got suggestions: %s", s.Source)
+		}
+	}
+	if d := sitetest.Diff(sitetest.Tree(t, src), before); len(d) > 0 {
+		t.Errorf("check --suggest-factors changed the source: %v", d)
+	}
+}

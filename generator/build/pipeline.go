@@ -125,6 +125,9 @@ func (s *Session) Build() (*Result, error) {
 	site.BuildDate = opts.Now
 	diags = append(diags, graph.Check(site, r)...)
 	res.Site = site
+	if opts.SuggestFactors {
+		res.Suggestions = suggestFactors(site.Incidents, catalogue) // suggest.go
+	}
 	st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
 
 	diags.Sort()
