@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,9 +17,9 @@ import (
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	var source, format string
 	var strict, drafts, verbose, suggest bool
-	fs := newFlagSet("check", "[--source DIR] [--format text|json|sarif|github] [--strict] [--verbose] [--drafts=false]", checkAbout(), stderr)
+	fs := newFlagSet("check", "[--source DIR] [--format text|json|sarif|github|gitlab] [--strict] [--verbose] [--drafts=false] [--suggest-factors]", checkAbout(), stderr)
 	fs.StringVar(&source, "source", ".", "the knowledge base `folder`")
-	fs.StringVar(&format, "format", "text", "output `format`: text (path:line:col: severity: rule: message), json, sarif (SARIF 2.1.0, for code scanning) or github (workflow annotations)")
+	fs.StringVar(&format, "format", "text", "output `format`: text (path:line:col: severity: rule: message), json, sarif (SARIF 2.1.0, for code scanning), github (workflow annotations)\nor gitlab (a Code Quality report, for merge requests)")
 	fs.BoolVar(&strict, "strict", false, "exit 1 on warnings too (blameless language included)")
 	fs.BoolVar(&verbose, "verbose", false, "text: add each finding's advice (how to reframe it)")
 	// Drafts are what authors check most, so they are in by default; --drafts=false checks what a build publishes.
@@ -28,7 +30,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	write, ok := formats[format]
 	if !ok {
-		fmt.Fprintf(stderr, "secondstory check: --format must be text, json, sarif or github, not %q\n", format)
+		fmt.Fprintf(stderr, "secondstory check: --format must be text, json, sarif, github or gitlab, not %q\n", format)
 		return exitUsage
 	}
 	if suggest && format != "text" && format != "json" {
@@ -78,6 +80,36 @@ var formats = map[string]func(io.Writer, diag.List, bool) error{
 	},
 	"sarif":  writeSARIF,
 	"github": writeGitHub,
+	"gitlab": writeGitLab,
+}
+
+// writeGitLab prints a GitLab Code Quality report (a JSON array), which a merge request shows on the changed lines
+// when the job saves it as artifacts:reports:codequality.
+func writeGitLab(w io.Writer, diags diag.List, _ bool) error {
+	type lines struct {
+		Begin int `json:"begin"`
+	}
+	type location struct {
+		Path  string `json:"path"`
+		Lines lines  `json:"lines"`
+	}
+	type issue struct {
+		Description string   `json:"description"`
+		CheckName   string   `json:"check_name"`
+		Fingerprint string   `json:"fingerprint"`
+		Severity    string   `json:"severity"`
+		Location    location `json:"location"`
+	}
+	severity := map[diag.Severity]string{diag.Error: "major", diag.Warning: "minor", diag.Info: "info"}
+	out := []issue{}
+	for _, d := range diags {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%s", d.Path, d.Line, d.Col, d.Rule, d.Message)))
+		out = append(out, issue{Description: d.Message, CheckName: d.Rule, Fingerprint: hex.EncodeToString(sum[:16]),
+			Severity: severity[d.Severity], Location: location{Path: d.Path, Lines: lines{Begin: max(d.Line, 1)}}})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 // writeGitHub prints GitHub Actions workflow commands, which the checks tab shows as annotations on the lines.

@@ -464,3 +464,29 @@ func TestCheckSuggestFactors(t *testing.T) {
 		t.Errorf("sarif: exit %d", code)
 	}
 }
+
+// TestCheckGitLab: --format gitlab is a Code Quality report: one issue per finding, positioned, with a stable
+// fingerprint, errors "major", warnings "minor"; the exit code is check's.
+func TestCheckGitLab(t *testing.T) {
+	dir := cliTree(t, map[string]string{"incidents/b.md": cliWarnings, "incidents/c.md": cliBroken})
+	code, out, _ := cliRun(t, "check", "--source", dir, "--format", "gitlab")
+	var issues []struct {
+		Description, CheckName, Fingerprint, Severity string
+		Location                                      struct {
+			Path  string
+			Lines struct{ Begin int }
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(out, `"check_name"`, `"checkname"`)), &issues); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != exitContent || len(issues) != 3 || issues[0].CheckName != "schema" || issues[0].Severity != "major" ||
+		issues[0].Location.Path != "incidents/c.md" || issues[0].Location.Lines.Begin != 4 || issues[1].Severity != "minor" ||
+		len(issues[0].Fingerprint) != 32 || issues[0].Fingerprint == issues[1].Fingerprint {
+		t.Errorf("exit %d: %+v", code, issues)
+	}
+	_, again, _ := cliRun(t, "check", "--source", dir, "--format", "gitlab")
+	if again != out {
+		t.Error("fingerprints change between runs")
+	}
+}
