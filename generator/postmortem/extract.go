@@ -395,8 +395,8 @@ func (o *outline) severity(cfg *config.Config) (id string, rank, line int, said 
 			break
 		}
 		i += off
-		start, end := bytes.LastIndexByte(o.src[:i], '\n')+1, lineEnd(o.src, i)
-		off = end
+		start, end := bytes.LastIndexByte(o.src[:i], '\n')+1, lineEnd(o.src, i+1)
+		off = max(end, i+1)
 		if m := severityLineRE.FindSubmatch(o.src[start:end]); m != nil && try(string(m[1]), o.line(start)) {
 			return
 		}

@@ -131,7 +131,7 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 			p.Title = title
 			d.inferred(p, "title", title, fmt.Sprintf("title %q", title), titleFrom, titleLine)
 		}
-	} else if p.Title != "" && d.body(p).title != nil && d.outline.title.start == firstBlockStart(d.outline) {
+	} else if p.Title != "" && opensWithH1(p.Markdown) && d.body(p).title != nil && d.outline.title.start == firstBlockStart(d.outline) {
 		// An imported file states its title twice, in the frontmatter and as the body's opening heading.
 		h := d.outline.title
 		t := h.text
@@ -153,6 +153,16 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 	case p.Title == "" && d.noTitle:
 		d.diags.Errorf(d.path, at, 0, "schema", "title: none found: add a \"# Title\" heading or title: to a frontmatter")
 	}
+}
+
+// opensWithH1 is a cheap look at whether a body's first line is a level-1 heading (ATX, or setext: text over
+// "==="), so that a file with a frontmatter title is parsed only when its body may repeat it.
+func opensWithH1(body []byte) bool {
+	lines := strings.SplitN(strings.TrimLeft(string(body[:min(len(body), 4096)]), "\n\r\t "), "\n", 3)
+	if len(lines) > 0 && (strings.HasPrefix(lines[0], "# ") || strings.TrimSpace(lines[0]) == "#") {
+		return true
+	}
+	return len(lines) > 1 && strings.HasPrefix(strings.TrimSpace(lines[1]), "=")
 }
 
 // firstBlockStart is where the body's first block starts.

@@ -135,6 +135,8 @@ func TestInferSections(t *testing.T) {
 			"2024-03-05T09:21Z Alert fired; 2024-03-05T09:30Z Paged the database team"},
 		{"severity section", "## Severity\n\nSev 2 (major)\n",
 			func(p *postmortem.Postmortem) string { return p.Severity }, "SEV2"},
+		{"severity line after others", "Text.\nSeverity: none\nseverity: SEV4\n",
+			func(p *postmortem.Postmortem) string { return p.Severity }, "SEV4"},
 		{"severity line", "**Severity:** SEV-1\n\nText.\n",
 			func(p *postmortem.Postmortem) string { return p.Severity }, "SEV1"},
 		{"severity table", "| Date | Severity | Duration |\n|---|---|---|\n| 2024-03-05 | sev3 | 1 h |\n",
