@@ -97,15 +97,24 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 	return report(res, err, stderr)
 }
 
-// report prints the errors of a build and maps its error to an exit code. Warnings are only counted: listing them
-// on every build would bury the errors, and `check` lists them. The cause comes first and the summary names the
+// report prints the errors of a build and maps its error to an exit code. Content warnings are only counted:
+// listing them on every build would bury the errors, and `check` lists them. The cause comes first and the summary names the
 // files to fix.
 func report(res *build.Result, err error, stderr io.Writer) int {
 	if res != nil {
 		for _, d := range res.Diagnostics.Only(diag.Error) {
 			fmt.Fprintln(stderr, d)
 		}
-		if n := res.Diagnostics.Warnings(); n > 0 && err == nil {
+		// The configuration's warnings are about the site, not its content, and check (which publishes nothing)
+		// does not give all of them (a missing base_url): they are listed here.
+		n := res.Diagnostics.Warnings()
+		for _, d := range res.Diagnostics.Only(diag.Warning) {
+			if d.Rule == "config" && err == nil {
+				fmt.Fprintln(stderr, d)
+				n--
+			}
+		}
+		if n > 0 && err == nil {
 			fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, "warning"))
 		}
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,28 +16,36 @@ import (
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	var source, format string
-	var strict, drafts, verbose bool
-	fs := newFlagSet("check", "[--source DIR] [--format text|json|sarif|github] [--strict] [--verbose] [--drafts=false]", checkAbout(), stderr)
+	var strict, drafts, verbose, suggest bool
+	fs := newFlagSet("check", "[--source DIR] [--format text|json|sarif|github|gitlab] [--strict] [--verbose] [--drafts=false] [--suggest-factors]", checkAbout(), stderr)
 	fs.StringVar(&source, "source", ".", "the knowledge base `folder`")
-	fs.StringVar(&format, "format", "text", "output `format`: text (path:line:col: severity: rule: message), json, sarif (SARIF 2.1.0, for code scanning) or github (workflow annotations)")
+	fs.StringVar(&format, "format", "text", "output `format`: text (path:line:col: severity: rule: message), json, sarif (SARIF 2.1.0, for code scanning), github (workflow annotations)\nor gitlab (a Code Quality report, for merge requests)")
 	fs.BoolVar(&strict, "strict", false, "exit 1 on warnings too (blameless language included)")
 	fs.BoolVar(&verbose, "verbose", false, "text: add each finding's advice (how to reframe it)")
 	// Drafts are what authors check most, so they are in by default; --drafts=false checks what a build publishes.
 	fs.BoolVar(&drafts, "drafts", true, "check postmortems with status: draft too")
+	fs.BoolVar(&suggest, "suggest-factors", false, "for each postmortem that names no contributing factor, propose the catalogue's factors its text matches best,\nwith the matched words (text or json); only errors are listed then, and nothing is written")
 	if ok, code := parseFlags(fs, args); !ok {
 		return code
 	}
 	write, ok := formats[format]
 	if !ok {
-		fmt.Fprintf(stderr, "secondstory check: --format must be text, json, sarif or github, not %q\n", format)
+		fmt.Fprintf(stderr, "secondstory check: --format must be text, json, sarif, github or gitlab, not %q\n", format)
 		return exitUsage
 	}
-	res, err := build.Check(build.Options{Source: source, OnlyPublished: !drafts})
+	if suggest && format != "text" && format != "json" {
+		fmt.Fprintln(stderr, "secondstory check: --suggest-factors prints text or json")
+		return exitUsage
+	}
+	res, err := build.Check(build.Options{Source: source, OnlyPublished: !drafts, SuggestFactors: suggest})
 	if res == nil {
 		fmt.Fprintf(stderr, "secondstory check: %v\n", err)
 		return exitUsage
 	}
 	diags := res.Diagnostics
+	if suggest {
+		return printSuggestions(res, format, strict, stdout)
+	}
 	if err := write(stdout, diags, verbose); err != nil {
 		fmt.Fprintf(stderr, "secondstory check: %v\n", err)
 		return exitUsage
@@ -70,6 +80,36 @@ var formats = map[string]func(io.Writer, diag.List, bool) error{
 	},
 	"sarif":  writeSARIF,
 	"github": writeGitHub,
+	"gitlab": writeGitLab,
+}
+
+// writeGitLab prints a GitLab Code Quality report (a JSON array), which a merge request shows on the changed lines
+// when the job saves it as artifacts:reports:codequality.
+func writeGitLab(w io.Writer, diags diag.List, _ bool) error {
+	type lines struct {
+		Begin int `json:"begin"`
+	}
+	type location struct {
+		Path  string `json:"path"`
+		Lines lines  `json:"lines"`
+	}
+	type issue struct {
+		Description string   `json:"description"`
+		CheckName   string   `json:"check_name"`
+		Fingerprint string   `json:"fingerprint"`
+		Severity    string   `json:"severity"`
+		Location    location `json:"location"`
+	}
+	severity := map[diag.Severity]string{diag.Error: "major", diag.Warning: "minor", diag.Info: "info"}
+	out := []issue{}
+	for _, d := range diags {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d\x00%d\x00%s\x00%s", d.Path, d.Line, d.Col, d.Rule, d.Message)))
+		out = append(out, issue{Description: d.Message, CheckName: d.Rule, Fingerprint: hex.EncodeToString(sum[:16]),
+			Severity: severity[d.Severity], Location: location{Path: d.Path, Lines: lines{Begin: max(d.Line, 1)}}})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 // writeGitHub prints GitHub Actions workflow commands, which the checks tab shows as annotations on the lines.
@@ -261,4 +301,46 @@ func runLintRules(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "wrote the %s style to %s\n", lint.ValeStyle, filepath.Join(dir, lint.ValeStyle))
 	return exitOK
+}
+
+// printSuggestions prints check --suggest-factors: the errors (a postmortem with errors is not listed, so it gets
+// no suggestion), then per postmortem the proposed factors with their score and matched words.
+func printSuggestions(res *build.Result, format string, strict bool, stdout io.Writer) int {
+	diags := res.Diagnostics
+	code := exitOK
+	if diags.Errors() > 0 || strict && diags.Warnings() > 0 {
+		code = exitContent
+	}
+	if format == "json" {
+		out := res.Suggestions
+		if out == nil {
+			out = []build.Suggestion{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return exitUsage
+		}
+		return code
+	}
+	for _, d := range diags.Only(diag.Error) {
+		fmt.Fprintln(stdout, d)
+	}
+	without := 0
+	if res.Site != nil {
+		for _, in := range res.Site.Incidents {
+			if len(in.Factors) == 0 {
+				without++
+			}
+		}
+	}
+	for _, s := range res.Suggestions {
+		fmt.Fprintf(stdout, "%s: %s\n", diag.Printable(s.Source), diag.Printable(s.Title))
+		for _, f := range s.Factors {
+			fmt.Fprintf(stdout, "    %-28s %4.2f  %s\n", f.Slug, f.Score, diag.Printable(strings.Join(f.Words, ", ")))
+		}
+	}
+	fmt.Fprintf(stdout, "suggestions for %d of %s that name no contributing factor; nothing was written (add the factors that fit to contributing_factors)\n",
+		len(res.Suggestions), plural(without, "postmortem"))
+	return code
 }

@@ -162,12 +162,14 @@ func TestCheckLintDisable(t *testing.T) {
 	}
 }
 
-// TestBuildCountsWarnings: build lists errors, but only counts warnings and points to check.
+// TestBuildCountsWarnings: build lists errors and the configuration's warnings (base_url), but only counts the
+// content's warnings and points to check.
 func TestBuildCountsWarnings(t *testing.T) {
 	src := cliTree(t, map[string]string{"incidents/b.md": cliWarnings})
 	out := filepath.Join(t.TempDir(), "public")
 	code, _, errOut := cliRun(t, "build", "--source", src, "--out", out, "--drafts")
-	if code != exitOK || errOut != "2 warnings: run secondstory check to list them\n" {
+	if code != exitOK || !strings.HasPrefix(errOut, "secondstory.yaml: warning: config: base_url is not set") ||
+		!strings.HasSuffix(errOut, "\n2 warnings: run secondstory check to list them\n") {
 		t.Errorf("exit %d, stderr:\n%s", code, errOut)
 	}
 }
@@ -399,5 +401,92 @@ func TestLintRulesVale(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*", "*.yml"))
 	if len(files) < 5 {
 		t.Errorf("%d rule files in %s", len(files), dir)
+	}
+}
+
+// TestImportCommand: import prints what it inferred for each file and where from, and exits 1 on a clash while
+// importing the rest.
+func TestImportCommand(t *testing.T) {
+	src := cliTree(t, map[string]string{
+		"reports/2024-02-01-cache-flush.md": "# Cache flush\n\nThe cache was flushed.\n\n## Action items\n\n- [ ] Guard the flush\n",
+		"reports/queue.md":                  "# Queue stall on 3 March 2024\n",
+	})
+	kb := filepath.Join(t.TempDir(), "kb")
+	code, out, errOut := cliRun(t, "import", filepath.Join(src, "reports"), "--into", kb)
+	for _, want := range []string{
+		"2024-02-01-cache-flush.md → " + filepath.Join(kb, "incidents", "2024-02-01-cache-flush.md"),
+		"    date         2024-02-01 (the file name)\n",
+		"    title        \"Cache flush\" (the first heading, line 1)\n",
+		"    action_items 1 action item (the \"Action items\" section, line 5)\n",
+		"    date         2024-03-03 (the title, line 1)\n",
+		"    title        \"Queue stall\" (the first heading, line 1)\n",
+		"2 files imported, 0 files already there, 0 errors\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != exitOK || errOut != "" {
+		t.Errorf("exit %d, stderr %s", code, errOut)
+	}
+	if err := os.WriteFile(filepath.Join(kb, "incidents", "queue.md"), []byte("changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = cliRun(t, "import", "--into", kb, filepath.Join(src, "reports"))
+	if code != exitContent || !strings.Contains(errOut, "queue.md: error: import: ") || !strings.Contains(out, "0 files imported, 1 file already there, 1 error") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, _ := cliRun(t, "import", src); code != exitUsage {
+		t.Errorf("without --into: exit %d", code)
+	}
+}
+
+// TestCheckSuggestFactors: check --suggest-factors prints the proposals with their matched words (or JSON), and
+// exits as check does.
+func TestCheckSuggestFactors(t *testing.T) {
+	src := cliTree(t, map[string]string{
+		"factors/retry-storm.md":        "---\ntitle: Retry storm\naliases: [thundering herd]\n---\nClients retry failed requests at once, without backoff or jitter, and the retries overload the service.\n",
+		"incidents/2024-01-02-hooks.md": "# Webhooks overloaded\n\nEvery client retried at once without backoff; the retry storm kept the service down.\n",
+		"incidents/2024-01-03-named.md": "---\ntitle: Named\ndate: 2024-01-03\ncontributing_factors: [Retry storm]\n---\nRetries without backoff.\n",
+	})
+	code, out, _ := cliRun(t, "check", "--source", src, "--suggest-factors")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != exitOK || len(lines) != 3 || lines[0] != "incidents/2024-01-02-hooks.md: Webhooks overloaded" ||
+		!regexp.MustCompile(`^    retry-storm\s+\d\.\d\d  retry storm, .*backoff`).MatchString(lines[1]) ||
+		!strings.HasPrefix(lines[2], "suggestions for 1 of 1 postmortem that name no contributing factor; nothing was written") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = cliRun(t, "check", "--source", src, "--suggest-factors", "--format", "json")
+	if code != exitOK || !strings.Contains(out, `"slug": "retry-storm"`) || !strings.Contains(out, `"source": "incidents/2024-01-02-hooks.md"`) {
+		t.Errorf("json: exit %d\n%s", code, out)
+	}
+	if code, _, _ := cliRun(t, "check", "--source", src, "--suggest-factors", "--format", "sarif"); code != exitUsage {
+		t.Errorf("sarif: exit %d", code)
+	}
+}
+
+// TestCheckGitLab: --format gitlab is a Code Quality report: one issue per finding, positioned, with a stable
+// fingerprint, errors "major", warnings "minor"; the exit code is check's.
+func TestCheckGitLab(t *testing.T) {
+	dir := cliTree(t, map[string]string{"incidents/b.md": cliWarnings, "incidents/c.md": cliBroken})
+	code, out, _ := cliRun(t, "check", "--source", dir, "--format", "gitlab")
+	var issues []struct {
+		Description, CheckName, Fingerprint, Severity string
+		Location                                      struct {
+			Path  string
+			Lines struct{ Begin int }
+		}
+	}
+	if err := json.Unmarshal([]byte(strings.ReplaceAll(out, `"check_name"`, `"checkname"`)), &issues); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if code != exitContent || len(issues) != 3 || issues[0].CheckName != "schema" || issues[0].Severity != "major" ||
+		issues[0].Location.Path != "incidents/c.md" || issues[0].Location.Lines.Begin != 4 || issues[1].Severity != "minor" ||
+		len(issues[0].Fingerprint) != 32 || issues[0].Fingerprint == issues[1].Fingerprint {
+		t.Errorf("exit %d: %+v", code, issues)
+	}
+	_, again, _ := cliRun(t, "check", "--source", dir, "--format", "gitlab")
+	if again != out {
+		t.Error("fingerprints change between runs")
 	}
 }

@@ -30,6 +30,7 @@ func commands() []command {
 		{"serve", "build, then serve the site with search (--watch: live preview)", runServe},
 		{"check", "validate a knowledge base (schema, links, blameless language) without writing", runCheck},
 		{"new", "scaffold a postmortem from the blameless template", runNew},
+		{"import", "copy existing postmortems (Markdown, HTML exports) into a knowledge base, frontmatter inferred", runImport},
 		{"lint-rules", "export the blameless-language rules as a Vale style (--vale DIR), for editors", runLintRules},
 		{"version", "print the version", func([]string, io.Writer, io.Writer) int { fmt.Println("secondstory", version); return exitOK }},
 	}

@@ -38,6 +38,10 @@ type Options struct {
 	Preview       bool
 	NoDraftBanner bool
 
+	// SuggestFactors makes Check rank the catalogue's factors for each postmortem that names none
+	// (Result.Suggestions; suggest.go).
+	SuggestFactors bool
+
 	Log      io.Writer // the summary line; nil for none
 	Progress io.Writer // a line per stage as it ends, for a terminal; nil for none
 }
@@ -62,6 +66,7 @@ type Result struct {
 	Duration    time.Duration
 	UpToDate    bool              // nothing changed since the last build: nothing was written
 	Moved       map[string]string // a session's incident pages whose URL changed: old site path -> new
+	Suggestions []Suggestion      // with Options.SuggestFactors: factors proposed for postmortems that name none
 }
 
 // Build runs the whole pipeline once: on content errors it returns a *diag.ContentError and writes nothing; on an

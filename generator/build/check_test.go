@@ -58,7 +58,7 @@ Human error, says the ticket.
 func lintDiags(ds diag.List) []string {
 	var out []string
 	for _, d := range ds {
-		if strings.HasPrefix(d.Rule, build.LintRulePrefix) || d.Rule == "config" {
+		if strings.HasPrefix(d.Rule, build.LintRulePrefix) || d.Rule == "config" && !strings.HasPrefix(d.Message, "base_url is not set") {
 			out = append(out, d.String())
 		}
 	}

@@ -154,6 +154,12 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		"action_items:\n  - {title: Document the VLAN, owner: Network team, status: open}\n---\n" +
 		"## What happened\n\nThe printers moved VLAN. See [[2021-02-08-routing-config-push]] and [[factor:config-drift]].\n"
 
+	const headless = "incidents/2026-10-20-cache-stampede.md"
+	headlessIncident := "# Cache stampede on the tracking API\n\nEvery cache key expired at once and the database took the load.\n\n" +
+		"## Timeline\n\n| Time | Event |\n|---|---|\n| 10:02 | Cache keys expire |\n| 10:05 | Database saturated |\n\n" +
+		"## Contributing factors\n\n- Config drift: TTLs differ between regions\n\n" +
+		"## Action items\n\n- [ ] Add jitter to the TTLs\n- Alert on the hit rate\n"
+
 	saved := map[string]string{}
 	// A body edit renders the incident's page again, /learn/ and the pages of its services (their reading guides
 	// weigh each incident by its body's length and headings): the failover names five services, routing four.
@@ -251,6 +257,27 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		{name: "the deleted file back", do: func(t *testing.T, src string) { write(jwks, saved[jwks])(t, src) }, min: 1, max: free},
 		{name: "a deleted file", do: remove("incidents/2026-10-30-label-printer-vlan.md"), min: 1, max: free,
 			check: absent("incidents/2026-10-30-label-printer-vlan/index.html")},
+		// A postmortem as teams keep them: no frontmatter; its title, date, timeline, action items and factors are
+		// inferred from its name, its heading and its sections.
+		{name: "headless: a new file", do: write(headless, headlessIncident), min: 1, max: free,
+			check: contains("actions/index.html", "Add jitter to the TTLs")},
+		{name: "headless: the title heading changed", do: replace(headless, "# Cache stampede on the tracking API", "# Cache stampede on the tracking service"), min: 2, max: free,
+			check: contains("incidents/index.html", "Cache stampede on the tracking service")},
+		{name: "headless: an action item ticked", do: replace(headless, "- [ ] Add jitter to the TTLs", "- [x] Add jitter to the TTLs"), min: 1, max: free,
+			check: contains("incidents/2026-10-20-cache-stampede/index.html", "1 of 2 done")},
+		{name: "headless: a timeline row added", do: replace(headless, "| 10:05 | Database saturated |", "| 10:05 | Database saturated |\n| 10:40 | Hit rate back to 95 % |"), min: 1, max: free,
+			check: contains("incidents/2026-10-20-cache-stampede/index.html", "Hit rate back to 95 %")},
+		{name: "headless: a factor item that names no factor", do: replace(headless, "- Config drift: TTLs differ between regions", "- TTLs differ between regions"), min: 1, max: free},
+		{name: "headless: a factor item that names a factor", do: replace(headless, "- TTLs differ between regions", "- Retry storm: clients retried at once"), min: 1, max: free,
+			check: contains("incidents/2026-10-20-cache-stampede/index.html", `href="../../factors/retry-storm/"`)},
+		{name: "headless: the catalogue's alias for an item", do: all(
+			replace(headless, "- Retry storm: clients retried at once", "- Stampede of retries: clients retried at once"),
+			replace("factors/retry-storm.md", `aliases: ["Thundering herd"]`, `aliases: ["Thundering herd", "stampede of retries"]`),
+		), min: 1, max: free, check: contains("incidents/2026-10-20-cache-stampede/index.html", `href="../../factors/retry-storm/"`)},
+		{name: "headless: the date in the file name (renamed)", do: rename(headless, "incidents/2026-10-21-cache-stampede.md"), min: 1, max: free,
+			moved: map[string]string{"incidents/2026-10-20-cache-stampede/": "incidents/2026-10-21-cache-stampede/"}},
+		{name: "headless: the date removed (error)", do: rename("incidents/2026-10-21-cache-stampede.md", "incidents/cache-stampede.md"), fails: true},
+		{name: "headless: removed", do: remove("incidents/cache-stampede.md"), min: 1, max: free},
 		{name: "a factor description", do: replace("factors/alert-fatigue.md", "\n---\n", "\n---\nA rewritten first sentence.\n\n"), min: 1, max: free,
 			check: contains("factors/alert-fatigue/index.html", "A rewritten first sentence.")},
 		{name: "a factor's title", do: replace("factors/alert-fatigue.md", "title: Alert fatigue", "title: Alert Fatigue"), min: 1, max: free},

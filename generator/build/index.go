@@ -53,6 +53,7 @@ func document(in *postmortem.Postmortem, body *markdown.Body, factors []string) 
 	if body != nil {
 		d.Body = body.Text
 	}
+	d.Body += pdfSearchText(in) // adopt.go
 	var tl, ac strings.Builder
 	for _, t := range in.Timeline {
 		if t.HasAt {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -53,6 +54,7 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	inv, scanDiags := s.inv, s.scanDiags
 	if inv == nil || !s.keep || !s.known(changed, cfg.Data) {
 		inv, scanDiags = source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
+		inv.Git = gitDates(inv.Root, &scanDiags) // adopt.go: once per scan, not per saved file
 	} else {
 		only = map[string]bool{}
 		for _, c := range changed {
@@ -61,7 +63,7 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	}
 	diags = append(diags, scanDiags...)
 	res.Skipped = inv.Skipped
-	res.Checked = len(inv.Postmortems) + len(inv.Factors)
+	res.Checked = len(inv.Postmortems) + len(inv.PDFs) + len(inv.Factors)
 	if cfg.File != "" {
 		res.Checked++
 	}
@@ -70,10 +72,14 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 		s.inv, s.scanDiags, s.scanConfig = inv, scanDiags, cfg.Data
 	}
 	drafts := opts.Drafts || opts.Preview || s.check && !opts.OnlyPublished
+	git := inv.Git
+	if !s.check && !opts.Preview {
+		baseURLWarning(cfg, &diags)
+	}
 
 	var fingerprint uint64
 	if !s.check && !s.keep {
-		fingerprint = fingerprintOf(opts, drafts, cfg, inv, themeDir)
+		fingerprint = fingerprintOf(opts, drafts, cfg, inv, themeDir, gitKey(git))
 		if saved := incremental.LoadState(s.paths.State); !opts.Force && saved.Matches(fingerprint) && s.siteExists() {
 			res.Diagnostics, res.UpToDate = saved.Diagnostics, true
 			st.done("load (unchanged)")
@@ -90,8 +96,9 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	var cfgKey incremental.Key
 	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check)).Str(template)
 	s.files.Begin(cfgKey.Sum())
-	entries := s.load(inv, cfg, newShellChecks(cfg, template), only, &diags)
+	entries := s.load(inv, cfg, git, newShellChecks(cfg, template), only, &diags)
 	catalogue := s.loadFactors(inv, cfg, &diags)
+	entries = adopt(cfg, entries, catalogue, res, &diags) // adopt.go: PDFs that are attachments, factor mentions
 	var all []*postmortem.Postmortem
 	for _, e := range entries {
 		all = append(all, e.P)
@@ -155,6 +162,9 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	site.BuildDate = opts.Now
 	diags = append(diags, graph.Check(site, r)...)
 	res.Site = site
+	if opts.SuggestFactors {
+		res.Suggestions = suggestFactors(site.Incidents, catalogue) // suggest.go
+	}
 	st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
 
 	// PLAN: every page and file of the site; two with one path, and a file past the size limit, are errors found
@@ -221,12 +231,16 @@ func leftOut(res *Result) string {
 	for _, sk := range res.Skipped {
 		why[sk.Why]++
 	}
-	for _, w := range []string{"a repository document", "a template", "an index page", "outside incidents/"} {
-		if why[w] > 0 {
+	for _, w := range []string{"a repository document", "a template", "an index page", "outside incidents/", whyLeftOutPDF} {
+		switch {
+		case why[w] == 0:
+		case w == whyLeftOutPDF:
+			parts = append(parts, countOf(why[w], "PDF")+" linked from postmortems (attachments)")
+		default:
 			parts = append(parts, fmt.Sprintf("%d %s", why[w], map[string]string{"a repository document": "README/LICENSE-like files",
 				"a template": "templates", "an index page": "index pages", "outside incidents/": "Markdown files outside incidents/"}[w]))
-			delete(why, w)
 		}
+		delete(why, w)
 	}
 	n := 0
 	for _, c := range why {
@@ -297,19 +311,21 @@ func themeFolder(src string, cfg *config.Config, diags *diag.List) string {
 
 // load reads and decodes the postmortems, in parallel. A file whose stat is that of the memo's entry is not read;
 // a file whose bytes are the entry's is not decoded.
-func (s *Session) load(inv *source.Inventory, cfg *config.Config, shell *shellChecks, only map[string]bool, diags *diag.List) []*incremental.File {
-	out := make([]*incremental.File, len(inv.Postmortems))
-	readDiags := make([]diag.List, len(inv.Postmortems))
+func (s *Session) load(inv *source.Inventory, cfg *config.Config, git source.GitDates, shell *shellChecks, only map[string]bool, diags *diag.List) []*incremental.File {
+	rels := append(slices.Clone(inv.Postmortems), inv.PDFs...)
+	out := make([]*incremental.File, len(rels))
+	readDiags := make([]diag.List, len(rels))
 	max := cfg.MaxFileBytes()
-	parallel(len(inv.Postmortems), func(i int) {
-		rel := inv.Postmortems[i]
+	parallel(len(rels), func(i int) {
+		rel := rels[i]
 		old := s.files.Get(rel)
 		if old != nil && only != nil && !only[rel] {
 			out[i] = old // not among the changed paths
 			return
 		}
 		stat := source.StatOf(inv.Root, rel)
-		if old != nil && stat != (source.Stat{}) && old.Stat == stat {
+		first := git[rel] // the first commit's time, which the decoding may use
+		if old != nil && stat != (source.Stat{}) && old.Stat == stat && old.Git.Equal(first) {
 			out[i] = old
 			return
 		}
@@ -320,20 +336,20 @@ func (s *Session) load(inv *source.Inventory, cfg *config.Config, shell *shellCh
 		case err != nil:
 			readDiags[i].Errorf(rel, 0, 0, "read", "cannot read: %v", err)
 			return
-		case !utf8.Valid(data):
+		case !isPDF(rel) && !utf8.Valid(data):
 			line := 1 + bytes.Count(data[:firstInvalidUTF8(data)], []byte("\n"))
 			readDiags[i].Errorf(rel, line, 0, "read", "not valid UTF-8 (save the file as UTF-8)")
 			return
 		}
 		sum := incremental.Sum(data)
-		if old != nil && old.Sum == sum {
+		if old != nil && old.Sum == sum && old.Git.Equal(first) {
 			e := *old
 			e.Stat = stat
 			out[i] = &e
 			return
 		}
-		p, d, ok := postmortem.Decode(rel, data, cfg)
-		out[i] = &incremental.File{Stat: stat, Sum: sum, P: p, Diags: d, OK: ok, Front: incremental.FrontVersion(p), Shell: shell.warnings(p)}
+		p, d, ok := decodeSource(rel, data, cfg, first)
+		out[i] = &incremental.File{Stat: stat, Sum: sum, Git: first, P: p, Diags: d, OK: ok, Front: incremental.FrontVersion(p), Shell: shell.warnings(p)}
 	})
 	var entries []*incremental.File
 	present := map[string]bool{}
@@ -469,11 +485,11 @@ func boolBit(b bool) uint64 {
 
 // fingerprintOf hashes what a one-off build depends on without reading a file: the options, the build day, the
 // program, the configuration, and the stat (size, times, inode) of every source and theme file.
-func fingerprintOf(opts Options, drafts bool, cfg *config.Config, inv *source.Inventory, themeDir string) uint64 {
+func fingerprintOf(opts Options, drafts bool, cfg *config.Config, inv *source.Inventory, themeDir string, git uint64) uint64 {
 	var k incremental.Key
-	k.Str(fmt.Sprint(drafts, opts.BaseURL)).Str(opts.Now.In(cfg.Location()).Format("2006-01-02")).Str(programID())
+	k.U64(git).Str(fmt.Sprint(drafts, opts.BaseURL)).Str(opts.Now.In(cfg.Location()).Format("2006-01-02")).Str(programID())
 	k.Bytes(cfg.Data)
-	for _, l := range [][]string{inv.Postmortems, inv.Factors, inv.Static, inv.Files} {
+	for _, l := range [][]string{inv.Postmortems, inv.PDFs, inv.Factors, inv.Static, inv.Files} {
 		for _, rel := range l {
 			st := source.StatOf(inv.Root, rel)
 			k.Str(rel).U64(uint64(st.Size)).U64(uint64(st.Mod.UnixNano())).U64(uint64(st.Chg.UnixNano())).U64(st.Inode)

@@ -48,7 +48,7 @@ func (sc *shellChecks) warnings(p *postmortem.Postmortem) diag.List {
 		}
 	}
 	{
-		if p.Status != postmortem.StatusPublished {
+		if p.Status != postmortem.StatusPublished || p.PDF != "" { // a PDF export cannot be filled in
 			return nil
 		}
 		if strings.TrimSpace(p.Summary) == "" {

@@ -1,6 +1,8 @@
 package incremental
 
 import (
+	"time"
+
 	"github.com/secondstory/secondstory/generator/diag"
 	"github.com/secondstory/secondstory/generator/markdown"
 	"github.com/secondstory/secondstory/generator/postmortem"
@@ -12,6 +14,7 @@ import (
 type File struct {
 	Stat source.Stat // of the read the entry came from: a file with the same stat is not read again
 	Sum  uint64      // of its bytes
+	Git  time.Time   // the time of its first commit, which decoding may infer its date from (zero: none)
 
 	P     *postmortem.Postmortem
 	Diags diag.List // of decoding

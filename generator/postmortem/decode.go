@@ -16,7 +16,11 @@ import (
 // Decode decodes one postmortem file (its bytes, at rel). It always returns a Postmortem with at least its slug,
 // so that a file with errors still resolves the links other files make to it (their authors did nothing wrong);
 // ok is false when the file has errors, and the build then lists none of it.
-func Decode(rel string, data []byte, cfg *config.Config) (p *Postmortem, diags diag.List, ok bool) {
+//
+// What the frontmatter lacks (all of it, for a file that has none) is inferred from the file (infer.go): the title
+// from the first heading or the file name, the date from the file name, the title, the body or opts' GitDate, and
+// the timeline, action items, severity, summary and factor mentions from the body's conventional sections.
+func Decode(rel string, data []byte, cfg *config.Config, opts ...Option) (p *Postmortem, diags diag.List, ok bool) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	p = &Postmortem{Source: rel, Status: StatusPublished, SevRank: len(cfg.Severities)}
 	if path.Base(rel) == "index.md" {
@@ -28,7 +32,14 @@ func Decode(rel string, data []byte, cfg *config.Config) (p *Postmortem, diags d
 		return p, diags, false
 	}
 	d := &decoder{path: rel, cfg: cfg, diags: &diags}
+	for _, o := range opts {
+		o(&d.opts)
+	}
+	d.headless = fm.root == nil
 	d.decode(p, fm)
+	if len(d.dropped) > 0 {
+		p.Markdown = blankRanges(p.Markdown, d.dropped)
+	}
 	if p.Slug == "" {
 		diags.Errorf(rel, max(fm.startLine, 1), 0, "schema", "slug: the file name %q has no letter or digit to make a URL from; set slug", path.Base(rel))
 	}
@@ -50,6 +61,12 @@ type decoder struct {
 	path  string
 	cfg   *config.Config
 	diags *diag.List
+
+	opts            options
+	noTitle, noDate bool     // the frontmatter has no title, no date: they are inferred
+	headless        bool     // the file has no frontmatter at all
+	outline         *outline // the parsed body, when something was inferred from it
+	dropped         [][2]int // byte ranges of the body that became structure
 }
 
 func (d *decoder) errorf(n *yaml.Node, field, format string, args ...any) {
@@ -108,7 +125,7 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 
 	p.Title = d.str(get("title"), "title")
 	if n := get("title"); p.Title == "" && (n == nil || n.Kind == yaml.ScalarNode) { // a list or mapping: d.str said so
-		d.diags.Errorf(d.path, at, 0, "schema", "title: missing (every postmortem needs a title)")
+		d.noTitle = true
 	}
 	if n := get("slug"); n != nil {
 		if s := d.str(n, "slug"); s != "" {
@@ -167,9 +184,8 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 	if p.Date.IsZero() && !p.StartedAt.IsZero() {
 		p.Date = Day(p.StartedAt)
 	}
-	if p.Date.IsZero() && get("date") == nil {
-		d.diags.Errorf(d.path, at, 0, "schema", "date: missing (set date or started_at)")
-	}
+	d.noDate = p.Date.IsZero() && get("date") == nil
+	d.inferTitleAndDate(p, fields, at, &d.opts)
 	d.order(fields, p)
 
 	p.Timeline = d.timeline(get("timeline"), p, loc)
@@ -198,6 +214,7 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 		b := d.boolean(n, "onboarding")
 		p.Onboarding = &b
 	}
+	d.inferSections(p, fields)
 }
 
 // order checks that the timestamps follow the incident's course.

@@ -35,6 +35,16 @@ type Postmortem struct {
 	Onboarding  *bool
 	Extra       map[string]any // unknown keys, kept for incidents.json
 
+	// Mentions are the items of a "Contributing factors" section of a file whose frontmatter names no factor; the
+	// build makes those that name a catalogue factor its Factors.
+	Mentions []FactorMention `json:"mentions,omitempty"`
+	// Inferred lists what the file did not state and where it was taken from (infer.go).
+	Inferred []Inferred `json:"inferred,omitempty"`
+	// PDF is the path of the PDF file when the postmortem is a PDF export with no Markdown beside it (pdf.go);
+	// PDFText its text, for search ("" when it could not be read).
+	PDF     string `json:"pdf,omitempty"`
+	PDFText string `json:"pdf_text,omitempty"`
+
 	// Markdown is the body; BodyLine the file line it starts on.
 	Markdown []byte `json:"-"`
 	BodyLine int    `json:"-"`
@@ -91,7 +101,8 @@ const (
 	StatusPublished = "published"
 )
 
-// ActionStatuses are the allowed action item states, in the order pages list them.
+// ActionStatuses are the action item states a frontmatter may set, in the order pages list them. An item found in
+// a body without a state has StatusUnknown.
 var ActionStatuses = []string{"open", "in-progress", "done", "wontfix"}
 
 // Durations derived from the timestamps; zero when a timestamp is missing.

@@ -49,9 +49,9 @@ func defaults(t *testing.T, yaml string) *config.Config {
 	return cfg
 }
 
-func decode(t *testing.T, cfg *config.Config, rel, text string) (*postmortem.Postmortem, diag.List) {
+func decode(t *testing.T, cfg *config.Config, rel, text string, opts ...postmortem.Option) (*postmortem.Postmortem, diag.List) {
 	t.Helper()
-	p, diags, ok := postmortem.Decode(rel, []byte(text), cfg)
+	p, diags, ok := postmortem.Decode(rel, []byte(text), cfg, opts...)
 	if ok != (diags.Errors() == 0) {
 		t.Errorf("%s: ok %v with %d errors", rel, ok, diags.Errors())
 	}
@@ -188,9 +188,11 @@ func TestDecodeErrors(t *testing.T) {
 		name, text string
 		want       []string
 	}{
-		{"missing title and date", "---\ntags: [a]\n---\n", []string{
-			"x.md:1: error: schema: date: missing (set date or started_at)",
-			"x.md:1: error: schema: title: missing (every postmortem needs a title)",
+		{"missing date (the title is the file name's)", "---\ntags: [a]\n---\n", []string{
+			"x.md:1: error: schema: no title and no date anywhere: add a frontmatter",
+		}},
+		{"missing date", "---\ntitle: T\n---\n", []string{
+			"x.md:1: error: schema: date: none found in the file name, the title, the body or the git history",
 		}},
 		{"types", "---\ntitle: T\ndate: 2024-01-01\nauthors: 5\nservices: {a: b}\n---\n", []string{
 			"x.md:4:10: error: schema: authors: expected a list, got a number (5)",

@@ -27,7 +27,13 @@ type Inventory struct {
 	Factors     []string // factors/*.md
 	Static      []string // static/**: copied to the site root
 	Files       []string // every other file a page may link to or a bundle holds (images, PDFs, …)
-	Skipped     []Skip   // Markdown files that are not postmortems, and why
+	// PDFs are PDF files that are postmortems of their own: no Markdown file of the same name beside them, and
+	// where the Markdown postmortems would be. They are in Files too (their pages link to them).
+	PDFs    []string
+	Skipped []Skip // Markdown (and PDF) files that are not postmortems, and why
+	// Git holds when each file was first committed, for the dates of postmortems that give none (nil outside a
+	// git work tree). The caller fills it (ReadGitDates): a scan that only checks a hint does not run git.
+	Git GitDates
 }
 
 // Skip is a Markdown file a build leaves out, with the reason, for the build's summary.
@@ -76,6 +82,7 @@ type scanner struct {
 	// multiply a tree (each folder linking to two others), so the walk through them is bounded.
 	linkBudget int
 	markdown   []string
+	pdfs       []string
 }
 
 // maxLinked bounds the files and folders a scan walks through linked folders.
@@ -158,6 +165,9 @@ func (s *scanner) file(rel string) {
 		s.inv.Static = append(s.inv.Static, rel)
 	case !isMarkdown(rel):
 		s.inv.Files = append(s.inv.Files, rel)
+		if strings.EqualFold(path.Ext(rel), ".pdf") && top != "factors" {
+			s.pdfs = append(s.pdfs, rel)
+		}
 	case top == "factors" && strings.Count(rel, "/") == 1:
 		s.inv.Factors = append(s.inv.Factors, rel)
 	default:
@@ -177,13 +187,34 @@ func (s *scanner) classify(hasIncidents bool) {
 			s.inv.Skipped = append(s.inv.Skipped, Skip{rel, why})
 		}
 	}
-	for _, l := range [][]string{s.inv.Postmortems, s.inv.Factors, s.inv.Static, s.inv.Files} {
+	// A PDF is a postmortem of its own unless a Markdown file of its name is beside it (its export).
+	stems := map[string]bool{}
+	for _, rel := range s.markdown {
+		stems[strings.ToLower(strings.TrimSuffix(rel, path.Ext(rel)))] = true
+	}
+	for _, rel := range s.pdfs {
+		if stems[strings.ToLower(strings.TrimSuffix(rel, path.Ext(rel)))] {
+			continue
+		}
+		if why := s.why(rel, hasIncidents); why == "" {
+			s.inv.PDFs = append(s.inv.PDFs, rel)
+		} else if why != "outside incidents/" {
+			s.inv.Skipped = append(s.inv.Skipped, Skip{rel, why})
+		}
+	}
+	for _, l := range [][]string{s.inv.Postmortems, s.inv.Factors, s.inv.Static, s.inv.Files, s.inv.PDFs} {
 		slices.Sort(l)
 	}
 	slices.SortFunc(s.inv.Skipped, func(a, b Skip) int { return strings.Compare(a.Path, b.Path) })
 }
 
-func (s *scanner) why(rel string, hasIncidents bool) string {
+func (s *scanner) why(rel string, hasIncidents bool) string { return s.opts.LeftOut(rel, hasIncidents) }
+
+// LeftOut says why a Markdown (or PDF) file at rel is not a postmortem, or "" when it is one: the config's globs,
+// then a repository's own documents, index pages and templates, then, when the source has an incidents/ folder,
+// everything outside it.
+func (o Options) LeftOut(rel string, hasIncidents bool) string {
+	s := struct{ opts Options }{o}
 	for _, g := range s.opts.Skip {
 		if Match(g, rel) {
 			return "content.exclude " + g

@@ -1,0 +1,306 @@
+package postmortem
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/yuin/goldmark/ast"
+	"gopkg.in/yaml.v3"
+)
+
+// Inference: what a postmortem's frontmatter lacks is taken from the file itself, so that the postmortems a team
+// already keeps (no frontmatter, a heading for a title, the date in the file name) build as they are. It depends
+// only on the file's path and bytes and on the date of its first commit (passed in by the build, which asks git
+// once), so the per-file memo of a session keeps it with the decoding. Nothing is invented silently: every value
+// inferred is an info (rule "infer") saying where it came from, two sources that disagree are a warning, and a file
+// with no date anywhere is an error that says what to add.
+
+// Option is an input of Decode besides the file.
+type Option func(*options)
+
+type options struct {
+	gitDate time.Time
+}
+
+// GitDate is the time of the file's first commit, the date of last resort.
+func GitDate(t time.Time) Option { return func(o *options) { o.gitDate = t } }
+
+// Inferred is a value a postmortem did not state, and where it was taken from.
+type Inferred struct {
+	Field string `json:"field"` // title, date, severity, summary, timeline, action_items, contributing_factors
+	Value string `json:"value"` // as it would be written in a frontmatter ("2019-04-11", "3 items")
+	From  string `json:"from"`  // "the file name", "the first heading", "the \"Action items\" section", …
+	Line  int    `json:"line"`  // file line of the source, 0 when it is not in the file
+}
+
+// RuleInfer is the rule of every inferred value's info.
+const RuleInfer = "infer"
+
+// inferred records a value the file did not state; say is how the info names it ("date 2019-04-11").
+func (d *decoder) inferred(p *Postmortem, field, value, say, from string, line int) {
+	p.Inferred = append(p.Inferred, Inferred{field, value, from, line})
+	where := from
+	if line > 0 && !strings.Contains(from, "line ") {
+		where = fmt.Sprintf("%s (line %d)", from, line)
+	}
+	d.diags.Infof(d.path, line, 0, RuleInfer, "%s from %s", say, where)
+}
+
+// body parses the body once, for all that is inferred from it.
+func (d *decoder) body(p *Postmortem) *outline {
+	if d.outline == nil {
+		d.outline = parseOutline(p.Markdown)
+	}
+	return d.outline
+}
+
+// fileLine turns a body line into a file line.
+func fileLine(p *Postmortem, bodyLine int) int {
+	if bodyLine <= 0 {
+		return 0
+	}
+	return p.BodyLine + bodyLine - 1
+}
+
+// inferTitleAndDate fills the title (the first H1, else the file name) and the date (the file name, the title, the
+// body or timeline, the first commit) when the frontmatter has none.
+func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node, at int, o *options) {
+	stem := strings.TrimSuffix(path.Base(d.path), path.Ext(d.path))
+	if p.Bundle != "" {
+		stem = path.Base(p.Bundle)
+	}
+	folder := folderMonth(d.path)
+	nameDate, hasNameDate := fileDate(stem, folder)
+
+	// The title as written: the frontmatter's, else the first H1.
+	title, titleFrom, titleLine := p.Title, "", 0
+	if d.noTitle {
+		if h := d.body(p).title; h != nil {
+			title, titleFrom, titleLine = h.text, "the first heading", fileLine(p, d.outline.line(h.start))
+			d.drop(h.start, h.end)
+		}
+	}
+	var titleDate found
+	hasTitleDate := false
+	if l := findDates(title, folder); len(l) > 0 {
+		titleDate, hasTitleDate = l[0], true
+	}
+
+	if d.noDate {
+		day, from, line, note := time.Time{}, "", 0, ""
+		switch {
+		case hasNameDate:
+			day, from, note = nameDate.day, "the file name", nameDate.note
+		case hasTitleDate:
+			day, from, line, note = titleDate.day, "the title", titleLine, titleDate.note
+			if titleFrom == "" && !d.noTitle {
+				line = at
+			}
+		default:
+			day, from, line, note = d.bodyDate(p, fields, folder)
+			if day.IsZero() && !o.gitDate.IsZero() {
+				day, from = Day(o.gitDate.In(d.cfg.Location())), "the file's first commit (git log)"
+			}
+		}
+		if hasNameDate && hasTitleDate && !nameDate.day.Equal(titleDate.day) {
+			d.diags.Warnf(d.path, titleLine, 0, RuleInfer, "file name says %s, title says %s: the file name's is used; set date to say which is right",
+				nameDate.day.Format(time.DateOnly), titleDate.day.Format(time.DateOnly))
+		}
+		if !day.IsZero() {
+			p.Date = day
+			if note != "" {
+				from += ", " + note
+			}
+			d.inferred(p, "date", day.Format(time.DateOnly), "date "+day.Format(time.DateOnly), from, line)
+		}
+	}
+
+	if d.noTitle {
+		switch {
+		case titleFrom != "":
+			if hasTitleDate && titleDate.day.Equal(p.Date) {
+				title = stripDate(title, titleDate) // the date is said once, by the page's date
+			}
+		default:
+			title, titleFrom = titleFromName(stem, nameDate, hasNameDate), "the file name"
+		}
+		if title != "" {
+			p.Title = title
+			d.inferred(p, "title", title, fmt.Sprintf("title %q", title), titleFrom, titleLine)
+		}
+	} else if p.Title != "" && opensWithH1(p.Markdown) && d.body(p).title != nil && d.outline.title.start == firstBlockStart(d.outline) {
+		// An imported file states its title twice, in the frontmatter and as the body's opening heading.
+		h := d.outline.title
+		t := h.text
+		if l := findDates(t, folder); len(l) > 0 {
+			t = stripDate(t, l[0])
+		}
+		if strings.EqualFold(strings.TrimSpace(t), p.Title) || strings.EqualFold(h.text, p.Title) {
+			d.drop(h.start, h.end)
+		}
+	}
+
+	switch {
+	case p.Date.IsZero() && d.noDate && d.noTitle && (p.Title == "" || titleFrom == "the file name"):
+		d.diags.Errorf(d.path, at, 0, "schema", "no title and no date anywhere: add a frontmatter (---, title: …, date: YYYY-MM-DD, ---), "+
+			"or a \"# Title\" heading and a date in the file name (2024-03-05-….md)")
+	case p.Date.IsZero() && d.noDate:
+		d.diags.Errorf(d.path, at, 0, "schema", "date: none found in the file name, the title, the body or the git history: "+
+			"add date: YYYY-MM-DD to a frontmatter, or start the file name with the date (2024-03-05-….md)")
+	case p.Title == "" && d.noTitle:
+		d.diags.Errorf(d.path, at, 0, "schema", "title: none found: add a \"# Title\" heading or title: to a frontmatter")
+	}
+}
+
+// opensWithH1 is a cheap look at whether a body's first line is a level-1 heading (ATX, or setext: text over
+// "==="), so that a file with a frontmatter title is parsed only when its body may repeat it.
+func opensWithH1(body []byte) bool {
+	lines := strings.SplitN(strings.TrimLeft(string(body[:min(len(body), 4096)]), "\n\r\t "), "\n", 3)
+	if len(lines) > 0 && (strings.HasPrefix(lines[0], "# ") || strings.TrimSpace(lines[0]) == "#") {
+		return true
+	}
+	return len(lines) > 1 && strings.HasPrefix(strings.TrimSpace(lines[1]), "=")
+}
+
+// firstBlockStart is where the body's first block starts.
+func firstBlockStart(o *outline) int {
+	n := o.doc.FirstChild()
+	if n == nil {
+		return -1
+	}
+	if h, ok := n.(*ast.Heading); ok {
+		if b, ok := o.blockOf(h); ok {
+			return b.start
+		}
+	}
+	return -1
+}
+
+// bodyDate is the first date of the frontmatter's timeline or of the body.
+func (d *decoder) bodyDate(p *Postmortem, fields map[string]*yaml.Node, folder time.Time) (time.Time, string, int, string) {
+	if tl := fields["timeline"]; tl != nil && tl.Kind == yaml.SequenceNode && len(tl.Content) > 0 && tl.Content[0].Kind == yaml.MappingNode {
+		m := tl.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			if m.Content[i].Value == "at" {
+				if t, ok := ParseTimestamp(strings.TrimSpace(m.Content[i+1].Value), d.cfg.Location()); ok && strings.Contains(m.Content[i+1].Value, "-") {
+					return Day(t.In(d.cfg.Location())), "the timeline's first entry", m.Content[i+1].Line, ""
+				}
+			}
+		}
+	}
+	o := d.body(p)
+	src := string(o.src)
+	if o.title != nil { // the heading is the title, whose date came first
+		src = strings.Repeat(" ", o.title.end) + src[o.title.end:]
+	}
+	if l := findDates(src, folder); len(l) > 0 {
+		from := "the body"
+		if s := d.sectionAt(l[0].start); s != nil && s.kind == secTimeline {
+			from = "the timeline"
+		}
+		return l[0].day, from, fileLine(p, o.line(l[0].start)), l[0].note
+	}
+	return time.Time{}, "", 0, ""
+}
+
+func (d *decoder) sectionAt(off int) *section {
+	for i := range d.outline.sections {
+		if s := &d.outline.sections[i]; s.start <= off && off < s.end {
+			return s
+		}
+	}
+	return nil
+}
+
+// drop leaves the lines [start, end) of the body out of the rendered page (they became structure: the title, a
+// timeline, the action items), keeping its line count so that every later position still points at the file.
+func (d *decoder) drop(start, end int) { d.dropped = append(d.dropped, [2]int{start, end}) }
+
+func blankRanges(src []byte, ranges [][2]int) []byte {
+	out := slices.Clone(src)
+	for _, r := range ranges {
+		w := r[0]
+		for i := r[0]; i < r[1] && i < len(out); i++ {
+			if src[i] == '\n' {
+				out[w] = '\n'
+				w++
+			}
+		}
+		for i := w; i < r[1] && i < len(out); i++ {
+			out[i] = ' '
+		}
+	}
+	return out
+}
+
+// inferSections fills what the frontmatter lacks from the body's conventional sections.
+func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
+	if len(p.Markdown) == 0 {
+		return
+	}
+	lower := strings.ToLower(string(p.Markdown))
+	wantTimeline := fields["timeline"] == nil && (strings.Contains(lower, "timeline") || strings.Contains(lower, "chronology") ||
+		strings.Contains(lower, "sequence of events"))
+	wantActions := fields["action_items"] == nil && (strings.Contains(lower, "action") || strings.Contains(lower, "follow") ||
+		strings.Contains(lower, "remediation") || strings.Contains(lower, "next steps"))
+	wantSeverity := fields["severity"] == nil && strings.Contains(lower, "severity")
+	wantFactors := fields["contributing_factors"] == nil && strings.Contains(lower, "factor")
+	if !(wantTimeline || wantActions || wantSeverity || wantFactors || d.headless) {
+		return // the common case of a frontmatter-first file: no parse
+	}
+	o := d.body(p)
+	folder := folderMonth(d.path)
+	loc := d.cfg.Location()
+	if s := o.section(secTimeline); s != nil && fields["timeline"] == nil {
+		if raw := o.timeline(s, p.BodyLine, folder); len(raw) > 0 {
+			p.Timeline = entries(raw, p.Date, loc)
+			n := count(len(raw), "entry", "entries")
+			d.inferred(p, "timeline", n, "a timeline of "+n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
+			if onlyStructure(s, o.src) {
+				d.drop(s.start, s.end)
+			}
+		}
+	}
+	if s := o.section(secActions); s != nil && fields["action_items"] == nil {
+		if items := o.actionItems(s, p.BodyLine, loc, folder); len(items) > 0 {
+			p.ActionItems = items
+			n := count(len(items), "action item", "action items")
+			d.inferred(p, "action_items", n, n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
+			if onlyStructure(s, o.src) {
+				d.drop(s.start, s.end)
+			}
+		}
+	}
+	if wantSeverity {
+		id, rank, line, said := o.severity(d.cfg)
+		switch {
+		case rank >= 0:
+			p.Severity, p.SevRank = id, rank
+			d.inferred(p, "severity", id, "severity "+id, "the body", fileLine(p, line))
+		case said != "" && len(said) < 80:
+			d.diags.Infof(d.path, fileLine(p, line), 0, RuleInfer, "severity %q names no configured level (%s): not used; map it with severities: in the configuration, or set severity",
+				said, d.cfg.SeverityIDs())
+		}
+	}
+	if s := o.section(secFactors); s != nil && fields["contributing_factors"] == nil {
+		p.Mentions = o.factorMentions(s, p.BodyLine)
+	}
+	// A summary only for a file without a frontmatter: one written for secondstory that lacks it is told so
+	// (check/empty-summary) rather than given its first paragraph.
+	if d.headless {
+		if text, line, from := o.summary(); text != "" {
+			p.Summary = text
+			d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
+		}
+	}
+}
+
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
