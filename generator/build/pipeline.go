@@ -26,110 +26,24 @@ import (
 // its last build (relative to the source folder, as the watcher reports them): then only those are looked at again,
 // and the folder is scanned again only when a file appeared or went away. Without names, every file is looked at.
 func (s *Session) Build(changed ...string) (*Result, error) {
-	start := time.Now()
-	opts := s.opts
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
+	b, err := s.begin(changed)
+	if err != nil {
+		return nil, err
 	}
-	res := &Result{}
-	st := &stages{opts: opts, res: res, t0: start}
-	if fi, err := os.Stat(opts.Source); err != nil || !fi.IsDir() {
-		return nil, diag.Env("source folder %s: not a readable folder", opts.Source)
-	}
-
-	// LOAD: the configuration, the theme, the inventory.
-	cfg, diags := config.Load(opts.Source)
-	if opts.BaseURL != "" {
-		cfg.BaseURL = strings.TrimSuffix(opts.BaseURL, "/") + "/"
-	}
-	checkSeverities(cfg, &diags)
-	themeDir := themeFolder(opts.Source, cfg, &diags)
-	exclude := []string{themeDir}
-	if !s.check {
-		exclude = append(exclude, s.paths.Out, s.paths.Index)
-	} else if p, err := PathsFor("public"); err == nil {
-		exclude = append(exclude, p.Out, p.Index) // what a build with the default --out would leave out
-	}
-	var only map[string]bool // the files to look at again; nil: all of them
-	inv, scanDiags := s.inv, s.scanDiags
-	if inv == nil || !s.keep || !s.known(changed, cfg.Data) {
-		inv, scanDiags = source.Scan(opts.Source, source.Options{Exclude: exclude, Include: cfg.Content.Include, Skip: cfg.Content.Exclude})
-		inv.Git = gitDates(inv.Root, &scanDiags) // adopt.go: once per scan, not per saved file
-	} else {
-		only = map[string]bool{}
-		for _, c := range changed {
-			only[c] = true
-		}
-	}
-	diags = append(diags, scanDiags...)
-	res.Skipped = inv.Skipped
-	res.Checked = len(inv.Postmortems) + len(inv.PDFs) + len(inv.Factors)
-	if cfg.File != "" {
-		res.Checked++
-	}
-	s.root = inv.Root
-	if s.keep {
-		s.inv, s.scanDiags, s.scanConfig = inv, scanDiags, cfg.Data
-	}
-	drafts := opts.Drafts || opts.Preview || s.check && !opts.OnlyPublished
-	git := inv.Git
-	if !s.check && !opts.Preview {
-		baseURLWarning(cfg, &diags)
-	}
-
 	var fingerprint uint64
 	if !s.check && !s.keep {
-		fingerprint = fingerprintOf(opts, drafts, cfg, inv, themeDir, gitKey(git))
-		if saved := incremental.LoadState(s.paths.State); !opts.Force && saved.Matches(fingerprint) && s.siteExists() {
-			res.Diagnostics, res.UpToDate = saved.Diagnostics, true
-			st.done("load (unchanged)")
-			res.Duration = time.Since(start)
-			if opts.Log != nil {
-				fmt.Fprintf(opts.Log, "%s is up to date (%d warnings) in %s\n", opts.Out, saved.Diagnostics.Warnings(), res.Duration.Round(time.Millisecond))
-			}
-			return res, nil
+		fingerprint = fingerprintOf(b.opts, b.drafts, b.cfg, b.inv, b.themeDir, gitKey(b.inv.Git))
+		if s.upToDate(b, fingerprint) {
+			return b.res, nil
 		}
 	}
-
-	// PARSE: decode every postmortem (the unchanged from the memo) and the factor catalogue.
-	template := kbTemplate(inv)
-	var cfgKey incremental.Key
-	cfgKey.Bytes(cfg.Data).Str(cfg.BaseURL).Str(fmt.Sprint(drafts, opts.Preview && !opts.NoDraftBanner, s.check)).Str(template)
-	s.files.Begin(cfgKey.Sum())
-	entries := s.load(inv, cfg, git, newShellChecks(cfg, template), only, &diags)
-	catalogue := s.loadFactors(inv, cfg, &diags)
-	entries = adopt(cfg, entries, catalogue, res, &diags) // adopt.go: PDFs that are attachments, factor mentions
-	var all []*postmortem.Postmortem
-	for _, e := range entries {
-		all = append(all, e.P)
-	}
-	r := graph.NewResolver(cfg, all, catalogue, append(inv.Files, inv.Static...))
-	checkSlugs(entries, &diags)
-	var listed []*incremental.File
-	for _, e := range entries {
-		diags = append(diags, e.Diags...)
-		if !e.OK {
-			continue
-		}
-		for _, ref := range e.P.Related {
-			if r.Lookup(ref.Slug) == nil {
-				diags.Errorf(e.P.Source, ref.Line, ref.Col, "link", "related: no incident with slug %q", ref.Slug)
-			}
-		}
-		if e.P.Status == postmortem.StatusDraft && !drafts {
-			res.Drafts++
-			continue
-		}
-		listed = append(listed, e)
-	}
-	st.done("load+parse", len(entries), "postmortems")
+	entries, catalogue, r, listed := s.parse(b)
 
 	// A one-off build indexes the listed incidents while the rest of the pipeline runs.
 	var ix *indexer
-	if !s.check && !s.keep && diags.Errors() == 0 {
-		var err error
+	if !s.check && !s.keep && b.diags.Errors() == 0 {
 		if ix, err = s.startIndexing(listed, catalogue, r); err != nil {
-			return res, err
+			return b.res, err
 		}
 		defer func() {
 			if ix != nil {
@@ -137,58 +51,29 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 			}
 		}()
 	}
-
-	// MARKDOWN and LINT: each listed body, unless its last rendering still holds.
-	md := markdown.New(cfg.UnsafeHTML)
-	lint := lintOptions(cfg, &diags)
-	var ready func(int)
-	if ix != nil {
-		ready = func(i int) { close(ix.ready[i]) }
-	}
-	s.renderBodies(md, r, lint, listed, ready)
-	incidents := make([]*graph.Incident, len(listed))
-	for i, e := range listed {
-		diags = append(diags, e.BodyDiags...)
-		incidents[i] = &graph.Incident{Postmortem: e.P, Body: e.Body}
-	}
-	described := renderFactors(md, r, catalogue, &diags)
-	for _, e := range listed {
-		diags = append(diags, e.Shell...)
-	}
-	st.done("markdown+lint", len(listed), "bodies")
-
-	// GRAPH, reused when nothing it reads changed.
-	site := s.buildGraph(cfg, incidents, described, r)
-	site.BuildDate = opts.Now
-	diags = append(diags, graph.Check(site, r)...)
-	res.Site = site
-	if opts.SuggestFactors {
-		res.Suggestions = suggestFactors(site.Incidents, catalogue) // suggest.go
-	}
-	st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
+	site := s.bodiesAndGraph(b, listed, catalogue, r, ix)
 
 	// PLAN: every page and file of the site; two with one path, and a file past the size limit, are errors found
 	// now, by check as by build, with the others.
-	pl, themeErr := plan(site, inv, themeDir)
+	pl, themeErr := plan(site, b.inv, b.themeDir)
 	if pl != nil {
-		diags = append(diags, pl.diags...)
+		b.diags = append(b.diags, pl.diags...)
 	}
-
-	diags.Sort()
-	res.Diagnostics = diags
-	if diags.Errors() > 0 {
-		return res, &diag.ContentError{List: diags}
-	}
-	if s.check {
-		res.Duration = time.Since(start)
+	b.diags.Sort()
+	res := b.res
+	res.Diagnostics = b.diags
+	switch {
+	case b.diags.Errors() > 0:
+		return res, &diag.ContentError{List: b.diags}
+	case s.check:
+		res.Duration = time.Since(b.start)
 		return res, nil
-	}
-	if themeErr != nil {
+	case themeErr != nil:
 		return res, themeErr
 	}
 
 	// RENDER, WRITE and INDEX.
-	err := s.write(res, st, cfg, pl, site, ix)
+	err = s.write(res, b.st, b.cfg, pl, site, ix)
 	ix = nil // finished by write
 	if err != nil {
 		var ce *diag.ContentError
@@ -198,11 +83,177 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 		}
 		return res, err
 	}
+	s.remember(b, fingerprint, site, entries)
+	if b.opts.Log != nil {
+		fmt.Fprintf(b.opts.Log, "built %s: %d incidents, %d pages, %s in %s%s\n", b.opts.Out, len(site.Incidents), res.Files,
+			countOf(b.diags.Warnings(), "warning"), res.Duration.Round(time.Millisecond), leftOut(res))
+	}
+	return res, nil
+}
+
+// pass is one Build's state as it goes through the stages.
+type pass struct {
+	start    time.Time
+	opts     Options
+	res      *Result
+	st       *stages
+	cfg      *config.Config
+	diags    diag.List
+	inv      *source.Inventory
+	only     map[string]bool // the files to look at again; nil: all of them
+	themeDir string          // a custom theme's folder, "" for the default
+	drafts   bool            // drafts are built
+}
+
+// begin is the LOAD stage: the configuration, the theme, the inventory (a session's last one when the changed
+// paths are all files it knows).
+func (s *Session) begin(changed []string) (*pass, error) {
+	b := &pass{start: time.Now(), opts: s.opts, res: &Result{}}
+	if b.opts.Now.IsZero() {
+		b.opts.Now = time.Now()
+	}
+	b.st = &stages{opts: b.opts, res: b.res, t0: b.start}
+	if fi, err := os.Stat(b.opts.Source); err != nil || !fi.IsDir() {
+		return nil, diag.Env("source folder %s: not a readable folder", b.opts.Source)
+	}
+	b.cfg, b.diags = config.Load(b.opts.Source)
+	if b.opts.BaseURL != "" {
+		b.cfg.BaseURL = strings.TrimSuffix(b.opts.BaseURL, "/") + "/"
+	}
+	checkSeverities(b.cfg, &b.diags)
+	b.themeDir = themeFolder(b.opts.Source, b.cfg, &b.diags)
+	inv, scanDiags := s.inv, s.scanDiags
+	if inv == nil || !s.keep || !s.known(changed, b.cfg.Data) {
+		inv, scanDiags = source.Scan(b.opts.Source, source.Options{Exclude: s.excluded(b.themeDir), Include: b.cfg.Content.Include, Skip: b.cfg.Content.Exclude})
+		inv.Git = gitDates(inv.Root, &scanDiags) // adopt.go: once per scan, not per saved file
+	} else {
+		b.only = map[string]bool{}
+		for _, c := range changed {
+			b.only[c] = true
+		}
+	}
+	b.diags = append(b.diags, scanDiags...)
+	b.inv = inv
+	b.res.Skipped = inv.Skipped
+	b.res.Checked = len(inv.Postmortems) + len(inv.PDFs) + len(inv.Factors)
+	if b.cfg.File != "" {
+		b.res.Checked++
+	}
+	s.root = inv.Root
+	if s.keep {
+		s.inv, s.scanDiags, s.scanConfig = inv, scanDiags, b.cfg.Data
+	}
+	b.drafts = b.opts.Drafts || b.opts.Preview || s.check && !b.opts.OnlyPublished
+	if !s.check && !b.opts.Preview {
+		baseURLWarning(b.cfg, &b.diags)
+	}
+	return b, nil
+}
+
+// excluded lists the folders a scan never reads as content: the theme, the site and its index (for check, those
+// a build with the default --out would write).
+func (s *Session) excluded(themeDir string) []string {
+	exclude := []string{themeDir}
+	if !s.check {
+		return append(exclude, s.paths.Out, s.paths.Index)
+	}
+	if p, err := PathsFor("public"); err == nil {
+		exclude = append(exclude, p.Out, p.Index)
+	}
+	return exclude
+}
+
+// upToDate reports whether the last one-off build had these inputs and its site is still there: then the build
+// stops here, writing nothing.
+func (s *Session) upToDate(b *pass, fingerprint uint64) bool {
+	saved := incremental.LoadState(s.paths.State)
+	if b.opts.Force || !saved.Matches(fingerprint) || !s.siteExists() {
+		return false
+	}
+	b.res.Diagnostics, b.res.UpToDate = saved.Diagnostics, true
+	b.st.done("load (unchanged)")
+	b.res.Duration = time.Since(b.start)
+	if b.opts.Log != nil {
+		fmt.Fprintf(b.opts.Log, "%s is up to date (%d warnings) in %s\n", b.opts.Out, saved.Diagnostics.Warnings(), b.res.Duration.Round(time.Millisecond))
+	}
+	return true
+}
+
+// parse is the PARSE stage: every postmortem decoded (the unchanged from the memo), the factor catalogue, the
+// resolver of slugs and links, and the postmortems the site lists (drafts only when they are built).
+func (s *Session) parse(b *pass) (entries []*incremental.File, catalogue []*postmortem.Factor, r *graph.Resolver, listed []*incremental.File) {
+	template := kbTemplate(b.inv)
+	var cfgKey incremental.Key
+	cfgKey.Bytes(b.cfg.Data).Str(b.cfg.BaseURL).Str(fmt.Sprint(b.drafts, b.opts.Preview && !b.opts.NoDraftBanner, s.check)).Str(template)
+	s.files.Begin(cfgKey.Sum())
+	entries = s.load(b.inv, b.cfg, b.inv.Git, newShellChecks(b.cfg, template), b.only, &b.diags)
+	catalogue = s.loadFactors(b.inv, b.cfg, &b.diags)
+	entries = adopt(b.cfg, entries, catalogue, b.res, &b.diags) // adopt.go: PDFs that are attachments, factor mentions
+	all := make([]*postmortem.Postmortem, len(entries))
+	for i, e := range entries {
+		all[i] = e.P
+	}
+	r = graph.NewResolver(b.cfg, all, catalogue, append(b.inv.Files, b.inv.Static...))
+	checkSlugs(entries, &b.diags)
+	for _, e := range entries {
+		b.diags = append(b.diags, e.Diags...)
+		if !e.OK {
+			continue
+		}
+		for _, ref := range e.P.Related {
+			if r.Lookup(ref.Slug) == nil {
+				b.diags.Errorf(e.P.Source, ref.Line, ref.Col, "link", "related: no incident with slug %q", ref.Slug)
+			}
+		}
+		if e.P.Status == postmortem.StatusDraft && !b.drafts {
+			b.res.Drafts++
+			continue
+		}
+		listed = append(listed, e)
+	}
+	b.st.done("load+parse", len(entries), "postmortems")
+	return entries, catalogue, r, listed
+}
+
+// bodiesAndGraph are the MARKDOWN and LINT stages (each listed body, unless its last rendering still holds) and
+// the GRAPH stage (reused when nothing it reads changed).
+func (s *Session) bodiesAndGraph(b *pass, listed []*incremental.File, catalogue []*postmortem.Factor, r *graph.Resolver, ix *indexer) *graph.Site {
+	md := markdown.New(b.cfg.UnsafeHTML)
+	lint := lintOptions(b.cfg, &b.diags)
+	var ready func(int)
+	if ix != nil {
+		ready = func(i int) { close(ix.ready[i]) }
+	}
+	s.renderBodies(md, r, lint, listed, ready)
+	incidents := make([]*graph.Incident, len(listed))
+	for i, e := range listed {
+		b.diags = append(b.diags, e.BodyDiags...)
+		incidents[i] = &graph.Incident{Postmortem: e.P, Body: e.Body}
+	}
+	described := renderFactors(md, r, catalogue, &b.diags)
+	for _, e := range listed {
+		b.diags = append(b.diags, e.Shell...)
+	}
+	b.st.done("markdown+lint", len(listed), "bodies")
+
+	site := s.buildGraph(b.cfg, incidents, described, r)
+	site.BuildDate = b.opts.Now
+	b.diags = append(b.diags, graph.Check(site, r)...)
+	b.res.Site = site
+	if b.opts.SuggestFactors {
+		b.res.Suggestions = suggestFactors(site.Incidents, catalogue) // suggest.go
+	}
+	b.st.done("graph", len(site.Incidents), "incidents,", len(site.Factors), "factors")
+	return site
+}
+
+// remember keeps what the next build starts from: a one-off build's fingerprint, a session's site and memos.
+func (s *Session) remember(b *pass, fingerprint uint64, site *graph.Site, entries []*incremental.File) {
 	if !s.keep {
-		incremental.SaveState(s.paths.State, fingerprint, diags)
+		incremental.SaveState(s.paths.State, fingerprint, b.diags)
 	}
 	if s.last != nil {
-		res.Moved = movedPages(s.last, site)
+		b.res.Moved = movedPages(s.last, site)
 	}
 	if s.keep {
 		s.last = site
@@ -213,12 +264,7 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 		s.lines.Keep(func(n string) bool { return keep[n] })
 		s.docs.Keep(func(n string) bool { return keep[n] })
 	}
-	res.Duration = time.Since(start)
-	if opts.Log != nil {
-		fmt.Fprintf(opts.Log, "built %s: %d incidents, %d pages, %s in %s%s\n", opts.Out, len(site.Incidents), res.Files,
-			countOf(diags.Warnings(), "warning"), res.Duration.Round(time.Millisecond), leftOut(res))
-	}
-	return res, nil
+	b.res.Duration = time.Since(b.start)
 }
 
 // leftOut says what the build left out, and why, for the summary line.
