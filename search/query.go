@@ -180,59 +180,85 @@ func parseQuery(s string) (*textQuery, error) {
 	if err != nil {
 		return nil, err
 	}
+	if clauses, err = capClauses(clauses); err != nil {
+		return nil, err
+	}
+	t := &textQuery{}
+	var plain []string
+	seen := map[string]bool{}
+	for i, c := range clauses {
+		if c.op == 0 && c.field == "" && c.kind == 'w' {
+			plain = append(plain, c.text)
+			typing := i == len(clauses)-1 && !unicode.IsSpace(lastRune(s)) // the last word may be half typed
+			t.addWord(c, seen, typing)
+			continue
+		}
+		t.add(c)
+	}
+	t.addWholeText(strings.Join(plain, " "), len(plain))
+	return t, nil
+}
+
+// capClauses bounds a query's cost: a long paste is searched by its first maxClauses words; syntax past that is an
+// error, since dropping it would change the meaning.
+func capClauses(clauses []clause) ([]clause, error) {
 	if len(clauses) == 0 {
 		return nil, badQuery("the query has no words to search for")
 	}
-	// A long paste is searched by its first maxClauses words; syntax past
-	// that is an error, since dropping it would change the meaning.
-	plainWords := 0
+	plainWords, expanding := 0, 0
 	clauses = slices.DeleteFunc(clauses, func(c clause) bool {
 		if c.op == 0 && c.field == "" && c.kind == 'w' {
 			plainWords++
 			return plainWords > maxClauses
+		}
+		if c.kind == '*' || c.kind == '~' || c.kind == '/' {
+			expanding++
 		}
 		return false
 	})
 	if len(clauses) > maxClauses {
 		return nil, badQuery(fmt.Sprintf("the query has %d terms with syntax; the limit is %d", len(clauses)-min(plainWords, maxClauses), maxClauses))
 	}
-	t := &textQuery{}
-	var plain []string
-	seen := map[string]bool{}
-	expanding := 0
-	for i, c := range clauses {
-		if c.kind == '*' || c.kind == '~' || c.kind == '/' {
-			if expanding++; expanding > maxExpanding {
-				return nil, badQuery(fmt.Sprintf("at most %d wildcard, fuzzy or regexp terms per query", maxExpanding))
-			}
-		}
-		cq := c.query()
-		switch {
-		case c.op == '+':
-			t.must = append(t.must, cq)
-		case c.op == '-':
-			t.mustNot = append(t.mustNot, cq)
-		case c.kind == 'w' && c.field == "":
-			plain = append(plain, c.text)
-			// A stop word alone matches nothing; leaving it out keeps it
-			// from emptying the all-the-words tier. A repeated word counts
-			// once.
-			if lower := strings.ToLower(c.text); !seen[lower] && len(analyse(c.text)) > 0 {
-				seen[lower] = true
-				t.words = append(t.words, cq)
-				if i == len(clauses)-1 && !unicode.IsSpace(lastRune(s)) && utf8.RuneCountInString(c.text) >= minLiteral {
-					t.prefix = strings.ToLower(c.text)
-				}
-			}
-		case c.kind == 'p' && (c.field == "" || !keywordFields[c.field]):
-			t.phrases = append(t.phrases, cq)
-			t.should = append(t.should, cq)
-		default:
-			t.should = append(t.should, cq)
-		}
+	if expanding > maxExpanding {
+		return nil, badQuery(fmt.Sprintf("at most %d wildcard, fuzzy or regexp terms per query", maxExpanding))
 	}
-	text := strings.Join(plain, " ")
-	if len(plain) > 1 {
+	return clauses, nil
+}
+
+// addWord adds a plain word to the all-the-words tier. A stop word alone matches nothing: leaving it out keeps it
+// from emptying the tier. A repeated word counts once. A word being typed also matches as a prefix.
+func (t *textQuery) addWord(c clause, seen map[string]bool, typing bool) {
+	lower := strings.ToLower(c.text)
+	if seen[lower] || len(analyse(c.text)) == 0 {
+		return
+	}
+	seen[lower] = true
+	t.words = append(t.words, c.query())
+	if typing && utf8.RuneCountInString(c.text) >= minLiteral {
+		t.prefix = lower
+	}
+}
+
+// add adds a clause with an operator, a field or a form of its own.
+func (t *textQuery) add(c clause) {
+	cq := c.query()
+	switch {
+	case c.op == '+':
+		t.must = append(t.must, cq)
+	case c.op == '-':
+		t.mustNot = append(t.mustNot, cq)
+	case c.kind == 'p' && (c.field == "" || !keywordFields[c.field]):
+		t.phrases = append(t.phrases, cq)
+		t.should = append(t.should, cq)
+	default:
+		t.should = append(t.should, cq)
+	}
+}
+
+// addWholeText ranks higher the documents with the plain words as a phrase, and those with the identifiers in
+// them (error codes, ticket IDs) as they are.
+func (t *textQuery) addWholeText(text string, words int) {
+	if words > 1 {
 		t.phrases = append(t.phrases, overText(func(f string) query.Query {
 			pq := query.NewMatchPhraseQuery(text)
 			pq.SetField(f)
@@ -245,7 +271,6 @@ func parseQuery(s string) (*textQuery, error) {
 		tq.SetBoost(identBoost)
 		t.should = append(t.should, tq)
 	}
-	return t, nil
 }
 
 // analyse runs the text analyzer on s.
@@ -275,40 +300,18 @@ func lex(s string) ([]clause, error) {
 			continue
 		}
 		var c clause
-		if (r == '+' || r == '-') && i+1 < len(s) {
-			if next, _ := utf8.DecodeRuneInString(s[i+1:]); unicode.IsLetter(next) || next == '"' {
-				c.op = byte(r)
-				i++
-			}
-		}
-		if name, rest, ok := strings.Cut(s[i:], ":"); ok && rest != "" && !unicode.IsSpace(firstRune(rest)) && isFieldName(name) {
-			if f, known := fieldAliases[strings.ToLower(name)]; known {
-				c.field = f
-				i += len(name) + 1
-			}
-		}
+		i = c.lexPrefix(s, i)
 		if i < len(s) && s[i] == '"' {
-			if end := strings.IndexByte(s[i+1:], '"'); end >= 0 {
-				c.text, c.kind = s[i+1:i+1+end], 'p'
-				i += end + 2
-				if strings.TrimSpace(c.text) != "" {
-					out = append(out, c)
-				}
-				continue
+			next, ok := c.lexPhrase(s, i)
+			if ok && strings.TrimSpace(c.text) != "" {
+				out = append(out, c)
 			}
-			i++ // an unfinished quote, typed or pasted: the words after it are text
-			if c.op == 0 && c.field == "" {
+			// An unfinished quote, typed or pasted: the words after it are text.
+			if i = next; ok || c.op == 0 && c.field == "" {
 				continue
 			}
 		}
-		end := i
-		for end < len(s) {
-			r, n := utf8.DecodeRuneInString(s[end:])
-			if unicode.IsSpace(r) || r == '"' && end > i && strings.IndexByte(s[end+1:], '"') >= 0 {
-				break // error="connection refused": the phrase is lexed next
-			}
-			end += n
-		}
+		end := wordEnd(s, i)
 		c.text, i = s[i:end], end
 		if err := c.classify(); err != nil {
 			return nil, err
@@ -318,6 +321,47 @@ func lex(s string) ([]clause, error) {
 		}
 	}
 	return out, nil
+}
+
+// lexPrefix reads a clause's operator (+, -) and field (tag:), if any, and returns where its text starts.
+func (c *clause) lexPrefix(s string, i int) int {
+	if r := s[i]; (r == '+' || r == '-') && i+1 < len(s) {
+		if next, _ := utf8.DecodeRuneInString(s[i+1:]); unicode.IsLetter(next) || next == '"' {
+			c.op = r
+			i++
+		}
+	}
+	if name, rest, ok := strings.Cut(s[i:], ":"); ok && rest != "" && !unicode.IsSpace(firstRune(rest)) && isFieldName(name) {
+		if f, known := fieldAliases[strings.ToLower(name)]; known {
+			c.field = f
+			i += len(name) + 1
+		}
+	}
+	return i
+}
+
+// lexPhrase reads the quoted phrase at s[i]; without a closing quote it reports false and skips the quote.
+func (c *clause) lexPhrase(s string, i int) (next int, ok bool) {
+	end := strings.IndexByte(s[i+1:], '"')
+	if end < 0 {
+		return i + 1, false
+	}
+	c.text, c.kind = s[i+1:i+1+end], 'p'
+	return i + end + 2, true
+}
+
+// wordEnd is where the unquoted text from i ends: at a space, or at a quote that opens a phrase
+// (error="connection refused": the phrase is lexed next).
+func wordEnd(s string, i int) int {
+	end := i
+	for end < len(s) {
+		r, n := utf8.DecodeRuneInString(s[end:])
+		if unicode.IsSpace(r) || r == '"' && end > i && strings.IndexByte(s[end+1:], '"') >= 0 {
+			break
+		}
+		end += n
+	}
+	return end
 }
 
 func firstRune(s string) rune {
@@ -342,30 +386,41 @@ func (c *clause) classify() error {
 		return nil // punctuation only: "=", "->", "**"
 	}
 	if word, dist, ok := strings.Cut(t, "~"); ok && isWord(word) && (dist == "" || isDigits(dist)) {
-		c.kind, c.text, c.fuzzy = '~', word, 1
-		if dist != "" {
-			c.fuzzy, _ = strconv.Atoi(dist)
-		}
-		if c.fuzzy < 1 || c.fuzzy > 2 {
-			return badQuery("fuzziness must be 1 or 2 (word~1, word~2)")
-		}
-		if utf8.RuneCountInString(word) < minLiteral+c.fuzzy {
-			return badQuery(fmt.Sprintf("a fuzzy word needs at least %d characters", minLiteral+c.fuzzy))
-		}
-		return nil
+		return c.fuzzyWord(word, dist)
 	}
+	// A ? at the end is a question mark ("why did the cache expire?"), not a wildcard.
 	if strings.ContainsAny(t, "*?") && !(strings.IndexAny(t, "*?") == len(t)-1 && t[len(t)-1] == '?') && isWord(strings.Map(dropWild, t)) {
-		c.kind = '*'
-		first := strings.IndexAny(t, "*?")
-		if utf8.RuneCountInString(t[:first]) < minLiteral {
-			return badQuery(fmt.Sprintf("a wildcard needs at least %d characters before the first * or ?; to search for the text itself, put it in \"quotes\"", minLiteral))
-		}
-		if strings.Count(t, "*")+strings.Count(t, "?") > maxWildcards {
-			return badQuery(fmt.Sprintf("at most %d wildcards per word", maxWildcards))
-		}
-		return nil
+		return c.wildcard()
 	}
 	c.kind = 'w'
+	return nil
+}
+
+// fuzzyWord makes the clause word~dist, within the bounds that keep its cost low.
+func (c *clause) fuzzyWord(word, dist string) error {
+	c.kind, c.text, c.fuzzy = '~', word, 1
+	if dist != "" {
+		c.fuzzy, _ = strconv.Atoi(dist)
+	}
+	if c.fuzzy < 1 || c.fuzzy > 2 {
+		return badQuery("fuzziness must be 1 or 2 (word~1, word~2)")
+	}
+	if utf8.RuneCountInString(word) < minLiteral+c.fuzzy {
+		return badQuery(fmt.Sprintf("a fuzzy word needs at least %d characters", minLiteral+c.fuzzy))
+	}
+	return nil
+}
+
+// wildcard makes the clause a wildcard, with enough literal characters first that it expands to few terms.
+func (c *clause) wildcard() error {
+	t := c.text
+	c.kind = '*'
+	if first := strings.IndexAny(t, "*?"); utf8.RuneCountInString(t[:first]) < minLiteral {
+		return badQuery(fmt.Sprintf("a wildcard needs at least %d characters before the first * or ?; to search for the text itself, put it in \"quotes\"", minLiteral))
+	}
+	if strings.Count(t, "*")+strings.Count(t, "?") > maxWildcards {
+		return badQuery(fmt.Sprintf("at most %d wildcards per word", maxWildcards))
+	}
 	return nil
 }
 
