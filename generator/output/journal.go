@@ -57,37 +57,15 @@ func (p Paths) rollForward() error {
 		if len(line) < 3 {
 			continue
 		}
+		var err error
 		switch op, arg := line[0], line[2:]; op {
 		case 'R':
-			staged, rel, ok := strings.Cut(arg, "\t")
-			if !ok || !safe(rel) {
-				continue
-			}
-			from := filepath.Join(p.Staging, filepath.Base(staged))
-			to := filepath.Join(p.Out, filepath.FromSlash(rel))
-			if _, err := os.Lstat(from); err != nil {
-				continue // moved by an earlier, interrupted roll-forward
-			}
-			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil && failed == nil {
-				failed = err
-			}
-			if err := os.Rename(from, to); err != nil && failed == nil {
-				failed = err
-			}
+			err = p.moveIn(arg)
 		case 'D':
-			if !safe(arg) {
-				continue
-			}
-			to := filepath.Join(p.Out, filepath.FromSlash(arg))
-			if err := os.Remove(to); err != nil && !errors.Is(err, fs.ErrNotExist) && failed == nil {
-				failed = err
-			}
-			// Folders the removal leaves empty go too (a deleted incident's page folder).
-			for d := filepath.Dir(to); d != p.Out && strings.HasPrefix(d, p.Out); d = filepath.Dir(d) {
-				if os.Remove(d) != nil {
-					break
-				}
-			}
+			err = p.remove(arg)
+		}
+		if failed == nil {
+			failed = err // the first; the others are still applied
 		}
 	}
 	f.Close()
@@ -101,6 +79,42 @@ func (p Paths) rollForward() error {
 		return diag.Env("%v", err)
 	}
 	return os.RemoveAll(p.Staging)
+}
+
+// moveIn applies "R <staged>\t<site path>": the staged file goes into place.
+func (p Paths) moveIn(arg string) error {
+	staged, rel, ok := strings.Cut(arg, "\t")
+	if !ok || !safe(rel) {
+		return nil
+	}
+	from := filepath.Join(p.Staging, filepath.Base(staged))
+	to := filepath.Join(p.Out, filepath.FromSlash(rel))
+	if _, err := os.Lstat(from); err != nil {
+		return nil // moved by an earlier, interrupted roll-forward
+	}
+	mkErr := os.MkdirAll(filepath.Dir(to), 0o755)
+	if err := os.Rename(from, to); err != nil {
+		return err
+	}
+	return mkErr
+}
+
+// remove applies "D <site path>": the file goes, and the folders it leaves empty (a deleted incident's page folder).
+func (p Paths) remove(rel string) error {
+	if !safe(rel) {
+		return nil
+	}
+	to := filepath.Join(p.Out, filepath.FromSlash(rel))
+	err := os.Remove(to)
+	for d := filepath.Dir(to); d != p.Out && strings.HasPrefix(d, p.Out); d = filepath.Dir(d) {
+		if os.Remove(d) != nil {
+			break
+		}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // safe reports whether a journal's site path stays inside the site.
