@@ -48,6 +48,53 @@ type TemplateData struct {
 	Timezone   string                 // the configured time zone, for hints on timestamps
 }
 
+// dayOf is the new postmortem's date: --date, checked, or today in the knowledge base's time zone.
+func dayOf(opts Options, cfg *config.Config) (string, error) {
+	if opts.Date != "" {
+		if _, err := time.Parse(time.DateOnly, opts.Date); err != nil {
+			return "", fmt.Errorf("date %q is not a day in the form YYYY-MM-DD", opts.Date)
+		}
+		return opts.Date, nil
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	return now.In(cfg.Location()).Format(time.DateOnly), nil
+}
+
+// slugOwner returns the postmortem other than rel that has the slug want, or "". Another postmortem of that slug
+// would make two pages one URL: a file in a year folder, a page bundle's folder, or a frontmatter slug — the slug
+// the build gives each file, so each is decoded. Only a file that names a slug key can set one: the others are not
+// decoded (10,000 of them take seconds).
+func slugOwner(src string, cfg *config.Config, rel, want string) string {
+	inv, _ := source.Scan(src, source.Options{})
+	keys := [][]byte{[]byte("slug")}
+	for _, k := range cfg.Fields["slug"] {
+		keys = append(keys, bytes.ToLower([]byte(k)))
+	}
+	for _, other := range inv.Postmortems {
+		if other == rel {
+			continue
+		}
+		name := strings.TrimSuffix(path.Base(other), path.Ext(other))
+		if path.Base(other) == "index.md" {
+			name = path.Base(path.Dir(other)) // a page bundle: its folder's name
+		}
+		if postmortem.Slugify(name) == want {
+			return other
+		}
+		b, err := source.Read(inv.Root, other, cfg.MaxFileBytes())
+		if err != nil || !slices.ContainsFunc(keys, func(k []byte) bool { return bytes.Contains(bytes.ToLower(b), k) }) {
+			continue
+		}
+		if p, _, _ := postmortem.Decode(other, b, cfg); p.Slug == want {
+			return other
+		}
+	}
+	return ""
+}
+
 // maxSlug keeps file names readable and far below file-system limits when a title is long.
 const maxSlug = 60
 
@@ -71,50 +118,16 @@ func New(opts Options) (string, error) {
 	if diags.Errors() > 0 {
 		return "", &diag.ContentError{List: diags}
 	}
-	date := opts.Date
-	if date == "" {
-		now := opts.Now
-		if now.IsZero() {
-			now = time.Now()
-		}
-		date = now.In(cfg.Location()).Format(time.DateOnly)
-	} else if _, err := time.Parse(time.DateOnly, date); err != nil {
-		return "", fmt.Errorf("date %q is not a day in the form YYYY-MM-DD", date)
+	date, err := dayOf(opts, cfg)
+	if err != nil {
+		return "", err
 	}
 	base := date + "-" + slug
 	rel := "incidents/" + base + ".md"
 	data := TemplateData{Title: title, Date: date, Slug: base, Severity: cfg.Severities[len(cfg.Severities)-1].ID,
 		Severities: cfg.Severities, Timezone: cfg.Location().String()}
-
-	// A postmortem of that slug elsewhere would make two pages one URL: a file in a year folder, a page bundle's
-	// folder, or a frontmatter slug — the slug the build gives each file, so each is decoded.
-	inv, _ := source.Scan(opts.Source, source.Options{})
-	want := postmortem.Slugify(base)
-	// Only a file that names a slug key can set one: the others are not decoded (10,000 of them take seconds).
-	keys := [][]byte{[]byte("slug")}
-	for _, k := range cfg.Fields["slug"] {
-		keys = append(keys, bytes.ToLower([]byte(k)))
-	}
-	for _, other := range inv.Postmortems {
-		if other == rel {
-			continue
-		}
-		name := strings.TrimSuffix(path.Base(other), path.Ext(other))
-		if path.Base(other) == "index.md" {
-			name = path.Base(path.Dir(other)) // a page bundle: its folder's name
-		}
-		taken := postmortem.Slugify(name) == want
-		if !taken {
-			b, err := source.Read(inv.Root, other, cfg.MaxFileBytes())
-			if err != nil || !slices.ContainsFunc(keys, func(k []byte) bool { return bytes.Contains(bytes.ToLower(b), k) }) {
-				continue
-			}
-			p, _, _ := postmortem.Decode(other, b, cfg)
-			taken = p.Slug == want
-		}
-		if taken {
-			return "", diag.Env("%s already uses the slug %q; it was not overwritten (choose another title or date)", filepath.Join(opts.Source, other), base)
-		}
+	if other := slugOwner(opts.Source, cfg, rel, postmortem.Slugify(base)); other != "" {
+		return "", diag.Env("%s already uses the slug %q; it was not overwritten (choose another title or date)", filepath.Join(opts.Source, other), base)
 	}
 	text, err := renderTemplate(opts.Source, data)
 	if err != nil {
