@@ -25,26 +25,10 @@ files it links to are copied beside it. Nothing is overwritten: a file already i
 error for that file (exit 1), the others are still imported; a file already imported is left as it is.
 It prints, for each file, what it inferred and where from.`, stderr)
 	fs.StringVar(&into, "into", "", "the knowledge base `folder` to import into (created when missing)")
-	// The sources may come before or after the flags; "--" ends the flags.
-	var srcs []string
-	flagArgs := args
-	if i := slices.Index(args, "--"); i >= 0 {
-		flagArgs, srcs = args[:i], args[i+1:]
+	srcs, code := parseInterspersed(fs, args)
+	if code >= 0 {
+		return code
 	}
-	var positional []string
-	for {
-		if err := fs.Parse(flagArgs); errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		} else if err != nil {
-			return exitUsage
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		positional = append(positional, fs.Arg(0))
-		flagArgs = fs.Args()[1:]
-	}
-	srcs = append(positional, srcs...)
 	if len(srcs) == 0 || into == "" {
 		fmt.Fprintln(stderr, "secondstory import: give the files or folders to import and --into KB, e.g. secondstory import ../postmortems --into kb")
 		return exitUsage
@@ -59,22 +43,7 @@ It prints, for each file, what it inferred and where from.`, stderr)
 		case im.To != "":
 			imported++
 			fmt.Fprintf(stdout, "%s → %s\n", diag.Printable(im.From), diag.Printable(filepath.Join(into, im.To)))
-		}
-		if im.To != "" && !im.Same {
-			for _, inf := range append(im.Inferred, im.Sections...) {
-				v := inf.Value
-				if inf.Field == "title" || inf.Field == "summary" {
-					v = fmt.Sprintf("%q", ellipsis(v, 70))
-				}
-				where := inf.From
-				if inf.Line > 0 {
-					where = fmt.Sprintf("%s, line %d", where, inf.Line)
-				}
-				fmt.Fprintf(stdout, "    %-12s %s (%s)\n", inf.Field, diag.Printable(v), diag.Printable(where))
-			}
-			for _, f := range im.Files {
-				fmt.Fprintf(stdout, "    copied       %s\n", diag.Printable(f))
-			}
+			printInferred(stdout, im)
 		}
 		for _, d := range im.Diags {
 			fmt.Fprintln(stderr, d)
@@ -96,6 +65,45 @@ It prints, for each file, what it inferred and where from.`, stderr)
 		return exitContent
 	}
 	return exitOK
+}
+
+// parseInterspersed parses flags that may come before or after the positional arguments ("--" ends the flags),
+// and returns those; code is an exit code when the parse ends the command, else -1.
+func parseInterspersed(fs *flag.FlagSet, args []string) (positional []string, code int) {
+	var rest []string
+	if i := slices.Index(args, "--"); i >= 0 {
+		args, rest = args[:i], args[i+1:]
+	}
+	for {
+		if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
+			return nil, exitOK
+		} else if err != nil {
+			return nil, exitUsage
+		}
+		if fs.NArg() == 0 {
+			return append(positional, rest...), -1
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+// printInferred says what an import inferred for a file, and where from, and which files it copied beside it.
+func printInferred(stdout io.Writer, im scaffold.Imported) {
+	for _, inf := range append(im.Inferred, im.Sections...) {
+		v := inf.Value
+		if inf.Field == "title" || inf.Field == "summary" {
+			v = fmt.Sprintf("%q", ellipsis(v, 70))
+		}
+		where := inf.From
+		if inf.Line > 0 {
+			where = fmt.Sprintf("%s, line %d", where, inf.Line)
+		}
+		fmt.Fprintf(stdout, "    %-12s %s (%s)\n", inf.Field, diag.Printable(v), diag.Printable(where))
+	}
+	for _, f := range im.Files {
+		fmt.Fprintf(stdout, "    copied       %s\n", diag.Printable(f))
+	}
 }
 
 func ellipsis(s string, n int) string {
