@@ -31,6 +31,9 @@ func ruleIndex(id string) int {
 
 var namedSubjectIdx = ruleIndex(NamedSubject)
 
+// findsNothing reports whether the set has no rule that finds phrases: named-subject only recasts the others'.
+func (rs ruleSet) findsNothing() bool { return rs&^(1<<namedSubjectIdx) == 0 }
+
 // compiled is one expansion of a phrase row, ready for matching.
 type compiled struct {
 	*phrase
@@ -303,9 +306,6 @@ func (sc *scanner) seqAt(t int, ws []string) bool {
 // seqBefore reports whether the words ws are words first, first+1, ... (first >= 0), each followed by only
 // whitespace.
 func (sc *scanner) seqBefore(first int, ws []string) bool {
-	if first < 0 {
-		return false
-	}
 	for k, w := range ws {
 		if sc.gap(first+k) != 0 || !sc.is(first+k, w) {
 			return false
