@@ -119,14 +119,14 @@ func Build(cfg *config.Config, incidents []*Incident, catalogue []*Catalogued, r
 	for _, sv := range cfg.Severities {
 		t := tx["severities"].term(postmortem.Slugify(sv.ID), "")
 		t.Name = sv.ID
-		t.Description = template.HTML("<p>" + template.HTMLEscapeString(sv.Description) + "</p>")
+		t.Description = paragraph(sv.Description)
 	}
 	for _, in := range incidents {
 		s.bySlug[in.Slug] = in
 		for _, f := range in.Factors {
 			t := tx["factors"].add(r.FactorSlug(f.Name), f.Name, in)
 			if t.Description == "" && f.Description != "" {
-				t.Description = template.HTML("<p>" + template.HTMLEscapeString(f.Description) + "</p>")
+				t.Description = paragraph(f.Description)
 			}
 			in.FactorTerms = appendOnce(in.FactorTerms, t)
 			in.Cited = append(in.Cited, t)
@@ -181,6 +181,11 @@ func Build(cfg *config.Config, incidents []*Incident, catalogue []*Catalogued, r
 	return s
 }
 
+// paragraph is plain text as an HTML paragraph.
+func paragraph(text string) template.HTML {
+	return template.HTML("<p>" + template.HTMLEscapeString(text) + "</p>")
+}
+
 func appendOnce(ts []*Term, t *Term) []*Term {
 	if t == nil || slices.Contains(ts, t) {
 		return ts
@@ -223,13 +228,7 @@ func (tx *taxonomy) sorted() []*Term {
 	out := make([]*Term, 0, len(tx.terms))
 	for _, t := range tx.terms {
 		if t.Name == "" {
-			best, n := "", -1
-			for s, c := range t.spellings {
-				if c > n || c == n && s < best {
-					best, n = s, c
-				}
-			}
-			t.Name = cmp.Or(best, t.Slug)
+			t.Name = cmp.Or(mostUsed(t.spellings), t.Slug)
 		}
 		out = append(out, t)
 	}
@@ -349,16 +348,29 @@ func topCounts(m map[*Term]int, n int) []TermCount {
 // component, and sharing only a service is not a shared lesson. Scores accumulate in dense per-worker arrays: at
 // 10,000 incidents each one meets thousands of candidates.
 func (s *Site) findSimilar(limit int) {
+	termsOf := s.weightedTerms()
+	forEach(len(s.Incidents), func() func(int) {
+		n := len(s.Incidents)
+		sc := &scorer{s: s, termsOf: termsOf, score: make([]float64, n), factors: make([]int32, n)}
+		return func(i int) { s.Incidents[i].Similar = sc.similar(i, limit) }
+	})
+}
+
+// weighted is a factor or service term with its weight and its incidents' positions in Site.Incidents.
+type weighted struct {
+	term   *Term
+	weight float64
+	factor bool
+	posts  []int32
+}
+
+// weightedTerms returns each incident's factor and service terms, weighted; incidents sharing a term share its
+// weighted.
+func (s *Site) weightedTerms() [][]*weighted {
 	n := len(s.Incidents)
 	ord := make(map[*Incident]int32, n)
 	for i, p := range s.Incidents {
 		ord[p] = int32(i)
-	}
-	type weighted struct {
-		term   *Term
-		weight float64
-		factor bool
-		posts  []int32
 	}
 	postings := map[*Term]*weighted{}
 	posting := func(t *Term, factor bool) *weighted {
@@ -385,77 +397,100 @@ func (s *Site) findSimilar(limit int) {
 			termsOf[i] = append(termsOf[i], posting(t, false))
 		}
 	}
-	forEach(n, func() func(int) {
-		score := make([]float64, n)
-		factors := make([]int32, n)
-		var touched []int32
-		return func(i int) {
-			for _, w := range termsOf[i] {
-				for _, q := range w.posts {
-					if int(q) == i {
-						continue
-					}
-					if score[q] == 0 {
-						touched = append(touched, q)
-					}
-					score[q] += w.weight
-					if w.factor {
-						factors[q]++
-					}
-				}
+	return termsOf
+}
+
+// scorer is one findSimilar worker's scratch: per incident, the score against the current one and the number of
+// factors they share, and which incidents those are non-zero for, so resetting is as cheap as scoring.
+type scorer struct {
+	s       *Site
+	termsOf [][]*weighted
+	score   []float64
+	factors []int32
+	touched []int32
+}
+
+// similar returns the incidents most similar to incident i, at most limit.
+func (sc *scorer) similar(i, limit int) []Similarity {
+	for _, w := range sc.termsOf[i] {
+		for _, q := range w.posts {
+			if int(q) == i {
+				continue
 			}
-			better := func(a, b int32) bool {
-				if score[a] != score[b] {
-					return score[a] > score[b]
-				}
-				pa, pb := s.Incidents[a], s.Incidents[b]
-				if !pa.Date.Equal(pb.Date) {
-					return pa.Date.After(pb.Date)
-				}
-				return pa.Slug < pb.Slug
+			if sc.score[q] == 0 {
+				sc.touched = append(sc.touched, q)
 			}
-			top := make([]int32, 0, limit+1)
-			for _, q := range touched {
-				if factors[q] == 0 || slices.Contains(s.Incidents[i].RelatedTo, s.Incidents[q]) {
-					continue
-				}
-				if len(top) == limit && !better(q, top[limit-1]) {
-					continue
-				}
-				k := len(top)
-				top = append(top, q)
-				for k > 0 && better(q, top[k-1]) {
-					top[k] = top[k-1]
-					k--
-				}
-				top[k] = q
-				if len(top) > limit {
-					top = top[:limit]
-				}
+			sc.score[q] += w.weight
+			if w.factor {
+				sc.factors[q]++
 			}
-			list := make([]Similarity, 0, len(top))
-			for _, q := range top {
-				sim := Similarity{Incident: s.Incidents[q], Score: score[q]}
-				for _, w := range termsOf[i] {
-					if slices.Contains(termsOf[q], w) {
-						if w.factor {
-							sim.Factors = append(sim.Factors, w.term)
-						} else {
-							sim.Services = append(sim.Services, w.term)
-						}
-					}
-				}
-				sortByName(sim.Factors)
-				sortByName(sim.Services)
-				list = append(list, sim)
-			}
-			s.Incidents[i].Similar = list
-			for _, q := range touched {
-				score[q], factors[q] = 0, 0
-			}
-			touched = touched[:0]
 		}
-	})
+	}
+	top := sc.top(i, limit)
+	list := make([]Similarity, len(top))
+	for k, q := range top {
+		list[k] = sc.similarity(i, q)
+	}
+	for _, q := range sc.touched {
+		sc.score[q], sc.factors[q] = 0, 0
+	}
+	sc.touched = sc.touched[:0]
+	return list
+}
+
+// top returns the best-scoring incidents that share a factor with incident i and are not related to it, best
+// first, at most limit.
+func (sc *scorer) top(i, limit int) []int32 {
+	top := make([]int32, 0, limit+1)
+	for _, q := range sc.touched {
+		if sc.factors[q] == 0 || slices.Contains(sc.s.Incidents[i].RelatedTo, sc.s.Incidents[q]) {
+			continue
+		}
+		if len(top) == limit && !sc.better(q, top[limit-1]) {
+			continue
+		}
+		k := len(top)
+		top = append(top, q)
+		for k > 0 && sc.better(q, top[k-1]) {
+			top[k] = top[k-1]
+			k--
+		}
+		top[k] = q
+		if len(top) > limit {
+			top = top[:limit]
+		}
+	}
+	return top
+}
+
+// better orders similar incidents: by score, then newest, then slug.
+func (sc *scorer) better(a, b int32) bool {
+	if sc.score[a] != sc.score[b] {
+		return sc.score[a] > sc.score[b]
+	}
+	pa, pb := sc.s.Incidents[a], sc.s.Incidents[b]
+	if !pa.Date.Equal(pb.Date) {
+		return pa.Date.After(pb.Date)
+	}
+	return pa.Slug < pb.Slug
+}
+
+// similarity is incident q as similar to incident i, with the terms they share.
+func (sc *scorer) similarity(i int, q int32) Similarity {
+	sim := Similarity{Incident: sc.s.Incidents[q], Score: sc.score[q]}
+	for _, w := range sc.termsOf[i] {
+		if !slices.Contains(sc.termsOf[q], w) {
+			continue
+		}
+		if w.factor {
+			sim.Factors = append(sim.Factors, w.term)
+		} else {
+			sim.Services = append(sim.Services, w.term)
+		}
+	}
+	sortByName(sim.Factors)
+	sortByName(sim.Services)
+	return sim
 }
 
 func sortByName(ts []*Term) {
@@ -518,16 +553,21 @@ func FactorNames[P interface{ Refs() []postmortem.FactorRef }](ps []P, catalogue
 	}
 	names := make(map[string]string, len(counts)+len(catalogue))
 	for slug, spellings := range counts {
-		best, n := "", -1
-		for s, c := range spellings {
-			if c > n || c == n && s < best {
-				best, n = s, c
-			}
-		}
-		names[slug] = cmp.Or(best, slug)
+		names[slug] = cmp.Or(mostUsed(spellings), slug)
 	}
 	for _, c := range catalogue {
 		names[c.Slug] = c.Name
 	}
 	return names
+}
+
+// mostUsed returns the spelling used most often, the first in sort order on a tie ("" when there is none).
+func mostUsed(spellings map[string]int) string {
+	best, n := "", -1
+	for s, c := range spellings {
+		if c > n || c == n && s < best {
+			best, n = s, c
+		}
+	}
+	return best
 }

@@ -15,13 +15,7 @@ func Rebind(old *Site, incidents []*Incident) *Site {
 		inc[old.Incidents[i]] = in
 		s.bySlug[in.Slug] = in
 	}
-	incs := func(l []*Incident) []*Incident {
-		out := make([]*Incident, len(l))
-		for i, x := range l {
-			out[i] = inc[x]
-		}
-		return out
-	}
+	incs := func(l []*Incident) []*Incident { return lookup(l, inc) }
 	terms := map[*Term]*Term{}
 	copyTerms := func(l []*Term) []*Term {
 		out := make([]*Term, len(l))
@@ -34,13 +28,7 @@ func Rebind(old *Site, incidents []*Incident) *Site {
 	}
 	s.Factors, s.Tags, s.Services, s.Teams = copyTerms(old.Factors), copyTerms(old.Tags), copyTerms(old.Services), copyTerms(old.Teams)
 	s.Severities, s.Years = copyTerms(old.Severities), copyTerms(old.Years)
-	ts := func(l []*Term) []*Term {
-		out := make([]*Term, len(l))
-		for i, t := range l {
-			out[i] = terms[t]
-		}
-		return out
-	}
+	ts := func(l []*Term) []*Term { return lookup(l, terms) }
 	counts := func(l []TermCount) []TermCount {
 		out := make([]TermCount, len(l))
 		for i, c := range l {
@@ -66,4 +54,13 @@ func Rebind(old *Site, incidents []*Incident) *Site {
 		}
 	}
 	return s
+}
+
+// lookup maps each element of l through m.
+func lookup[T comparable](l []T, m map[T]T) []T {
+	out := make([]T, len(l))
+	for i, x := range l {
+		out[i] = m[x]
+	}
+	return out
 }

@@ -103,108 +103,116 @@ type subject struct {
 
 // check applies a phrase's guards and condition to a match of its words at first..last.
 func (sc *scanner) check(first, last int, c *compiled) hit {
+	if sc.guarded(first, last, c) {
+		return hit{}
+	}
+	switch c.cond {
+	case condModal:
+		return sc.modal(first)
+	case condIfOnly:
+		return hit{ok: sc.wishFollows(last), last: last}
+	case condIfHad:
+		return sc.ifHad(last)
+	case condInverted:
+		return sc.inverted(first)
+	case condButNot:
+		return sc.butNot(last)
+	case condPersonObject:
+		end := sc.personObject(last + 1)
+		return hit{ok: end >= 0, last: end}
+	case condErrorNoun:
+		return sc.errorNoun(first)
+	case condRoleNext:
+		return hit{ok: sc.roleFollows(last), last: last}
+	case condIgnore:
+		return sc.ignore(first)
+	case condPassiveOrPerson:
+		return sc.passiveOrPerson(first, last)
+	case condNextWord:
+		return hit{ok: sc.gap(last) == 0 && !sc.mechanism(first, false), last: last}
+	case condMechanism, condNotPresent:
+		return hit{ok: !sc.mechanism(first, c.cond == condNotPresent), last: last}
+	case condDown:
+		return hit{ok: sc.downFollows(last), last: last}
+	case condDestroy:
+		return hit{ok: sc.objectHas(last, dataMarkers) || sc.objectHas(last, harmMarkers), last: last}
+	case condShip, condHarmObject, condSafeguard:
+		return hit{ok: sc.objectHas(last, objectMarkers[c.cond]), last: last}
+	}
+	return hit{ok: true, last: last}
+}
+
+// guarded reports whether a phrase's guards rule out the match at first..last: a word before it or words after
+// it that make it something else ("git blame", "simply put"), or a negation before it.
+func (sc *scanner) guarded(first, last int, c *compiled) bool {
 	if len(c.notBefore) > 0 && first > 0 && sc.gap(first-1)&gapHard == 0 {
 		k := sc.keyOf(first - 1)
 		for _, w := range c.notBefore {
 			if string(k) == w {
-				return hit{}
+				return true
 			}
 		}
 	}
 	if len(c.notAfter) > 0 && last+1 < len(sc.toks) && sc.gap(last) == 0 {
 		for _, ws := range c.notAfter {
 			if ws[0] == "#" && sc.isNumber(last+1) || sc.seqAt(last+1, ws) {
-				return hit{}
+				return true
 			}
 		}
 	}
-	if c.negatable && sc.negated(first) {
+	return c.negatable && sc.negated(first)
+}
+
+// wishFollows reports whether a past form follows the "if only" ending at word t in the same clause: "if only we
+// had checked", not "if only one replica is up".
+func (sc *scanner) wishFollows(t int) bool {
+	for j := t + 1; j < len(sc.toks) && j <= t+6 && sc.gap(j-1)&gapHard == 0; j++ {
+		if sc.in(j, pastWish) || bytes.HasSuffix(sc.keyOf(j), []byte("'d")) {
+			return true
+		}
+	}
+	return false
+}
+
+// roleFollows reports whether a role is one of the two words after word t: "a junior admin", "a junior database
+// admin".
+func (sc *scanner) roleFollows(t int) bool {
+	for j := t + 1; j < len(sc.toks) && j <= t+2 && sc.gap(j-1) == 0; j++ {
+		if sc.in(j, roles) {
+			return true
+		}
+	}
+	return false
+}
+
+// downFollows reports whether "down" or "offline" is among the five words after word t in the same clause:
+// "took the cluster down".
+func (sc *scanner) downFollows(t int) bool {
+	for j := t + 1; j < len(sc.toks) && j <= t+5 && sc.gap(j-1)&^gapSoft == 0; j++ {
+		if sc.is(j, "down") || sc.is(j, "offline") {
+			return true
+		}
+	}
+	return false
+}
+
+// objectMarkers are the words in a verb's object that its condition asks for.
+var objectMarkers = map[cond]map[string]bool{condShip: harmMarkers, condHarmObject: harmNouns, condSafeguard: safeguards}
+
+// passiveOrPerson decides an adverb at first..last that qualifies a person's act or a passive ("Dana hastily
+// merged", "was hastily merged"), not a mechanism ("the client blindly retries").
+func (sc *scanner) passiveOrPerson(first, last int) hit {
+	s := sc.subjectOf(first)
+	return hit{ok: s.kind >= subjName || sc.pastPassive(first), last: last, subj: s, hasSubj: true}
+}
+
+// inverted decides a clause-initial "had" at word t ("had someone checked"); after a word in the same clause
+// ("we had checked") it is a plain past perfect.
+func (sc *scanner) inverted(t int) hit {
+	if t > 0 && sc.gap(t-1) == 0 && !sc.in(t-1, clauseJoiners) {
 		return hit{}
 	}
-	ok := hit{ok: true, last: last}
-	switch c.cond {
-	case condModal:
-		return sc.modal(first)
-	case condIfOnly:
-		for j := last + 1; j < len(sc.toks) && j <= last+6; j++ {
-			if sc.gap(j-1)&gapHard != 0 {
-				break
-			}
-			if sc.in(j, pastWish) || bytes.HasSuffix(sc.keyOf(j), []byte("'d")) {
-				return ok
-			}
-		}
-		return hit{}
-	case condIfHad:
-		return sc.ifHad(last)
-	case condInverted:
-		if first > 0 && sc.gap(first-1) == 0 && !sc.in(first-1, clauseJoiners) {
-			return hit{}
-		}
-		return sc.conditional(first, first)
-	case condButNot:
-		return sc.butNot(last)
-	case condPersonObject:
-		if end := sc.personObject(last + 1); end >= 0 {
-			ok.last = end
-			return ok
-		}
-		return hit{}
-	case condErrorNoun:
-		return sc.errorNoun(first)
-	case condRoleNext:
-		for j := last + 1; j < len(sc.toks) && j <= last+2; j++ {
-			if sc.gap(j-1) != 0 {
-				break
-			}
-			if sc.in(j, roles) {
-				return ok
-			}
-		}
-		return hit{}
-	case condIgnore:
-		return sc.ignore(first)
-	case condPassiveOrPerson:
-		s := sc.subjectOf(first)
-		if s.kind >= subjName || sc.pastPassive(first) {
-			return hit{ok: true, last: last, subj: s, hasSubj: true}
-		}
-		return hit{}
-	case condNextWord, condMechanism, condNotPresent:
-		if c.cond == condNextWord && sc.gap(last) != 0 {
-			return hit{}
-		}
-		if sc.mechanism(first, c.cond == condNotPresent) {
-			return hit{}
-		}
-	case condDown:
-		for j := last + 1; j < len(sc.toks) && j <= last+5; j++ {
-			if sc.gap(j-1)&^gapSoft != 0 {
-				break
-			}
-			if sc.is(j, "down") || sc.is(j, "offline") {
-				return ok
-			}
-		}
-		return hit{}
-	case condDestroy, condShip, condHarmObject, condSafeguard:
-		markers := harmMarkers
-		switch c.cond {
-		case condDestroy:
-			if sc.objectHas(last, dataMarkers) {
-				return ok
-			}
-		case condHarmObject:
-			markers = harmNouns
-		case condSafeguard:
-			markers = safeguards
-		}
-		if sc.objectHas(last, markers) {
-			return ok
-		}
-		return hit{}
-	}
-	return ok
+	return sc.conditional(t, t)
 }
 
 // negated reports whether a negation occurs up to three words before word t in the same clause.
@@ -230,39 +238,9 @@ func (sc *scanner) modal(t int) hit {
 	k := sc.keyOf(t)
 	would := bytes.HasPrefix(k, []byte("would"))
 	could := bytes.HasPrefix(k, []byte("could"))
-	neg := bytes.HasSuffix(k, []byte("n't"))
-	have := -1
-	if bytes.HasSuffix(k, []byte("'ve")) {
-		have = t
-	} else {
-		j := t + 1
-		if string(k) == "ought" {
-			if !sc.seqAt(j, []string{"to"}) {
-				return hit{}
-			}
-			j++
-		}
-		for skipped := 0; j < len(sc.toks) && skipped <= 2; j, skipped = j+1, skipped+1 {
-			if sc.gap(j-1) != 0 {
-				return hit{}
-			}
-			w := sc.keyOf(j)
-			if string(w) == "have" {
-				have = j
-				break
-			}
-			if string(w) == "not" || string(w) == "never" {
-				neg = true
-			} else if !isAdverb(w) {
-				return hit{}
-			}
-		}
-	}
-	if have < 0 {
-		return hit{}
-	}
+	have, neg := sc.modalHave(t)
 	// "Nobody could have known", "we could not have known": the opposite of a counterfactual.
-	if could && (neg || sc.negated(t)) {
+	if have < 0 || could && (neg || sc.negated(t)) {
 		return hit{}
 	}
 	last, ok := sc.participle(have)
@@ -286,17 +264,52 @@ func (sc *scanner) modal(t int) hit {
 	if would || p != "been" {
 		return hit{}
 	}
-	q := last + 1
-	if q < len(sc.toks) && sc.gap(last) == 0 && isAdverb(sc.keyOf(q)) {
+	return sc.passiveAct(last)
+}
+
+// modalHave finds the "have" of the modal at word t: t itself ("should've"), or a later word past "to" after
+// "ought" and up to two adverbs, "not" or "never". It returns -1 when there is none, and whether the modal is
+// negated.
+func (sc *scanner) modalHave(t int) (have int, neg bool) {
+	k := sc.keyOf(t)
+	neg = bytes.HasSuffix(k, []byte("n't"))
+	if bytes.HasSuffix(k, []byte("'ve")) {
+		return t, neg
+	}
+	j := t + 1
+	if string(k) == "ought" {
+		if !sc.seqAt(j, []string{"to"}) {
+			return -1, neg
+		}
+		j++
+	}
+	for skipped := 0; j < len(sc.toks) && skipped <= 2; j, skipped = j+1, skipped+1 {
+		if sc.gap(j-1) != 0 {
+			return -1, neg
+		}
+		switch w := sc.keyOf(j); {
+		case string(w) == "have":
+			return j, neg
+		case string(w) == "not" || string(w) == "never":
+			neg = true
+		case !isAdverb(w):
+			return -1, neg
+		}
+	}
+	return -1, neg
+}
+
+// passiveAct decides the "been" at word been after a modal about a thing: flagged when a person's act follows
+// ("the bug should have been caught"), unless a thing is its agent ("caught by the canary").
+func (sc *scanner) passiveAct(been int) hit {
+	q := been + 1
+	if q < len(sc.toks) && sc.gap(been) == 0 && isAdverb(sc.keyOf(q)) {
 		q++
 	}
 	if q >= len(sc.toks) || sc.gap(q-1) != 0 || !sc.in(q, humanPassive) {
 		return hit{}
 	}
-	for j := q + 1; j < len(sc.toks) && j <= q+3; j++ {
-		if sc.gap(j-1) != 0 {
-			break
-		}
+	for j := q + 1; j < len(sc.toks) && j <= q+3 && sc.gap(j-1) == 0; j++ {
 		if sc.is(j, "by") {
 			if sc.personObject(j+1) < 0 {
 				return hit{} // "should have been caught by the canary"
@@ -382,22 +395,11 @@ func (sc *scanner) ifHad(t int) hit {
 // name only with a person's verb, and the sentence must not be weighing a worse outcome ("had we failed over, we
 // would have lost the writes" explains why they did not).
 func (sc *scanner) conditional(start, had int) hit {
-	var head, part int
+	head, part := had-1, had+1
 	if start == had { // inverted: the subject follows "had"
-		for j := had + 2; j < len(sc.toks) && j <= had+5; j++ {
-			if sc.gap(j-1) != 0 {
-				return hit{}
-			}
-			if sc.isParticiple(j) || sc.in(j, negations) {
-				head, part = j-1, j
-				break
-			}
-		}
-		if part == 0 {
+		if head, part = sc.invertedSubject(had); part == 0 {
 			return hit{}
 		}
-	} else {
-		head, part = had-1, had+1
 	}
 	for part < len(sc.toks) && part <= had+6 && sc.gap(part-1) == 0 && (sc.in(part, negations) || isAdverb(sc.keyOf(part))) {
 		part++
@@ -409,20 +411,30 @@ func (sc *scanner) conditional(start, had int) hit {
 	if s.kind == subjThing {
 		s = sc.postModified(s)
 	}
-	if s.kind < subjPerson && sc.is(part, "been") && part+1 < len(sc.toks) && sc.gap(part) == 0 && sc.in(part+1, humanPassive) {
+	if s.kind < subjPerson && sc.beenAct(part) {
 		// "had the runbook been followed": the passive of a person's act, as with "should have been caught".
-		if sc.worseOutcome(start) {
-			return hit{}
-		}
-		return hit{ok: true, last: part + 1, subj: subject{kind: subjThing}, hasSubj: true}
+		return hit{ok: !sc.worseOutcome(start), last: part + 1, subj: subject{kind: subjThing}, hasSubj: true}
 	}
-	switch {
-	case s.kind == subjName && !sc.personVerbAt(part):
-		return hit{}
-	case s.kind < subjName, sc.worseOutcome(start):
+	if s.kind < subjName || s.kind == subjName && !sc.personVerbAt(part) || sc.worseOutcome(start) {
 		return hit{}
 	}
 	return hit{ok: true, last: part, subj: s, hasSubj: true}
+}
+
+// beenAct reports whether word j is "been" right before a person's act.
+func (sc *scanner) beenAct(j int) bool {
+	return sc.is(j, "been") && j+1 < len(sc.toks) && sc.gap(j) == 0 && sc.in(j+1, humanPassive)
+}
+
+// invertedSubject finds the subject after an inverted "had" at word had ("had the on-call checked"): its last
+// word, head, and the participle or negation after it, part (0 when there is none).
+func (sc *scanner) invertedSubject(had int) (head, part int) {
+	for j := had + 2; j < len(sc.toks) && j <= had+5 && sc.gap(j-1) == 0; j++ {
+		if sc.isParticiple(j) || sc.in(j, negations) {
+			return j - 1, j
+		}
+	}
+	return 0, 0
 }
 
 // worseOutcome reports whether the sentence around word t has a "would have" with a bad consequence.
@@ -481,9 +493,8 @@ func (sc *scanner) personObject(j int) int {
 			return -1
 		}
 		w := sc.keyOf(k)
-		if base, ok := bytes.CutSuffix(w, []byte("'s")); ok {
-			if (roles[string(base)] || sc.personAt(k, true) != nil || sc.nameAt(k, true)) &&
-				k+1 < len(sc.toks) && sc.gap(k) == 0 && sc.in(k+1, errorNouns) {
+		if bytes.HasSuffix(w, []byte("'s")) {
+			if sc.possessivePerson(k) && k+1 < len(sc.toks) && sc.gap(k) == 0 && sc.in(k+1, errorNouns) {
 				return k + 1
 			}
 			return -1
@@ -498,47 +509,68 @@ func (sc *scanner) personObject(j int) int {
 	return -1
 }
 
+// possessivePerson reports whether word j is a person's possessive: "the on-call's", "Dana's".
+func (sc *scanner) possessivePerson(j int) bool {
+	base, ok := bytes.CutSuffix(sc.keyOf(j), []byte("'s"))
+	return ok && (roles[string(base)] || sc.personAt(j, true) != nil || sc.nameAt(j, true))
+}
+
 // errorNoun decides a mistake at word t: a person's ("the on-call's mistake", "their error"), made by a person
 // ("a mistake by the SRE", "on the part of"), or made ("the engineer made a mistake").
 func (sc *scanner) errorNoun(t int) hit {
-	if t > 0 && sc.gap(t-1) == 0 {
-		w := sc.keyOf(t - 1)
-		// "our errors" are more often a service's error responses than a person's; "our mistake" is a person's.
-		if possessivePronouns[string(w)] && !sc.is(t, "error") && !sc.is(t, "errors") && !sc.is(t, "failure") {
-			return hit{ok: true, last: t}
+	if sc.personsError(t) {
+		return hit{ok: true, last: t}
+	}
+	if s, ok := sc.errorMaker(t); ok {
+		return hit{ok: true, last: t, subj: s, hasSubj: true}
+	}
+	end := sc.errorAgent(t)
+	return hit{ok: end >= 0, last: end}
+}
+
+// personsError reports whether the mistake at word t is a person's: "their mistake", "the on-call's error".
+func (sc *scanner) personsError(t int) bool {
+	if t == 0 || sc.gap(t-1) != 0 {
+		return false
+	}
+	// "our errors" are more often a service's error responses than a person's; "our mistake" is a person's.
+	if sc.in(t-1, possessivePronouns) && !sc.is(t, "error") && !sc.is(t, "errors") && !sc.is(t, "failure") {
+		return true
+	}
+	return sc.possessivePerson(t - 1)
+}
+
+// errorMaker finds the subject of "made a mistake" ending at word t, when it may be a person.
+func (sc *scanner) errorMaker(t int) (subject, bool) {
+	if t < 2 || sc.gap(t-1) != 0 || sc.gap(t-2) != 0 || !sc.is(t-1, "a") && !sc.is(t-1, "an") ||
+		!sc.is(t-2, "made") && !sc.is(t-2, "make") && !sc.is(t-2, "makes") {
+		return subject{}, false
+	}
+	s := sc.subjectOf(t - 2)
+	return s, s.kind >= subjName
+}
+
+// errorAgent returns the last word of the person that a phrase after the mistake at word t attributes it to ("a
+// mistake by the SRE", "on the part of the DBA", "was made by a new member of the team"), or -1.
+func (sc *scanner) errorAgent(t int) int {
+	if t+1 >= len(sc.toks) || sc.gap(t) != 0 {
+		return -1
+	}
+	if sc.is(t+1, "by") || sc.is(t+1, "of") {
+		if end := sc.personObject(t + 2); end >= 0 {
+			return end
 		}
-		if base, ok := bytes.CutSuffix(w, []byte("'s")); ok && (roles[string(base)] || sc.personAt(t-1, true) != nil || sc.nameAt(t-1, true)) {
-			return hit{ok: true, last: t}
+	} else if sc.seqAt(t+1, []string{"on", "the", "part", "of"}) {
+		if end := sc.personObject(t + 5); end >= 0 {
+			return end
 		}
 	}
-	if t >= 2 && sc.gap(t-1) == 0 && sc.gap(t-2) == 0 && (sc.is(t-1, "a") || sc.is(t-1, "an")) &&
-		(sc.is(t-2, "made") || sc.is(t-2, "make") || sc.is(t-2, "makes")) {
-		if s := sc.subjectOf(t - 2); s.kind >= subjName {
-			return hit{ok: true, last: t, subj: s, hasSubj: true}
+	for j := t + 1; j < len(sc.toks) && j <= t+3 && sc.gap(j-1) == 0; j++ {
+		if sc.is(j, "made") && sc.seqAt(j+1, []string{"by"}) {
+			return sc.personObject(j + 2)
 		}
 	}
-	if t+1 < len(sc.toks) && sc.gap(t) == 0 {
-		switch {
-		case sc.is(t+1, "by") || sc.is(t+1, "of"):
-			if end := sc.personObject(t + 2); end >= 0 {
-				return hit{ok: true, last: end}
-			}
-		case sc.seqAt(t+1, []string{"on", "the", "part", "of"}):
-			if end := sc.personObject(t + 5); end >= 0 {
-				return hit{ok: true, last: end}
-			}
-		}
-		// "the mistake was made by a new member of the team"
-		for j := t + 1; j < len(sc.toks) && j <= t+3 && sc.gap(j-1) == 0; j++ {
-			if sc.is(j, "made") && sc.seqAt(j+1, []string{"by"}) {
-				if end := sc.personObject(j + 2); end >= 0 {
-					return hit{ok: true, last: end}
-				}
-				break
-			}
-		}
-	}
-	return hit{}
+	return -1
 }
 
 // ignore decides "ignored" at word t: a person ignored it, it went ignored in the past ("the alert was

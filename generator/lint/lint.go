@@ -89,7 +89,7 @@ func putScanner(sc *scanner) {
 // of the file. Bare URLs and `code` in it are skipped. When s spans several lines, columns on its later lines
 // count from the start of that line of s, since the caller's indentation is unknown here.
 func (lt *Linter) Text(s string, line, col int) []Finding {
-	if lt.enabled&^(1<<namedSubjectIdx) == 0 || s == "" {
+	if lt.enabled.findsNothing() || s == "" {
 		return nil
 	}
 	sc := lt.getScanner()

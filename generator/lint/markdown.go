@@ -14,7 +14,7 @@ import (
 // footnotes); text without a source position (typographer punctuation, generated link labels) is matched but
 // reported at the nearest known position.
 func (lt *Linter) Markdown(doc ast.Node, src []byte, firstLine int) []Finding {
-	if lt.enabled&^(1<<namedSubjectIdx) == 0 || len(src) == 0 || doc == nil {
+	if lt.enabled.findsNothing() || len(src) == 0 || doc == nil {
 		return nil
 	}
 	sc := lt.getScanner()
@@ -104,7 +104,7 @@ func (w *walker) inline(block ast.Node, ignore ruleSet) {
 	}
 	ignore |= w.collect(block)
 	enabled := w.enabled &^ ignore
-	if enabled&^(1<<namedSubjectIdx) == 0 {
+	if enabled.findsNothing() {
 		return
 	}
 	maskURLs(sc.buf)

@@ -31,6 +31,9 @@ func ruleIndex(id string) int {
 
 var namedSubjectIdx = ruleIndex(NamedSubject)
 
+// findsNothing reports whether the set has no rule that finds phrases: named-subject only recasts the others'.
+func (rs ruleSet) findsNothing() bool { return rs&^(1<<namedSubjectIdx) == 0 }
+
 // compiled is one expansion of a phrase row, ready for matching.
 type compiled struct {
 	*phrase
@@ -303,9 +306,6 @@ func (sc *scanner) seqAt(t int, ws []string) bool {
 // seqBefore reports whether the words ws are words first, first+1, ... (first >= 0), each followed by only
 // whitespace.
 func (sc *scanner) seqBefore(first int, ws []string) bool {
-	if first < 0 {
-		return false
-	}
 	for k, w := range ws {
 		if sc.gap(first+k) != 0 || !sc.is(first+k, w) {
 			return false
@@ -324,75 +324,84 @@ func (sc *scanner) scan(enabled ruleSet) {
 	sc.tokenize()
 	var consumed [len(ruleTableIDs)]int // per rule, the first word not yet inside a match
 	for t, tok := range sc.toks {
-		if w := sc.buf[tok.start:tok.end]; len(w) < 2 || len(w) > maxKey+2 || !firstWords.has(w) {
+		if w := sc.buf[tok.start:tok.end]; len(w) >= 2 && len(w) <= maxKey+2 && firstWords.has(w) {
+			sc.scanAt(t, enabled, &consumed)
+		}
+	}
+}
+
+// scanAt tries the phrases indexed by word t.
+func (sc *scanner) scanAt(t int, enabled ruleSet, consumed *[len(ruleTableIDs)]int) {
+	var done ruleSet
+	var next []byte // the next word's key, folded once for all candidates
+	nextDone := false
+	for _, c := range index[string(sc.keyOf(t))] {
+		bit := ruleSet(1) << c.rule
+		first := t - c.lead
+		if enabled&bit == 0 || done&bit != 0 || first < consumed[c.rule] {
 			continue
 		}
-		cands := index[string(sc.keyOf(t))]
-		var done ruleSet
-		var next []byte // the next word's key, folded once for all candidates
-		nextDone := false
-		for _, c := range cands {
-			bit := ruleSet(1) << c.rule
-			first := t - c.lead
-			if enabled&bit == 0 || done&bit != 0 || first < consumed[c.rule] {
-				continue
-			}
-			// The indexed word matched; the leading words must precede it and the rest follow it.
-			if c.lead > 0 && !sc.seqBefore(first, c.words[:c.lead]) {
-				continue
-			}
-			if rest := c.words[c.lead+1:]; len(rest) > 0 {
-				if !nextDone {
-					nextDone = true
-					if t+1 < len(sc.toks) && sc.gap(t) == 0 {
-						next = append(sc.next[:0], sc.keyOf(t+1)...)
-					}
-				}
-				if string(next) != rest[0] || len(rest) > 1 && !sc.seqAt(t+2, rest[1:]) {
-					continue
+		// The indexed word matched; the leading words must precede it and the rest follow it.
+		if c.lead > 0 && !sc.seqBefore(first, c.words[:c.lead]) {
+			continue
+		}
+		if rest := c.words[c.lead+1:]; len(rest) > 0 {
+			if !nextDone {
+				nextDone = true
+				if t+1 < len(sc.toks) && sc.gap(t) == 0 {
+					next = append(sc.next[:0], sc.keyOf(t+1)...)
 				}
 			}
-			// Once a phrase's words match, its guards decide for all of it: a shorter phrase of the same rule
-			// inside it ("blame" in "no one is to blame") is not tried again.
-			done |= bit
-			last := first + len(c.words) - 1
-			consumed[c.rule] = last + 1
-			h := sc.check(first, last, c)
-			if !h.ok {
+			if string(next) != rest[0] || len(rest) > 1 && !sc.seqAt(t+2, rest[1:]) {
 				continue
 			}
-			if !h.hasSubj && c.subject != subjAny {
-				h.subj = sc.subjectOf(first)
-			}
-			named := false
-			switch s := h.subj.kind; c.subject {
-			case subjNamed:
-				named = s == subjListed
-			case subjPersonal:
-				named = s == subjListed || s == subjName
-			case subjRequired:
-				if s < subjName || s == subjName && !h.hasSubj && !sc.personVerbAt(h.last+1) {
-					continue
-				}
-				named = s == subjListed || s == subjName
-			case subjActor:
-				if s < subjName {
-					continue
-				}
-				named = s == subjListed || s == subjName
-			}
-			m := match{start: sc.toks[first].start, end: sc.toks[h.last].end, rule: c.rule, pat: c}
-			if c.subject == subjActor {
-				m.start = sc.toks[h.subj.tok].start // the actor is what makes the act a finding: "operator deleted"
-			}
-			consumed[c.rule] = h.last + 1
-			if named && enabled&(1<<namedSubjectIdx) != 0 {
-				sc.addNamed(m, h.subj)
-				continue
-			}
+		}
+		// Once a phrase's words match, its guards decide for all of it: a shorter phrase of the same rule
+		// inside it ("blame" in "no one is to blame") is not tried again.
+		done |= bit
+		last := first + len(c.words) - 1
+		consumed[c.rule] = last + 1
+		h, named := sc.decide(first, last, c)
+		if !h.ok {
+			continue
+		}
+		consumed[c.rule] = h.last + 1
+		m := match{start: sc.toks[first].start, end: sc.toks[h.last].end, rule: c.rule, pat: c}
+		if c.subject == subjActor {
+			m.start = sc.toks[h.subj.tok].start // the actor is what makes the act a finding: "operator deleted"
+		}
+		if named && enabled&(1<<namedSubjectIdx) != 0 {
+			sc.addNamed(m, h.subj)
+		} else {
 			sc.matches = append(sc.matches, m)
 		}
 	}
+}
+
+// decide applies a phrase's guards, condition and subject rule to a match of its words at first..last; named
+// says whether its subject is a name that makes it a named-subject finding.
+func (sc *scanner) decide(first, last int, c *compiled) (h hit, named bool) {
+	if h = sc.check(first, last, c); !h.ok || c.subject == subjAny {
+		return h, false
+	}
+	if !h.hasSubj {
+		h.subj = sc.subjectOf(first)
+	}
+	s := h.subj.kind
+	switch c.subject {
+	case subjNamed:
+		return h, s == subjListed
+	case subjRequired:
+		// An unlisted name only when the condition found it as the subject, or a person's verb follows.
+		if s < subjName || s == subjName && !h.hasSubj && !sc.personVerbAt(h.last+1) {
+			return hit{}, false
+		}
+	case subjActor:
+		if s < subjName {
+			return hit{}, false
+		}
+	}
+	return h, s == subjListed || s == subjName
 }
 
 // addNamed records a named-subject match, merging it with the previous one when both have the same subject

@@ -70,6 +70,7 @@ var (
 	valeAdverb  = "(?:\\w+ly\\s+)?"
 	valePart    = "(?:been|\\w+ed|" + alt(participles) + ")"
 	valeBe      = "(?:was|were)\\s+" + valeAdverb
+	valeSubject = valePerson + "\\s+" + valeAdverb // a person as a phrase's subject
 )
 
 // alt is a regular expression alternation of a word set, longest first so a prefix does not win.
@@ -106,87 +107,95 @@ func regexpQuote(s string) string {
 // valeTokens returns the rule's tokens and the phrases left out.
 func valeTokens(r *ruleDef) (tokens, skipped []string) {
 	if r.id == NamedSubject {
-		for i := range ruleTable {
-			for _, p := range ruleTable[i].phrases {
-				// Only verb-like phrases: after an adjective ("The careless change") the capitalised word is
-				// as likely a sentence's first word as a name.
-				if p.subject == subjPersonal && p.cond == condNone && (strings.HasSuffix(p.text, " to") || strings.HasSuffix(p.text, "ly}")) {
-					tokens = append(tokens, valeCapName+"\\s+"+valeAdverb+valePhrase(p.text))
-				}
-			}
-		}
-		return tokens, []string{"names from the postmortem's authors and timeline (Vale does not know them)"}
+		return valeNamedTokens(), []string{"names from the postmortem's authors and timeline (Vale does not know them)"}
 	}
 	for i := range r.phrases {
 		p := &r.phrases[i]
 		ph := valePhrase(p.text)
-		person := valePerson + "\\s+" + valeAdverb
 		if p.subject == subjRequired || p.subject == subjActor {
-			ph = person + ph
+			ph = valeSubject + ph
 		}
-		var ts []string
-		switch p.cond {
-		case condNone:
-			ts = []string{ph}
-			if len(p.notAfter) > 0 || len(p.notBefore) > 0 {
-				if ts = p.vale; len(ts) == 0 {
-					skipped = append(skipped, p.doc())
-					continue
-				}
-			}
-		case condModal:
-			ts = []string{
-				person + "(?:should|ought\\s+to)(?:\\s+never|\\s+not)?\\s+have\\s+" + valeAdverb + valePart,
-				person + "could\\s+have\\s+" + valeAdverb + valePart,
-				person + "(?:should|could)['’]ve\\s+" + valeAdverb + valePart,
-				"(?:should|ought\\s+to)\\s+" + valeAdverb + "have\\s+been\\s+" + alt(humanPassive),
-				"could\\s+" + valeAdverb + "have\\s+been\\s+(?:avoided|prevented|averted)",
-			}
-		case condIfOnly:
-			ts = []string{ph + "\\s+(?:[\\w'’-]+\\s+){0,4}?(?:had|hadn['’]t|were|was|knew|did)"}
-		case condIfHad:
-			ts = []string{"if\\s+" + valePerson + "\\s+had\\s+" + valeAdverb + valePart}
-		case condInverted:
-			ts = []string{"(?-i:Had)\\s+" + valePerson + "\\s+" + valePart}
-		case condButNot:
-			ts = []string{ph + "\\s+[^.;!?]*?\\bbut\\s+(?:did\\s*n['’o]t|never|failed)"}
-		case condPersonObject:
-			ts = []string{ph + "\\s+(?:(?:the|a|an)\\s+)?(?:[\\w-]+\\s+)?" + alt(roles)}
-		case condErrorNoun:
-			ts = []string{
-				"(?:his|her|their|my|our|your|(?:the\\s+)?" + alt(roles) + "['’]s)\\s+" + ph,
-				ph + "\\s+(?:by|of)\\s+(?:the\\s+|an?\\s+)?" + alt(roles),
-			}
-		case condRoleNext:
-			ts = []string{ph + "\\s+(?:[\\w-]+\\s+)?" + alt(roles)}
-		case condIgnore:
-			ts = []string{
-				person + ph,
-				valeBe + ph,
-				ph + "\\s+(?:the|a|an|every|all)\\s+(?:[\\w-]+\\s+)?" + alt(warningNouns),
-			}
-		case condPassiveOrPerson:
-			ts = []string{person + ph, "(?:was|were)\\s+" + ph + "\\s+\\w+ed"}
-		case condNotPresent:
-			ts = []string{ph + "\\s+\\w+ed", "^" + ph}
-		case condNextWord, condMechanism:
-			ts = []string{"(?:was|is|were|are|it['’]s|that['’]s)\\s+" + ph + "\\s+(?:a|an|to)", "^" + ph + "\\s+\\w+"}
-		case condDown:
-			ts = []string{ph + "\\s+(?:[\\w-]+\\s+){0,3}?(?:down|offline)"}
-		case condDestroy:
-			ts = []string{ph + "\\s+(?:the|a|an)\\s+(?:[\\w-]+\\s+)?" + alt(dataMarkers), ph + "\\s+(?:the|a|an)\\s+" + alt(harmMarkers)}
-		case condShip:
-			ts = []string{ph + "\\s+(?:the|a|an)\\s+" + alt(harmMarkers)}
-		case condHarmObject:
-			ts = []string{ph + "\\s+(?:the|an?)\\s+" + alt(harmNouns)}
-		case condSafeguard:
-			ts = []string{ph + "\\s+(?:the|an?)\\s+(?:[\\w-]+\\s+)?" + alt(safeguards)}
-		default:
-			panic(fmt.Sprintf("lint: no Vale approximation for condition %d", p.cond))
+		ts := valeCond(p.cond, ph)
+		if p.cond == condNone && (len(p.notAfter) > 0 || len(p.notBefore) > 0) {
+			ts = p.vale // guards are words around the phrase: only the approximation written with it will do
+		}
+		if len(ts) == 0 {
+			skipped = append(skipped, p.doc())
+			continue
 		}
 		tokens = append(tokens, ts...)
 	}
 	return tokens, skipped
+}
+
+// valeNamedTokens approximates named-subject by a capitalised word before a phrase that only people do.
+func valeNamedTokens() (tokens []string) {
+	for i := range ruleTable {
+		for _, p := range ruleTable[i].phrases {
+			// Only verb-like phrases: after an adjective ("The careless change") the capitalised word is
+			// as likely a sentence's first word as a name.
+			if p.subject == subjPersonal && p.cond == condNone && (strings.HasSuffix(p.text, " to") || strings.HasSuffix(p.text, "ly}")) {
+				tokens = append(tokens, valeCapName+"\\s+"+valeAdverb+valePhrase(p.text))
+			}
+		}
+	}
+	return tokens
+}
+
+// valeCond approximates a condition by the words around the phrase's expression ph.
+func valeCond(c cond, ph string) []string {
+	switch c {
+	case condNone:
+		return []string{ph}
+	case condModal:
+		return []string{
+			valeSubject + "(?:should|ought\\s+to)(?:\\s+never|\\s+not)?\\s+have\\s+" + valeAdverb + valePart,
+			valeSubject + "could\\s+have\\s+" + valeAdverb + valePart,
+			valeSubject + "(?:should|could)['’]ve\\s+" + valeAdverb + valePart,
+			"(?:should|ought\\s+to)\\s+" + valeAdverb + "have\\s+been\\s+" + alt(humanPassive),
+			"could\\s+" + valeAdverb + "have\\s+been\\s+(?:avoided|prevented|averted)",
+		}
+	case condIfOnly:
+		return []string{ph + "\\s+(?:[\\w'’-]+\\s+){0,4}?(?:had|hadn['’]t|were|was|knew|did)"}
+	case condIfHad:
+		return []string{"if\\s+" + valePerson + "\\s+had\\s+" + valeAdverb + valePart}
+	case condInverted:
+		return []string{"(?-i:Had)\\s+" + valePerson + "\\s+" + valePart}
+	case condButNot:
+		return []string{ph + "\\s+[^.;!?]*?\\bbut\\s+(?:did\\s*n['’o]t|never|failed)"}
+	case condPersonObject:
+		return []string{ph + "\\s+(?:(?:the|a|an)\\s+)?(?:[\\w-]+\\s+)?" + alt(roles)}
+	case condErrorNoun:
+		return []string{
+			"(?:his|her|their|my|our|your|(?:the\\s+)?" + alt(roles) + "['’]s)\\s+" + ph,
+			ph + "\\s+(?:by|of)\\s+(?:the\\s+|an?\\s+)?" + alt(roles),
+		}
+	case condRoleNext:
+		return []string{ph + "\\s+(?:[\\w-]+\\s+)?" + alt(roles)}
+	case condIgnore:
+		return []string{
+			valeSubject + ph,
+			valeBe + ph,
+			ph + "\\s+(?:the|a|an|every|all)\\s+(?:[\\w-]+\\s+)?" + alt(warningNouns),
+		}
+	case condPassiveOrPerson:
+		return []string{valeSubject + ph, "(?:was|were)\\s+" + ph + "\\s+\\w+ed"}
+	case condNotPresent:
+		return []string{ph + "\\s+\\w+ed", "^" + ph}
+	case condNextWord, condMechanism:
+		return []string{"(?:was|is|were|are|it['’]s|that['’]s)\\s+" + ph + "\\s+(?:a|an|to)", "^" + ph + "\\s+\\w+"}
+	case condDown:
+		return []string{ph + "\\s+(?:[\\w-]+\\s+){0,3}?(?:down|offline)"}
+	case condDestroy:
+		return []string{ph + "\\s+(?:the|a|an)\\s+(?:[\\w-]+\\s+)?" + alt(dataMarkers), ph + "\\s+(?:the|a|an)\\s+" + alt(harmMarkers)}
+	case condShip:
+		return []string{ph + "\\s+(?:the|a|an)\\s+" + alt(harmMarkers)}
+	case condHarmObject:
+		return []string{ph + "\\s+(?:the|an?)\\s+" + alt(harmNouns)}
+	case condSafeguard:
+		return []string{ph + "\\s+(?:the|an?)\\s+(?:[\\w-]+\\s+)?" + alt(safeguards)}
+	}
+	panic(fmt.Sprintf("lint: no Vale approximation for condition %d", c))
 }
 
 // valePhrase is a phrase text as a regular expression: "{a|b} c" is "(?:a|b)\s+c".

@@ -188,8 +188,30 @@ func (s *search) dfs(unc []uint64, q float64) {
 	if lb == s.bestSize && (s.best == nil || q+float64(s.bestSize-depth)*s.qMax <= s.bestQ) {
 		return // cannot beat greedy, or cannot beat the best's quality
 	}
-	// Branch on the uncovered factor with the fewest covering candidates:
-	// some candidate must cover it, and few choices keep the tree narrow.
+	bestBit := s.rarest(unc)
+	if depth >= s.have {
+		return // defensive: bounded by the lb check above
+	}
+	next := s.buf[depth*s.words : (depth+1)*s.words]
+	for c := range s.qual {
+		m := s.mask(c)
+		if !hasBit(m, bestBit) {
+			continue
+		}
+		andNot(next, unc, m)
+		s.cur = append(s.cur, c)
+		s.dfs(next, q+s.qual[c])
+		s.cur = s.cur[:depth]
+		if s.nodes > maxNodes {
+			return
+		}
+	}
+}
+
+// rarest returns the uncovered factor with the fewest covering candidates,
+// to branch on: some candidate must cover it, and few choices keep the
+// tree narrow.
+func (s *search) rarest(unc []uint64) int {
 	bestBit, bestCnt := -1, len(s.qual)+1
 	for w, x := range unc {
 		for x != 0 {
@@ -206,24 +228,7 @@ func (s *search) dfs(unc []uint64, q float64) {
 			}
 		}
 	}
-	if depth >= s.have {
-		return // defensive: bounded by the lb check above
-	}
-	next := s.buf[depth*s.words : (depth+1)*s.words]
-	bw, bb := bestBit/64, uint64(1)<<(bestBit%64)
-	for c := range s.qual {
-		m := s.mask(c)
-		if m[bw]&bb == 0 {
-			continue
-		}
-		andNot(next, unc, m)
-		s.cur = append(s.cur, c)
-		s.dfs(next, q+s.qual[c])
-		s.cur = s.cur[:depth]
-		if s.nodes > maxNodes {
-			return
-		}
-	}
+	return bestBit
 }
 
 // readingOrder sorts a cover so each next step teaches the most factors

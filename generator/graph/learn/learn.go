@@ -150,138 +150,39 @@ func Select(incidents []Incident, opts Options) Plan {
 		items[i].recency = recency(opts.Now, items[i].date)
 	}
 
-	// Intern factor slugs; per-item factor ids live in one flat slice to
-	// keep the 10k-incident case allocation-light.
-	factorID := make(map[string]int32)
-	var names []string
-	var scores []float64
-	var counts []int
-	offs := make([]int, len(items)+1)
-	flat := make([]int32, 0, len(items)*3)
-	for i := range items {
-		it := &items[i]
-		w := severityWeight(it.rank, opts.NumSeverities) * it.recency
-		for _, f := range it.factors {
-			id, ok := factorID[f]
-			if !ok {
-				id = int32(len(names))
-				factorID[f] = id
-				names = append(names, f)
-				scores = append(scores, 0)
-				counts = append(counts, 0)
-			}
-			scores[id] += w
-			counts[id]++
-			flat = append(flat, id)
-		}
-		offs[i+1] = len(flat)
-	}
-
-	order := make([]int32, len(names))
-	for i := range order {
-		order[i] = int32(i)
-	}
-	slices.SortFunc(order, func(a, b int32) int {
-		if c := cmp.Compare(scores[b], scores[a]); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(counts[b], counts[a]); c != 0 {
-			return c
-		}
-		return strings.Compare(names[a], names[b])
-	})
+	ft := tally(items, opts.NumSeverities)
+	order := ft.ranked()
 	k := min(opts.Factors, len(order))
 	var plan Plan
 	plan.All = make([]RankedFactor, len(order))
 	for r, id := range order {
-		plan.All[r] = RankedFactor{Slug: names[id], Score: scores[id], Count: counts[id]}
-	}
-	pos := make([]int, len(names)) // factor id -> rank position, or -1
-	for i := range pos {
-		pos[i] = -1
+		plan.All[r] = RankedFactor{Slug: ft.names[id], Score: ft.scores[id], Count: ft.counts[id]}
 	}
 	if k > 0 {
-		plan.Factors = make([]RankedFactor, k)
+		plan.Factors = slices.Clone(plan.All[:k])
 	}
-	for r := 0; r < k; r++ {
-		pos[order[r]] = r
-		plan.Factors[r] = plan.All[r]
-	}
-
-	// One bitset per item over the chosen factors, bit r = rank position r.
 	words := max((k+63)/64, 1)
-	masks := make([]uint64, len(items)*words)
-	for i := range items {
-		m := masks[i*words : (i+1)*words]
-		for _, id := range flat[offs[i]:offs[i+1]] {
-			if r := pos[id]; r >= 0 {
-				m[r/64] |= 1 << (r % 64)
-			}
-		}
-	}
-	maskOf := func(i int) []uint64 { return masks[i*words : (i+1)*words] }
+	masks := ft.masks(order[:k], words)
 
-	pinned := make([]bool, len(items))
-	var pins []int
-	for _, s := range opts.Pin {
-		// items are sorted by unique slug, so a binary search finds pins.
-		i, ok := slices.BinarySearchFunc(items, s, func(it item, s string) int { return strings.Compare(it.slug, s) })
-		if ok && !pinned[i] {
-			pinned[i] = true
-			pins = append(pins, i)
-		}
-	}
-	skip := make(map[string]bool, len(opts.Skip))
-	for _, s := range opts.Skip {
-		skip[s] = true
-	}
-
+	pins, pinned := pinnedItems(items, opts.Pin)
 	covered := make([]uint64, words)
 	for _, i := range pins {
-		orInto(covered, maskOf(i))
+		orInto(covered, maskAt(masks, words, i))
 	}
-
-	// Candidates: eligible items that teach something the pins do not,
-	// in preference order (quality desc, slug asc) so "lowest index wins"
-	// is the whole tie-break.
-	type cand struct {
-		item int
-		q    float64
-		slug string
-	}
-	var cands []cand
-	for i := range items {
-		it := &items[i]
-		if pinned[i] || skip[it.slug] || it.onboarding < 0 {
-			continue
-		}
-		if popAndNot(maskOf(i), covered) == 0 {
-			continue
-		}
-		cands = append(cands, cand{i, quality(it, opts.NumSeverities), it.slug})
-	}
-	// Slugs are unique after normalise, so this order is total.
-	slices.SortFunc(cands, func(a, b cand) int {
-		if c := cmp.Compare(b.q, a.q); c != 0 {
-			return c
-		}
-		return strings.Compare(a.slug, b.slug)
-	})
+	cands := candidates(items, masks, words, covered, pinned, opts)
 	cm := make([]uint64, len(cands)*words) // candidate masks minus pin coverage
 	cq := make([]float64, len(cands))
 	reach := make([]uint64, words) // everything candidates can cover
 	for c, cd := range cands {
-		m := cm[c*words : (c+1)*words]
-		andNot(m, maskOf(cd.item), covered)
+		m := maskAt(cm, words, c)
+		andNot(m, maskAt(masks, words, cd.item), covered)
 		orInto(reach, m)
 		cq[c] = cd.q
 	}
-
 	// Uncovered: chosen factors neither pins nor candidates cover.
-	for r := 0; r < k; r++ {
-		w, b := r/64, uint64(1)<<(r%64)
-		if covered[w]&b == 0 && reach[w]&b == 0 {
-			plan.Uncovered = append(plan.Uncovered, plan.Factors[r].Slug)
+	for r, f := range plan.Factors {
+		if !hasBit(covered, r) && !hasBit(reach, r) {
+			plan.Uncovered = append(plan.Uncovered, f.Slug)
 		}
 	}
 
@@ -294,10 +195,9 @@ func Select(incidents []Incident, opts Options) Plan {
 
 	teaches := func(i int) []string {
 		var out []string
-		m := maskOf(i)
-		for r := 0; r < k; r++ {
-			if m[r/64]&(1<<(r%64)) != 0 {
-				out = append(out, plan.Factors[r].Slug)
+		for r, f := range plan.Factors {
+			if hasBit(maskAt(masks, words, i), r) {
+				out = append(out, f.Slug)
 			}
 		}
 		return out
@@ -310,6 +210,127 @@ func Select(incidents []Incident, opts Options) Plan {
 		plan.Steps = append(plan.Steps, Step{Slug: items[i].slug, Teaches: teaches(i)})
 	}
 	return plan
+}
+
+// factorTally is the factors of all items, interned, with their scores and counts. Per-item factor ids live in
+// one flat slice (item i's are ids[offs[i]:offs[i+1]]) to keep the 10k-incident case allocation-light.
+type factorTally struct {
+	names  []string
+	scores []float64
+	counts []int
+	ids    []int32
+	offs   []int
+}
+
+func tally(items []item, numSeverities int) *factorTally {
+	factorID := make(map[string]int32)
+	ft := &factorTally{ids: make([]int32, 0, len(items)*3), offs: make([]int, len(items)+1)}
+	for i := range items {
+		it := &items[i]
+		w := severityWeight(it.rank, numSeverities) * it.recency
+		for _, f := range it.factors {
+			id, ok := factorID[f]
+			if !ok {
+				id = int32(len(ft.names))
+				factorID[f] = id
+				ft.names = append(ft.names, f)
+				ft.scores = append(ft.scores, 0)
+				ft.counts = append(ft.counts, 0)
+			}
+			ft.scores[id] += w
+			ft.counts[id]++
+			ft.ids = append(ft.ids, id)
+		}
+		ft.offs[i+1] = len(ft.ids)
+	}
+	return ft
+}
+
+// ranked returns the factor ids by score, then count, then slug.
+func (ft *factorTally) ranked() []int32 {
+	order := make([]int32, len(ft.names))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int {
+		if c := cmp.Compare(ft.scores[b], ft.scores[a]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(ft.counts[b], ft.counts[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(ft.names[a], ft.names[b])
+	})
+	return order
+}
+
+// masks returns one bitset of `words` words per item over the chosen factors: bit r is chosen[r].
+func (ft *factorTally) masks(chosen []int32, words int) []uint64 {
+	pos := make([]int, len(ft.names)) // factor id -> rank position, or -1
+	for i := range pos {
+		pos[i] = -1
+	}
+	for r, id := range chosen {
+		pos[id] = r
+	}
+	items := len(ft.offs) - 1
+	masks := make([]uint64, items*words)
+	for i := range items {
+		m := maskAt(masks, words, i)
+		for _, id := range ft.ids[ft.offs[i]:ft.offs[i+1]] {
+			if r := pos[id]; r >= 0 {
+				m[r/64] |= 1 << (r % 64)
+			}
+		}
+	}
+	return masks
+}
+
+// pinnedItems returns the items pinned by slug, in Pin order and each once, and which items they are; unknown
+// slugs are ignored.
+func pinnedItems(items []item, slugs []string) (pins []int, pinned []bool) {
+	pinned = make([]bool, len(items))
+	for _, s := range slugs {
+		// items are sorted by unique slug, so a binary search finds pins.
+		i, ok := slices.BinarySearchFunc(items, s, func(it item, s string) int { return strings.Compare(it.slug, s) })
+		if ok && !pinned[i] {
+			pinned[i] = true
+			pins = append(pins, i)
+		}
+	}
+	return pins, pinned
+}
+
+// candidate is an item the cover may choose, with its quality.
+type candidate struct {
+	item int
+	q    float64
+	slug string
+}
+
+// candidates are the eligible items that teach something the pins do not (covered), in preference order
+// (quality desc, slug asc) so "lowest index wins" is the whole tie-break.
+func candidates(items []item, masks []uint64, words int, covered []uint64, pinned []bool, opts Options) []candidate {
+	skip := make(map[string]bool, len(opts.Skip))
+	for _, s := range opts.Skip {
+		skip[s] = true
+	}
+	var cands []candidate
+	for i := range items {
+		it := &items[i]
+		if pinned[i] || skip[it.slug] || it.onboarding < 0 || popAndNot(maskAt(masks, words, i), covered) == 0 {
+			continue
+		}
+		cands = append(cands, candidate{i, quality(it, opts.NumSeverities), it.slug})
+	}
+	// Slugs are unique after normalise, so this order is total.
+	slices.SortFunc(cands, func(a, b candidate) int {
+		if c := cmp.Compare(b.q, a.q); c != 0 {
+			return c
+		}
+		return strings.Compare(a.slug, b.slug)
+	})
+	return cands
 }
 
 // normalise merges duplicate slugs, drops incidents outside the service
@@ -446,6 +467,8 @@ func andNot(dst, a, b []uint64) {
 		dst[i] = a[i] &^ b[i]
 	}
 }
+
+func hasBit(a []uint64, r int) bool { return a[r/64]&(1<<(r%64)) != 0 }
 
 func popAndNot(a, b []uint64) int {
 	n := 0
