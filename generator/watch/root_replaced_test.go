@@ -61,11 +61,6 @@ func TestRootReplacedQuickly(t *testing.T) {
 	}
 }
 
-func exists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
-}
-
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

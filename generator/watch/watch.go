@@ -90,9 +90,6 @@ func New(opts Options) (*Watcher, error) {
 	return w, nil
 }
 
-// Close stops watching; Run closes the watcher itself when it returns.
-func (w *Watcher) Close() error { return w.fsw.Close() }
-
 // Watch adds folders outside Root to watch (a custom theme elsewhere), replacing the previous ones. Only Run's
 // callback may call it.
 func (w *Watcher) Watch(dirs ...string) {
@@ -116,7 +113,8 @@ func (w *Watcher) Watch(dirs ...string) {
 }
 
 // Run hands fn every change set, one at a time, until ctx is done; events that arrive while fn runs make the next
-// change set. It returns nil when ctx is done, an error when the file watcher stopped by itself.
+// change set. It returns nil when ctx is done, an error when the file watcher stopped by itself; either way the
+// watcher is closed (a Watcher is made to be Run).
 func (w *Watcher) Run(ctx context.Context, fn func(Batch)) error {
 	defer w.fsw.Close()
 	quiet := time.NewTimer(time.Hour)
