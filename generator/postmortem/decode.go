@@ -48,12 +48,14 @@ func Decode(rel string, data []byte, cfg *config.Config, opts ...Option) (p *Pos
 
 // fileSlug is the slug a file gets from its name (or its bundle folder's): any name, with spaces, capitals or any
 // script, gives a clean URL segment.
-func fileSlug(rel, bundle string) string {
-	name := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+func fileSlug(rel, bundle string) string { return shorten(Slugify(fileStem(rel, bundle))) }
+
+// fileStem is a file's name without its extension, or its bundle folder's name.
+func fileStem(rel, bundle string) string {
 	if bundle != "" {
-		name = path.Base(bundle)
+		return path.Base(bundle)
 	}
-	return shorten(Slugify(name))
+	return strings.TrimSuffix(path.Base(rel), path.Ext(rel))
 }
 
 // decoder turns a positioned frontmatter tree into a Postmortem, collecting every schema error on the way.

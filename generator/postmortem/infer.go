@@ -2,7 +2,6 @@ package postmortem
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -68,83 +67,17 @@ func fileLine(p *Postmortem, bodyLine int) int {
 // inferTitleAndDate fills the title (the first H1, else the file name) and the date (the file name, the title, the
 // body or timeline, the first commit) when the frontmatter has none.
 func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node, at int, o *options) {
-	stem := strings.TrimSuffix(path.Base(d.path), path.Ext(d.path))
-	if p.Bundle != "" {
-		stem = path.Base(p.Bundle)
-	}
-	folder := folderMonth(d.path)
-	nameDate, hasNameDate := fileDate(stem, folder)
-
-	// The title as written: the frontmatter's, else the first H1.
-	title, titleFrom, titleLine := p.Title, "", 0
-	if d.noTitle {
-		if h := d.body(p).title; h != nil {
-			title, titleFrom, titleLine = h.text, "the first heading", fileLine(p, d.outline.line(h.start))
-			d.drop(h.start, h.end)
-		}
-	}
-	var titleDate found
-	hasTitleDate := false
-	if l := findDates(title, folder); len(l) > 0 {
-		titleDate, hasTitleDate = l[0], true
-	}
-
+	c := d.titleClues(p)
 	if d.noDate {
-		day, from, line, note := time.Time{}, "", 0, ""
-		switch {
-		case hasNameDate:
-			day, from, note = nameDate.day, "the file name", nameDate.note
-		case hasTitleDate:
-			day, from, line, note = titleDate.day, "the title", titleLine, titleDate.note
-			if titleFrom == "" && !d.noTitle {
-				line = at
-			}
-		default:
-			day, from, line, note = d.bodyDate(p, fields, folder)
-			if day.IsZero() && !o.gitDate.IsZero() {
-				day, from = Day(o.gitDate.In(d.cfg.Location())), "the file's first commit (git log)"
-			}
-		}
-		if hasNameDate && hasTitleDate && !nameDate.day.Equal(titleDate.day) {
-			d.diags.Warnf(d.path, titleLine, 0, RuleInfer, "file name says %s, title says %s: the file name's is used; set date to say which is right",
-				nameDate.day.Format(time.DateOnly), titleDate.day.Format(time.DateOnly))
-		}
-		if !day.IsZero() {
-			p.Date = day
-			if note != "" {
-				from += ", " + note
-			}
-			d.inferred(p, "date", day.Format(time.DateOnly), "date "+day.Format(time.DateOnly), from, line)
-		}
+		d.inferDate(p, &c, fields, at, o)
 	}
-
 	if d.noTitle {
-		switch {
-		case titleFrom != "":
-			if hasTitleDate && titleDate.day.Equal(p.Date) {
-				title = stripDate(title, titleDate) // the date is said once, by the page's date
-			}
-		default:
-			title, titleFrom = titleFromName(stem, nameDate, hasNameDate), "the file name"
-		}
-		if title != "" {
-			p.Title = title
-			d.inferred(p, "title", title, fmt.Sprintf("title %q", title), titleFrom, titleLine)
-		}
-	} else if p.Title != "" && opensWithH1(p.Markdown) && d.body(p).title != nil && d.outline.title.start == firstBlockStart(d.outline) {
-		// An imported file states its title twice, in the frontmatter and as the body's opening heading.
-		h := d.outline.title
-		t := h.text
-		if l := findDates(t, folder); len(l) > 0 {
-			t = stripDate(t, l[0])
-		}
-		if strings.EqualFold(strings.TrimSpace(t), p.Title) || strings.EqualFold(h.text, p.Title) {
-			d.drop(h.start, h.end)
-		}
+		d.inferTitle(p, &c)
+	} else {
+		d.dropRepeatedTitle(p, c.folder)
 	}
-
 	switch {
-	case p.Date.IsZero() && d.noDate && d.noTitle && (p.Title == "" || titleFrom == "the file name"):
+	case p.Date.IsZero() && d.noDate && d.noTitle && (p.Title == "" || c.titleFrom == ""): // a title from the file name alone
 		d.diags.Errorf(d.path, at, 0, "schema", "no title and no date anywhere: add a frontmatter (---, title: …, date: YYYY-MM-DD, ---), "+
 			"or a \"# Title\" heading and a date in the file name (2024-03-05-….md)")
 	case p.Date.IsZero() && d.noDate:
@@ -152,6 +85,104 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 			"add date: YYYY-MM-DD to a frontmatter, or start the file name with the date (2024-03-05-….md)")
 	case p.Title == "" && d.noTitle:
 		d.diags.Errorf(d.path, at, 0, "schema", "title: none found: add a \"# Title\" heading or title: to a frontmatter")
+	}
+}
+
+// titleClues are where a title and a date may be found besides the frontmatter: the file name (its stem, the
+// date in it and the YYYY/MM of its folder) and the title as written, with the date in it.
+type titleClues struct {
+	stem        string
+	folder      time.Time
+	nameDate    found
+	hasNameDate bool
+
+	title, titleFrom string // titleFrom is "" for the frontmatter's title
+	titleLine        int
+	titleDate        found
+	hasTitleDate     bool
+}
+
+// titleClues reads the file name and the title as written: the frontmatter's, else the first H1, which then
+// leaves the rendered body.
+func (d *decoder) titleClues(p *Postmortem) titleClues {
+	c := titleClues{stem: fileStem(d.path, p.Bundle), folder: folderMonth(d.path), title: p.Title}
+	c.nameDate, c.hasNameDate = fileDate(c.stem, c.folder)
+	if d.noTitle {
+		if h := d.body(p).title; h != nil {
+			c.title, c.titleFrom, c.titleLine = h.text, "the first heading", fileLine(p, d.outline.line(h.start))
+			d.drop(h.start, h.end)
+		}
+	}
+	if l := findDates(c.title, c.folder); len(l) > 0 {
+		c.titleDate, c.hasTitleDate = l[0], true
+	}
+	return c
+}
+
+// inferDate sets the date from the first place that has one, and warns when the file name and the title disagree.
+func (d *decoder) inferDate(p *Postmortem, c *titleClues, fields map[string]*yaml.Node, at int, o *options) {
+	day, from, line, note := d.dateClue(p, c, fields, at, o)
+	if c.hasNameDate && c.hasTitleDate && !c.nameDate.day.Equal(c.titleDate.day) {
+		d.diags.Warnf(d.path, c.titleLine, 0, RuleInfer, "file name says %s, title says %s: the file name's is used; set date to say which is right",
+			c.nameDate.day.Format(time.DateOnly), c.titleDate.day.Format(time.DateOnly))
+	}
+	if day.IsZero() {
+		return
+	}
+	p.Date = day
+	if note != "" {
+		from += ", " + note
+	}
+	d.inferred(p, "date", day.Format(time.DateOnly), "date "+day.Format(time.DateOnly), from, line)
+}
+
+// dateClue is the date of the file name, else the title's, else the body's, else the first commit's.
+func (d *decoder) dateClue(p *Postmortem, c *titleClues, fields map[string]*yaml.Node, at int, o *options) (day time.Time, from string, line int, note string) {
+	switch {
+	case c.hasNameDate:
+		return c.nameDate.day, "the file name", 0, c.nameDate.note
+	case c.hasTitleDate:
+		line = c.titleLine
+		if c.titleFrom == "" && !d.noTitle {
+			line = at
+		}
+		return c.titleDate.day, "the title", line, c.titleDate.note
+	}
+	day, from, line, note = d.bodyDate(p, fields, c.folder)
+	if day.IsZero() && !o.gitDate.IsZero() {
+		day, from = Day(o.gitDate.In(d.cfg.Location())), "the file's first commit (git log)"
+	}
+	return day, from, line, note
+}
+
+// inferTitle sets the title from the first heading, else from the file name.
+func (d *decoder) inferTitle(p *Postmortem, c *titleClues) {
+	title, from := c.title, c.titleFrom
+	switch {
+	case from == "":
+		title, from = titleFromName(c.stem, c.nameDate, c.hasNameDate), "the file name"
+	case c.hasTitleDate && c.titleDate.day.Equal(p.Date):
+		title = stripDate(title, c.titleDate) // the date is said once, by the page's date
+	}
+	if title != "" {
+		p.Title = title
+		d.inferred(p, "title", title, fmt.Sprintf("title %q", title), from, c.titleLine)
+	}
+}
+
+// dropRepeatedTitle leaves out of the page a body's opening heading that repeats the frontmatter's title, as an
+// imported file's does.
+func (d *decoder) dropRepeatedTitle(p *Postmortem, folder time.Time) {
+	if p.Title == "" || !opensWithH1(p.Markdown) || d.body(p).title == nil || d.outline.title.start != firstBlockStart(d.outline) {
+		return
+	}
+	h := d.outline.title
+	t := h.text
+	if l := findDates(t, folder); len(l) > 0 {
+		t = stripDate(t, l[0])
+	}
+	if strings.EqualFold(strings.TrimSpace(t), p.Title) || strings.EqualFold(h.text, p.Title) {
+		d.drop(h.start, h.end)
 	}
 }
 
