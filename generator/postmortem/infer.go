@@ -267,19 +267,34 @@ func blankRanges(src []byte, ranges [][2]int) []byte {
 	return out
 }
 
+// cues are words a body holds when it may have the section a missing field is taken from: a body with none of
+// them for any field its frontmatter lacks is not parsed.
+var cues = map[string][]string{
+	"timeline":             {"timeline", "chronology", "sequence of events"},
+	"action_items":         {"action", "follow", "remediation", "next steps"},
+	"severity":             {"severity"},
+	"contributing_factors": {"factor"},
+}
+
+// cued are the fields the frontmatter lacks whose cues the body holds.
+func cued(body []byte, fields map[string]*yaml.Node) map[string]bool {
+	lower := strings.ToLower(string(body))
+	out := map[string]bool{}
+	for field, words := range cues {
+		if fields[field] == nil && slices.ContainsFunc(words, func(w string) bool { return strings.Contains(lower, w) }) {
+			out[field] = true
+		}
+	}
+	return out
+}
+
 // inferSections fills what the frontmatter lacks from the body's conventional sections.
 func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if len(p.Markdown) == 0 {
 		return
 	}
-	lower := strings.ToLower(string(p.Markdown))
-	wantTimeline := fields["timeline"] == nil && (strings.Contains(lower, "timeline") || strings.Contains(lower, "chronology") ||
-		strings.Contains(lower, "sequence of events"))
-	wantActions := fields["action_items"] == nil && (strings.Contains(lower, "action") || strings.Contains(lower, "follow") ||
-		strings.Contains(lower, "remediation") || strings.Contains(lower, "next steps"))
-	wantSeverity := fields["severity"] == nil && strings.Contains(lower, "severity")
-	wantFactors := fields["contributing_factors"] == nil && strings.Contains(lower, "factor")
-	if !(wantTimeline || wantActions || wantSeverity || wantFactors || d.headless) {
+	want := cued(p.Markdown, fields)
+	if len(want) == 0 && !d.headless {
 		return // the common case of a frontmatter-first file: no parse
 	}
 	o := d.body(p)
@@ -289,32 +304,18 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 		if raw := o.timeline(s, p.BodyLine, folder); len(raw) > 0 {
 			p.Timeline = entries(raw, p.Date, loc)
 			n := count(len(raw), "entry", "entries")
-			d.inferred(p, "timeline", n, "a timeline of "+n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
-			if onlyStructure(s, o.src) {
-				d.drop(s.start, s.end)
-			}
+			d.inferredSection(p, s, "timeline", n, "a timeline of "+n)
 		}
 	}
 	if s := o.section(secActions); s != nil && fields["action_items"] == nil {
 		if items := o.actionItems(s, p.BodyLine, loc, folder); len(items) > 0 {
 			p.ActionItems = items
 			n := count(len(items), "action item", "action items")
-			d.inferred(p, "action_items", n, n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
-			if onlyStructure(s, o.src) {
-				d.drop(s.start, s.end)
-			}
+			d.inferredSection(p, s, "action_items", n, n)
 		}
 	}
-	if wantSeverity {
-		id, rank, line, said := o.severity(d.cfg)
-		switch {
-		case rank >= 0:
-			p.Severity, p.SevRank = id, rank
-			d.inferred(p, "severity", id, "severity "+id, "the body", fileLine(p, line))
-		case said != "" && len(said) < 80:
-			d.diags.Infof(d.path, fileLine(p, line), 0, RuleInfer, "severity %q names no configured level (%s): not used; map it with severities: in the configuration, or set severity",
-				said, d.cfg.SeverityIDs())
-		}
+	if want["severity"] {
+		d.inferSeverity(p, o)
 	}
 	if s := o.section(secFactors); s != nil && fields["contributing_factors"] == nil {
 		p.Mentions = o.factorMentions(s, p.BodyLine)
@@ -322,10 +323,35 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	// A summary only for a file without a frontmatter: one written for secondstory that lacks it is told so
 	// (check/empty-summary) rather than given its first paragraph.
 	if d.headless {
-		if text, line, from := o.summary(); text != "" {
-			p.Summary = text
-			d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
-		}
+		d.inferSummary(p, o)
+	}
+}
+
+// inferredSection records a field read from section s (n of its entries), and drops the section from the body
+// when it held nothing else.
+func (d *decoder) inferredSection(p *Postmortem, s *section, field, n, say string) {
+	d.inferred(p, field, n, say, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
+	if onlyStructure(s, d.outline.src) {
+		d.drop(s.start, s.end)
+	}
+}
+
+func (d *decoder) inferSummary(p *Postmortem, o *outline) {
+	if text, line, from := o.summary(); text != "" {
+		p.Summary = text
+		d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
+	}
+}
+
+func (d *decoder) inferSeverity(p *Postmortem, o *outline) {
+	id, rank, line, said := o.severity(d.cfg)
+	switch {
+	case rank >= 0:
+		p.Severity, p.SevRank = id, rank
+		d.inferred(p, "severity", id, "severity "+id, "the body", fileLine(p, line))
+	case said != "" && len(said) < 80:
+		d.diags.Infof(d.path, fileLine(p, line), 0, RuleInfer, "severity %q names no configured level (%s): not used; map it with severities: in the configuration, or set severity",
+			said, d.cfg.SeverityIDs())
 	}
 }
 
