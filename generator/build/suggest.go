@@ -61,9 +61,14 @@ func init() {
 	}
 }
 
+// lowerWords splits text into lower-case words of letters and digits.
+func lowerWords(text string) []string {
+	return strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+}
+
 // words splits text into lower-case words of letters and digits, with their stems.
 func words(text string) (stems []string, surface []string) {
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+	for _, w := range lowerWords(text) {
 		if len(w) < 3 || suggestStop[w] {
 			continue
 		}
@@ -74,138 +79,166 @@ func words(text string) (stems []string, surface []string) {
 }
 
 // phraseOf normalises a name for phrase matching: lower-case words joined by single spaces.
-func phraseOf(s string) string {
-	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
-}
+func phraseOf(s string) string { return strings.Join(lowerWords(s), " ") }
 
 // suggestFactors ranks the catalogue's factors for every listed incident that names none.
 func suggestFactors(incidents []*graph.Incident, catalogue []*postmortem.Factor) []Suggestion {
 	if len(catalogue) == 0 {
 		return nil
 	}
-	type doc struct {
-		in      *graph.Incident
-		tf      map[string]int
-		surface map[string]string
-		phrase  string
-	}
-	docs := make([]doc, len(incidents))
-	df := map[string]int{}
+	docs, df := make([]suggestDoc, len(incidents)), map[string]int{}
 	for i, in := range incidents {
-		var b strings.Builder
-		b.WriteString(in.Title + "\n" + in.Summary + "\n")
-		if in.Body != nil {
-			b.WriteString(in.Body.Text + "\n")
-		}
-		b.WriteString(in.PDFText + "\n")
-		for _, t := range in.Timeline {
-			b.WriteString(t.Text + "\n")
-		}
-		for _, a := range in.ActionItems {
-			b.WriteString(a.Title + "\n")
-		}
-		stems, surface := words(b.String())
-		d := doc{in: in, tf: map[string]int{}, surface: map[string]string{}, phrase: " " + phraseOf(b.String()) + " "}
-		for j, s := range stems {
-			if d.tf[s] == 0 {
-				df[s]++
-				d.surface[s] = surface[j]
-			}
-			d.tf[s]++
-		}
-		docs[i] = d
+		docs[i] = newSuggestDoc(in, df)
 	}
 	idf := func(s string) float64 { return math.Log(1 + float64(len(docs))/float64(1+df[s])) }
-
-	type query struct {
-		f       *postmortem.Factor
-		weight  map[string]float64
-		total   float64
-		phrases []string
-	}
-	queries := make([]query, len(catalogue))
+	queries := make([]factorQuery, len(catalogue))
 	for i, f := range catalogue {
-		q := query{f: f, weight: map[string]float64{}}
-		names := append([]string{f.Name, strings.ReplaceAll(f.Slug, "-", " ")}, f.Aliases...)
-		for _, n := range names {
-			if p := phraseOf(n); p != "" && !slices.Contains(q.phrases, p) {
-				q.phrases = append(q.phrases, p)
-			}
-			stems, _ := words(n)
-			for _, s := range stems {
-				q.weight[s] = nameWeight
-			}
-		}
-		stems, _ := words(string(f.Markdown))
-		for _, s := range stems {
-			if q.weight[s] == 0 {
-				q.weight[s] = 1
-			}
-		}
-		for s, w := range q.weight {
-			q.total += w * idf(s)
-		}
-		queries[i] = q
+		queries[i] = newFactorQuery(f, idf)
 	}
-
 	var out []Suggestion
 	for _, d := range docs {
 		if len(d.in.Factors) > 0 || d.in.PDF != "" && d.in.PDFText == "" {
-			continue
+			continue // it names its factors, or it is a PDF without text
 		}
-		var matches []FactorMatch
-		for _, q := range queries {
-			if q.total == 0 {
-				continue
-			}
-			type hit struct {
-				word string
-				v    float64
-			}
-			var hits []hit
-			sum := 0.0
-			for s, w := range q.weight {
-				tf := d.tf[s]
-				if tf == 0 {
-					continue
-				}
-				v := w * idf(s) * (float64(tf) * 2.2 / (float64(tf) + 1.2)) // saturating: the tenth mention adds little
-				sum += v
-				hits = append(hits, hit{d.surface[s], v})
-			}
-			score := sum / q.total
-			phrase := false
-			for _, p := range q.phrases {
-				if strings.Contains(d.phrase, " "+p+" ") {
-					phrase = true
-					hits = append(hits, hit{p, math.Inf(1)})
-				}
-			}
-			if phrase {
-				score += phraseBonus
-			}
-			if score < minScore || len(hits) < 2 && !phrase {
-				continue
-			}
-			sort.Slice(hits, func(i, j int) bool {
-				return hits[i].v > hits[j].v || hits[i].v == hits[j].v && hits[i].word < hits[j].word
-			})
-			m := FactorMatch{Slug: q.f.Slug, Name: q.f.Name, Score: math.Round(score*100) / 100}
-			for _, h := range hits {
-				if !slices.Contains(m.Words, h.word) && len(m.Words) < 6 {
-					m.Words = append(m.Words, h.word)
-				}
-			}
-			matches = append(matches, m)
+		if matches := d.matches(queries, idf); len(matches) > 0 {
+			out = append(out, Suggestion{Source: d.in.Source, Slug: d.in.Slug, Title: d.in.Title, Factors: matches})
 		}
-		if len(matches) == 0 {
-			continue
-		}
-		sort.Slice(matches, func(i, j int) bool {
-			return matches[i].Score > matches[j].Score || matches[i].Score == matches[j].Score && matches[i].Slug < matches[j].Slug
-		})
-		out = append(out, Suggestion{Source: d.in.Source, Slug: d.in.Slug, Title: d.in.Title, Factors: matches[:min(len(matches), maxSuggestions)]})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
+}
+
+// suggestDoc is a postmortem as matched: how often it uses each stem, the word it first wrote for each (what a
+// proposal shows), and its words as one phrase, space-delimited, for the name matches.
+type suggestDoc struct {
+	in      *graph.Incident
+	tf      map[string]int
+	surface map[string]string
+	phrase  string
+}
+
+// newSuggestDoc reads an incident's text, counting in df the documents each stem appears in.
+func newSuggestDoc(in *graph.Incident, df map[string]int) suggestDoc {
+	var b strings.Builder
+	b.WriteString(in.Title + "\n" + in.Summary + "\n")
+	if in.Body != nil {
+		b.WriteString(in.Body.Text + "\n")
+	}
+	b.WriteString(in.PDFText + "\n")
+	for _, t := range in.Timeline {
+		b.WriteString(t.Text + "\n")
+	}
+	for _, a := range in.ActionItems {
+		b.WriteString(a.Title + "\n")
+	}
+	stems, surface := words(b.String())
+	d := suggestDoc{in: in, tf: map[string]int{}, surface: map[string]string{}, phrase: " " + phraseOf(b.String()) + " "}
+	for j, s := range stems {
+		if d.tf[s] == 0 {
+			df[s]++
+			d.surface[s] = surface[j]
+		}
+		d.tf[s]++
+	}
+	return d
+}
+
+// factorQuery is a catalogue factor as matched: the weight of each of its stems, their total (with idf), and its
+// name, slug and aliases as phrases.
+type factorQuery struct {
+	f       *postmortem.Factor
+	weight  map[string]float64
+	total   float64
+	phrases []string
+}
+
+func newFactorQuery(f *postmortem.Factor, idf func(string) float64) factorQuery {
+	q := factorQuery{f: f, weight: map[string]float64{}}
+	names := append([]string{f.Name, strings.ReplaceAll(f.Slug, "-", " ")}, f.Aliases...)
+	for _, n := range names {
+		if p := phraseOf(n); p != "" && !slices.Contains(q.phrases, p) {
+			q.phrases = append(q.phrases, p)
+		}
+		stems, _ := words(n)
+		for _, s := range stems {
+			q.weight[s] = nameWeight
+		}
+	}
+	stems, _ := words(string(f.Markdown))
+	for _, s := range stems {
+		if q.weight[s] == 0 {
+			q.weight[s] = 1
+		}
+	}
+	for s, w := range q.weight {
+		q.total += w * idf(s)
+	}
+	return q
+}
+
+// matches are the best factors for d, the strongest first.
+func (d suggestDoc) matches(queries []factorQuery, idf func(string) float64) []FactorMatch {
+	var matches []FactorMatch
+	for _, q := range queries {
+		if m, ok := q.match(d, idf); ok {
+			matches = append(matches, m)
+		}
+	}
+	sort.Slice(matches, func(i, j int) bool {
+		return matches[i].Score > matches[j].Score || matches[i].Score == matches[j].Score && matches[i].Slug < matches[j].Slug
+	})
+	return matches[:min(len(matches), maxSuggestions)]
+}
+
+// wordHit is a word of a postmortem that matched a factor, and what it added to the score.
+type wordHit struct {
+	word string
+	v    float64
+}
+
+// match scores q for d; false when the score is noise.
+func (q factorQuery) match(d suggestDoc, idf func(string) float64) (FactorMatch, bool) {
+	if q.total == 0 {
+		return FactorMatch{}, false
+	}
+	var hits []wordHit
+	sum := 0.0
+	for s, w := range q.weight {
+		tf := d.tf[s]
+		if tf == 0 {
+			continue
+		}
+		v := w * idf(s) * (float64(tf) * 2.2 / (float64(tf) + 1.2)) // saturating: the tenth mention adds little
+		sum += v
+		hits = append(hits, wordHit{d.surface[s], v})
+	}
+	score := sum / q.total
+	phrase := false
+	for _, p := range q.phrases {
+		if strings.Contains(d.phrase, " "+p+" ") {
+			phrase = true
+			hits = append(hits, wordHit{p, math.Inf(1)})
+		}
+	}
+	if phrase {
+		score += phraseBonus
+	}
+	if score < minScore || len(hits) < 2 && !phrase {
+		return FactorMatch{}, false
+	}
+	return FactorMatch{Slug: q.f.Slug, Name: q.f.Name, Score: math.Round(score*100) / 100, Words: strongest(hits)}, true
+}
+
+// strongest are the distinct words of hits, the strongest first, at most six.
+func strongest(hits []wordHit) []string {
+	sort.Slice(hits, func(i, j int) bool {
+		return hits[i].v > hits[j].v || hits[i].v == hits[j].v && hits[i].word < hits[j].word
+	})
+	var out []string
+	for _, h := range hits {
+		if !slices.Contains(out, h.word) && len(out) < 6 {
+			out = append(out, h.word)
+		}
+	}
 	return out
 }

@@ -2,6 +2,7 @@ package postmortem
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -64,71 +65,85 @@ func day(y, m, d int) (time.Time, bool) {
 // when it has none): a day-month-year date whose day could be a month is read the way that matches the folder.
 func findDates(s string, folder time.Time) []found {
 	var out []found
-	add := func(f found) {
-		for _, o := range out {
-			if f.start < o.end && o.start < f.end {
-				return // the same characters read twice (an ISO date is not also a D-M-Y one)
+	for _, form := range dateForms {
+		for _, m := range form.re.FindAllStringSubmatchIndex(s, -1) {
+			if f, ok := form.read(s, m, folder); ok && !overlaps(out, f) {
+				out = append(out, f)
 			}
 		}
-		out = append(out, f)
-	}
-	for _, m := range isoRE.FindAllStringSubmatchIndex(s, -1) {
-		if s[m[6]:m[7]] != s[m[10]:m[11]] {
-			continue // 2019-04.11: mixed separators are a version, not a date
-		}
-		y, _ := strconv.Atoi(s[m[2]:m[3]])
-		mo, _ := strconv.Atoi(s[m[8]:m[9]])
-		d, _ := strconv.Atoi(s[m[12]:m[13]])
-		if t, ok := day(y, mo, d); ok {
-			add(found{day: t, start: m[2], end: m[13]})
-		}
-	}
-	for _, m := range mdyRE.FindAllStringSubmatchIndex(s, -1) {
-		mo := months[strings.ToLower(s[m[2]:m[3]])]
-		d, _ := strconv.Atoi(s[m[4]:m[5]])
-		y, _ := strconv.Atoi(s[m[6]:m[7]])
-		if t, ok := day(y, int(mo), d); ok {
-			add(found{day: t, start: m[2], end: m[7]})
-		}
-	}
-	for _, m := range dmRE.FindAllStringSubmatchIndex(s, -1) {
-		d, _ := strconv.Atoi(s[m[2]:m[3]])
-		mo := months[strings.ToLower(s[m[4]:m[5]])]
-		y, _ := strconv.Atoi(s[m[6]:m[7]])
-		if t, ok := day(y, int(mo), d); ok {
-			add(found{day: t, start: m[2], end: m[7]})
-		}
-	}
-	for _, m := range dmyRE.FindAllStringSubmatchIndex(s, -1) {
-		if s[m[4]:m[5]] != s[m[8]:m[9]] {
-			continue
-		}
-		a, _ := strconv.Atoi(s[m[2]:m[3]])
-		b, _ := strconv.Atoi(s[m[6]:m[7]])
-		y, _ := strconv.Atoi(s[m[10]:m[11]])
-		dmy, okDMY := day(y, b, a)
-		mdy, okMDY := day(y, a, b)
-		f := found{start: m[2], end: m[11]}
-		switch {
-		case okDMY && okMDY && a != b:
-			// Both readings exist: the folder decides, else day-month-year, the order of most of the world.
-			f.day, f.note = dmy, "read as day-month-year"
-			if !folder.IsZero() && mdy.Year() == folder.Year() && mdy.Month() == folder.Month() && dmy.Month() != folder.Month() {
-				f.day, f.note = mdy, "read as month-day-year, as the folder "+folder.Format("2006/01")+" says"
-			} else if !folder.IsZero() && dmy.Month() == folder.Month() {
-				f.note = "read as day-month-year, as the folder " + folder.Format("2006/01") + " says"
-			}
-		case okDMY:
-			f.day = dmy
-		case okMDY:
-			f.day = mdy
-		default:
-			continue
-		}
-		add(f)
 	}
 	sortFound(out)
 	return out
+}
+
+// dateForms are the forms findDates reads, each with how a match becomes a date, in the order that decides which
+// reading of the same characters wins (an ISO date is not also a D-M-Y one).
+var dateForms = []struct {
+	re   *regexp.Regexp
+	read func(s string, m []int, folder time.Time) (found, bool)
+}{{isoRE, readISO}, {mdyRE, readMonthDay}, {dmRE, readDayMonth}, {dmyRE, readDMY}}
+
+func overlaps(l []found, f found) bool {
+	return slices.ContainsFunc(l, func(o found) bool { return f.start < o.end && o.start < f.end })
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}
+
+func readISO(s string, m []int, _ time.Time) (found, bool) {
+	if s[m[6]:m[7]] != s[m[10]:m[11]] {
+		return found{}, false // 2019-04.11: mixed separators are a version, not a date
+	}
+	t, ok := day(atoi(s[m[2]:m[3]]), atoi(s[m[8]:m[9]]), atoi(s[m[12]:m[13]]))
+	return found{day: t, start: m[2], end: m[13]}, ok
+}
+
+// readMonthDay reads "Month D, YYYY" ("March 3rd, 2024").
+func readMonthDay(s string, m []int, _ time.Time) (found, bool) {
+	t, ok := day(atoi(s[m[6]:m[7]]), int(months[strings.ToLower(s[m[2]:m[3]])]), atoi(s[m[4]:m[5]]))
+	return found{day: t, start: m[2], end: m[7]}, ok
+}
+
+// readDayMonth reads "D Month YYYY" ("3rd of March 2024", "3. März 2024").
+func readDayMonth(s string, m []int, _ time.Time) (found, bool) {
+	t, ok := day(atoi(s[m[6]:m[7]]), int(months[strings.ToLower(s[m[4]:m[5]])]), atoi(s[m[2]:m[3]]))
+	return found{day: t, start: m[2], end: m[7]}, ok
+}
+
+// readDMY reads D-M-Y, or M-D-Y when the day cannot be a month.
+func readDMY(s string, m []int, folder time.Time) (found, bool) {
+	if s[m[4]:m[5]] != s[m[8]:m[9]] {
+		return found{}, false
+	}
+	a, b, y := atoi(s[m[2]:m[3]]), atoi(s[m[6]:m[7]]), atoi(s[m[10]:m[11]])
+	dmy, okDMY := day(y, b, a)
+	mdy, okMDY := day(y, a, b)
+	f := found{start: m[2], end: m[11]}
+	switch {
+	case okDMY && okMDY && a != b:
+		f.day, f.note = ambiguous(dmy, mdy, folder)
+	case okDMY:
+		f.day = dmy
+	case okMDY:
+		f.day = mdy
+	default:
+		return f, false
+	}
+	return f, true
+}
+
+// ambiguous reads a date both ways of which exist: the folder decides, else day-month-year, the order of most of
+// the world.
+func ambiguous(dmy, mdy, folder time.Time) (time.Time, string) {
+	switch {
+	case !folder.IsZero() && mdy.Year() == folder.Year() && mdy.Month() == folder.Month() && dmy.Month() != folder.Month():
+		return mdy, "read as month-day-year, as the folder " + folder.Format("2006/01") + " says"
+	case !folder.IsZero() && dmy.Month() == folder.Month():
+		return dmy, "read as day-month-year, as the folder " + folder.Format("2006/01") + " says"
+	}
+	return dmy, "read as day-month-year"
 }
 
 func sortFound(l []found) {
@@ -142,10 +157,7 @@ func sortFound(l []found) {
 // fileDate finds the date in a file name (without its extension): a leading YYYYMMDD, or any date form.
 func fileDate(name string, folder time.Time) (found, bool) {
 	if m := compactRE.FindStringSubmatchIndex(name); m != nil {
-		y, _ := strconv.Atoi(name[m[2]:m[3]])
-		mo, _ := strconv.Atoi(name[m[6]:m[7]])
-		d, _ := strconv.Atoi(name[m[8]:m[9]])
-		if t, ok := day(y, mo, d); ok {
+		if t, ok := day(atoi(name[m[2]:m[3]]), atoi(name[m[6]:m[7]]), atoi(name[m[8]:m[9]])); ok {
 			return found{day: t, start: m[2], end: m[9]}, true
 		}
 	}
@@ -159,9 +171,7 @@ func fileDate(name string, folder time.Time) (found, bool) {
 func folderMonth(rel string) time.Time {
 	var out time.Time
 	for _, m := range folderRE.FindAllStringSubmatch(rel, -1) {
-		y, _ := strconv.Atoi(m[1])
-		mo, _ := strconv.Atoi(m[2])
-		if t, ok := day(y, mo, 1); ok {
+		if t, ok := day(atoi(m[1]), atoi(m[2]), 1); ok {
 			out = t
 		}
 	}

@@ -48,12 +48,14 @@ func Decode(rel string, data []byte, cfg *config.Config, opts ...Option) (p *Pos
 
 // fileSlug is the slug a file gets from its name (or its bundle folder's): any name, with spaces, capitals or any
 // script, gives a clean URL segment.
-func fileSlug(rel, bundle string) string {
-	name := strings.TrimSuffix(path.Base(rel), path.Ext(rel))
+func fileSlug(rel, bundle string) string { return shorten(Slugify(fileStem(rel, bundle))) }
+
+// fileStem is a file's name without its extension, or its bundle folder's name.
+func fileStem(rel, bundle string) string {
 	if bundle != "" {
-		name = path.Base(bundle)
+		return path.Base(bundle)
 	}
-	return shorten(Slugify(name))
+	return strings.TrimSuffix(path.Base(rel), path.Ext(rel))
 }
 
 // decoder turns a positioned frontmatter tree into a Postmortem, collecting every schema error on the way.
@@ -110,7 +112,6 @@ func (d *decoder) fieldsOf(root *yaml.Node) (map[string]*yaml.Node, map[string]a
 }
 
 func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
-	cfg := d.cfg
 	p.Markdown, p.BodyLine = fm.body, fm.bodyLine
 	root := fm.root
 	if root == nil {
@@ -120,41 +121,71 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 	if len(extra) > 0 {
 		p.Extra = extra
 	}
-	get := func(name string) *yaml.Node { return fields[name] }
-	at := max(fm.startLine, 1)
-
-	p.Title = d.str(get("title"), "title")
-	if n := get("title"); p.Title == "" && (n == nil || n.Kind == yaml.ScalarNode) { // a list or mapping: d.str said so
+	p.Title = d.str(fields["title"], "title")
+	if n := fields["title"]; p.Title == "" && (n == nil || n.Kind == yaml.ScalarNode) { // a list or mapping: d.str said so
 		d.noTitle = true
 	}
-	if n := get("slug"); n != nil {
-		if s := d.str(n, "slug"); s != "" {
-			switch slug := Slugify(s); {
-			case slug == "":
-				d.errorf(n, "slug", "%q has no letter or digit to make a URL from", s)
-			case len(slug) > MaxSlug:
-				d.errorf(n, "slug", "%d bytes long; the limit is %d", len(slug), MaxSlug)
-			case slug != s && strings.ContainsAny(s, " /?#"):
-				d.errorf(n, "slug", "%q cannot be a URL segment (try %q)", s, slug)
-			default:
-				p.Slug = slug
-			}
-		}
-	}
-	p.Summary = d.str(get("summary"), "summary")
-	if n := get("summary"); n != nil {
+	d.slug(p, fields["slug"])
+	p.Summary = d.str(fields["summary"], "summary")
+	if n := fields["summary"]; n != nil {
 		p.SummaryLine, p.SummaryCol = textStart(n)
 	}
-	if n := get("severity"); n != nil {
-		if sev := d.str(n, "severity"); sev != "" {
-			if r := cfg.SeverityRank(sev); r >= 0 {
-				p.Severity, p.SevRank = cfg.Severities[r].ID, r
-			} else {
-				d.errorf(n, "severity", "unknown value %q (configured: %s)", sev, cfg.SeverityIDs())
-			}
-		}
+	d.severity(p, fields["severity"])
+	d.status(p, fields)
+	p.Authors = d.strings(fields["authors"], "authors", false)
+	p.Services = d.strings(fields["services"], "services", true)
+	p.Teams = d.strings(fields["teams"], "teams", true)
+	p.Tags = d.strings(fields["tags"], "tags", true)
+	p.Factors = d.factors(fields["contributing_factors"])
+
+	loc := d.cfg.Location()
+	d.times(p, fields, loc)
+	d.inferTitleAndDate(p, fields, max(fm.startLine, 1), &d.opts)
+	d.order(fields, p)
+
+	p.Timeline = d.timeline(fields["timeline"], p, loc)
+	p.ActionItems = d.actionItems(fields["action_items"], loc)
+	p.Related = d.related(fields["related"])
+	p.Links = d.links(fields["links"])
+	if n := fields["onboarding"]; n != nil {
+		b := d.boolean(n, "onboarding")
+		p.Onboarding = &b
 	}
-	if n := get("status"); n != nil {
+	d.inferSections(p, fields)
+}
+
+// slug sets the slug the frontmatter gives, when it makes a URL segment.
+func (d *decoder) slug(p *Postmortem, n *yaml.Node) {
+	s := d.str(n, "slug")
+	if s == "" {
+		return
+	}
+	switch slug := Slugify(s); {
+	case slug == "":
+		d.errorf(n, "slug", "%q has no letter or digit to make a URL from", s)
+	case len(slug) > MaxSlug:
+		d.errorf(n, "slug", "%d bytes long; the limit is %d", len(slug), MaxSlug)
+	case slug != s && strings.ContainsAny(s, " /?#"):
+		d.errorf(n, "slug", "%q cannot be a URL segment (try %q)", s, slug)
+	default:
+		p.Slug = slug
+	}
+}
+
+func (d *decoder) severity(p *Postmortem, n *yaml.Node) {
+	sev := d.str(n, "severity")
+	if sev == "" {
+		return
+	}
+	if r := d.cfg.SeverityRank(sev); r >= 0 {
+		p.Severity, p.SevRank = d.cfg.Severities[r].ID, r
+	} else {
+		d.errorf(n, "severity", "unknown value %q (configured: %s)", sev, d.cfg.SeverityIDs())
+	}
+}
+
+func (d *decoder) status(p *Postmortem, fields map[string]*yaml.Node) {
+	if n := fields["status"]; n != nil {
 		switch s := strings.ToLower(d.str(n, "status")); s {
 		case StatusDraft, StatusInReview, StatusPublished:
 			p.Status = s
@@ -162,40 +193,39 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 		default:
 			d.errorf(n, "status", "unknown value %q (one of draft, in-review, published)", s)
 		}
-	} else if n := get("draft"); n != nil && d.boolean(n, "draft") { // Hugo-style `draft: true`
+	} else if n := fields["draft"]; n != nil && d.boolean(n, "draft") { // Hugo-style `draft: true`
 		p.Status = StatusDraft
 	}
-	p.Authors = d.strings(get("authors"), "authors", false)
-	p.Services = d.strings(get("services"), "services", true)
-	p.Teams = d.strings(get("teams"), "teams", true)
-	p.Tags = d.strings(get("tags"), "tags", true)
-	p.Factors = d.factors(get("contributing_factors"))
+}
 
-	loc := cfg.Location()
-	p.StartedAt = d.timestamp(get("started_at"), "started_at", loc)
-	p.DetectedAt = d.timestamp(get("detected_at"), "detected_at", loc)
-	p.MitigatedAt = d.timestamp(get("mitigated_at"), "mitigated_at", loc)
-	p.ResolvedAt = d.timestamp(get("resolved_at"), "resolved_at", loc)
-	if n := get("date"); n != nil {
-		if t := d.timestamp(n, "date", loc); !t.IsZero() {
-			p.Date = Day(t)
-		}
+// times reads the incident's timestamps and its day, which is started_at's when it is not set.
+func (d *decoder) times(p *Postmortem, fields map[string]*yaml.Node, loc *time.Location) {
+	p.StartedAt = d.timestamp(fields["started_at"], "started_at", loc)
+	p.DetectedAt = d.timestamp(fields["detected_at"], "detected_at", loc)
+	p.MitigatedAt = d.timestamp(fields["mitigated_at"], "mitigated_at", loc)
+	p.ResolvedAt = d.timestamp(fields["resolved_at"], "resolved_at", loc)
+	if t := d.timestamp(fields["date"], "date", loc); !t.IsZero() {
+		p.Date = Day(t)
 	}
 	if p.Date.IsZero() && !p.StartedAt.IsZero() {
 		p.Date = Day(p.StartedAt)
 	}
-	d.noDate = p.Date.IsZero() && get("date") == nil
-	d.inferTitleAndDate(p, fields, at, &d.opts)
-	d.order(fields, p)
+	d.noDate = p.Date.IsZero() && fields["date"] == nil
+}
 
-	p.Timeline = d.timeline(get("timeline"), p, loc)
-	p.ActionItems = d.actionItems(get("action_items"), loc)
-	for _, n := range d.seq(get("related"), "related") {
+func (d *decoder) related(n *yaml.Node) []Ref {
+	var out []Ref
+	for _, n := range d.seq(n, "related") {
 		if s := d.str(n, "related"); s != "" {
-			p.Related = append(p.Related, Ref{Slug: s, Line: n.Line, Col: n.Column})
+			out = append(out, Ref{Slug: s, Line: n.Line, Col: n.Column})
 		}
 	}
-	for i, n := range d.seq(get("links"), "links") {
+	return out
+}
+
+func (d *decoder) links(n *yaml.Node) []Link {
+	var out []Link
+	for i, n := range d.seq(n, "links") {
 		m := d.mapping(n, fmt.Sprintf("links[%d]", i))
 		if m == nil {
 			continue
@@ -208,13 +238,9 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 		if l.Title == "" {
 			l.Title = l.URL
 		}
-		p.Links = append(p.Links, l)
+		out = append(out, l)
 	}
-	if n := get("onboarding"); n != nil {
-		b := d.boolean(n, "onboarding")
-		p.Onboarding = &b
-	}
-	d.inferSections(p, fields)
+	return out
 }
 
 // order checks that the timestamps follow the incident's course.

@@ -110,12 +110,7 @@ func (o *outline) tableActions(t *east.Table, bodyLine int, folder time.Time) []
 		cols[r.role] = column(header, r.words, taken)
 	}
 	if cols["title"] < 0 { // no header names the action: the first column nothing else took
-		for i := range header {
-			if !taken[i] {
-				cols["title"] = i
-				break
-			}
-		}
+		cols["title"] = firstFree(header, taken)
 	}
 	doneCol := cols["status"] >= 0 && strings.Contains(strings.ToLower(header[cols["status"]]), "done")
 	var out []ActionItem
@@ -142,6 +137,16 @@ func (o *outline) tableActions(t *east.Table, bodyLine int, folder time.Time) []
 		out = append(out, a)
 	}
 	return out
+}
+
+// firstFree is the first column not taken, or -1.
+func firstFree(header []string, taken map[int]bool) int {
+	for i := range header {
+		if !taken[i] {
+			return i
+		}
+	}
+	return -1
 }
 
 // Timeline columns.
@@ -218,35 +223,7 @@ func (o *outline) timeline(s *section, bodyLine int, folder time.Time) []rawEntr
 	for _, n := range s.blocks {
 		switch n := n.(type) {
 		case *east.Table:
-			header, rows, lines := o.tableRows(n)
-			taken := map[int]bool{}
-			tc, ec, ac := column(header, timeCols, taken), column(header, eventCols, taken), column(header, actorCols, taken)
-			if tc < 0 {
-				tc = 0
-			}
-			if ec < 0 {
-				for i := range header {
-					if !taken[i] && i != tc {
-						ec = i
-						break
-					}
-				}
-			}
-			for i, row := range rows {
-				when, what := cell(row, tc), cell(row, ec)
-				st, rest := parseStamp(when, folder)
-				if !st.valid {
-					if l := findDates(when, folder); len(l) > 0 { // a day without a time: a valid entry, untimed
-						st = stamp{day: l[0].day}
-					}
-				} else if rest != "" && what == "" {
-					what = rest
-				}
-				if what == "" {
-					continue
-				}
-				out = append(out, rawEntry{st: st, text: what, actor: cell(row, ac), line: bodyLine + lines[i] - 1})
-			}
+			out = append(out, o.tableTimeline(n, bodyLine, folder)...)
 		case *ast.Paragraph:
 			lines := n.Lines()
 			for i := 0; i < lines.Len(); i++ {
@@ -254,26 +231,66 @@ func (o *outline) timeline(s *section, bodyLine int, folder time.Time) []rawEntr
 				out = o.timelineLine(out, string(seg.Value(o.src)), bodyLine+o.line(seg.Start)-1, folder)
 			}
 		case *ast.List:
-			for it := n.FirstChild(); it != nil; it = it.NextSibling() {
-				if it.FirstChild() == nil {
-					continue
-				}
-				raw := ""
-				if ls := it.FirstChild().Lines(); ls.Len() > 0 {
-					seg := ls.At(0)
-					raw = string(seg.Value(o.src))
-				}
-				st, _ := parseStamp(raw, folder)
-				text := inlineText(it.FirstChild(), o.src)
-				if st.valid {
-					_, text = parseStamp(text, folder)
-				}
-				if text == "" {
-					continue
-				}
-				out = append(out, rawEntry{st: st, text: text, line: bodyLine + o.nodeLine(it.FirstChild()) - 1})
-			}
+			out = append(out, o.listTimeline(n, bodyLine, folder)...)
 		}
+	}
+	return out
+}
+
+// tableTimeline reads a timeline table; without headers that say, the time is in the first column and the event
+// in the next one free.
+func (o *outline) tableTimeline(t *east.Table, bodyLine int, folder time.Time) []rawEntry {
+	header, rows, lines := o.tableRows(t)
+	taken := map[int]bool{}
+	tc, ec, ac := column(header, timeCols, taken), column(header, eventCols, taken), column(header, actorCols, taken)
+	if tc < 0 {
+		tc = 0
+	}
+	if ec < 0 {
+		taken[tc] = true
+		ec = firstFree(header, taken)
+	}
+	var out []rawEntry
+	for i, row := range rows {
+		when, what := cell(row, tc), cell(row, ec)
+		st, rest := parseStamp(when, folder)
+		if !st.valid {
+			if l := findDates(when, folder); len(l) > 0 { // a day without a time: a valid entry, untimed
+				st = stamp{day: l[0].day}
+			}
+		} else if rest != "" && what == "" {
+			what = rest
+		}
+		if what == "" {
+			continue
+		}
+		out = append(out, rawEntry{st: st, text: what, actor: cell(row, ac), line: bodyLine + lines[i] - 1})
+	}
+	return out
+}
+
+// listTimeline reads the items of a list that start with a time; the time is taken off an item's text.
+func (o *outline) listTimeline(l *ast.List, bodyLine int, folder time.Time) []rawEntry {
+	var out []rawEntry
+	for it := l.FirstChild(); it != nil; it = it.NextSibling() {
+		first := it.FirstChild()
+		if first == nil {
+			continue
+		}
+		raw := ""
+		if ls := first.Lines(); ls.Len() > 0 {
+			seg := ls.At(0)
+			raw = string(seg.Value(o.src))
+		}
+		st, _ := parseStamp(raw, folder)
+		text := inlineText(first, o.src)
+		if st.valid {
+			_, text = parseStamp(text, folder)
+		}
+		if text == "" {
+			continue
+		}
+		out = append(out, rawEntry{st: st, text: text, line: bodyLine + o.nodeLine(first) - 1})
 	}
 	return out
 }

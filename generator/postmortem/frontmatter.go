@@ -115,67 +115,76 @@ func parseFrontMatter(path string, src []byte, diags *diag.List) *frontMatter {
 // each line the compact "- - -" sequence indicators and the levels of indentation open. It returns the (1-based) line where the
 // deepest point is. Quoted text does not count.
 func nesting(data []byte) (line, depth int) {
-	flow, ln := 0, 1
-	inQuote := byte(0)
-	atLineStart := true
-	indent, dashes := 0, 0
-	var levels []int
-	note := func(d int) {
-		if d > depth {
-			depth, line = d, ln
-		}
-	}
+	n := nestScan{ln: 1, atLineStart: true}
 	for i := 0; i < len(data); i++ {
 		c := data[i]
-		if c == '\n' {
-			ln++
-			atLineStart, indent, dashes = true, 0, 0
-			if inQuote == '\'' || inQuote == '"' {
-				continue // multi-line quoted scalars are legal
-			}
-			continue
-		}
-		if inQuote != 0 {
-			switch {
-			case c == '\\' && inQuote == '"':
-				i++
-			case c == inQuote:
-				inQuote = 0
-			}
-			continue
-		}
 		switch {
-		case atLineStart && c == ' ':
-			indent++
-			continue
-		case atLineStart && c == '-' && i+1 < len(data) && (data[i+1] == ' ' || data[i+1] == '\n'):
-			dashes++
-			indent++
-			note(indent/2 + dashes + flow)
-			continue
-		}
-		if atLineStart && flow == 0 && c != '#' {
-			// Block nesting: the indentations of the levels open on this line, whatever their width (a level
-			// a space deeper is a level too).
-			for len(levels) > 0 && levels[len(levels)-1] >= indent {
-				levels = levels[:len(levels)-1]
+		case c == '\n': // multi-line quoted scalars are legal: a quote stays open
+			n.ln++
+			n.atLineStart, n.indent, n.dashes = true, 0, 0
+		case n.inQuote != 0:
+			if c == '\\' && n.inQuote == '"' {
+				i++
+			} else if c == n.inQuote {
+				n.inQuote = 0
 			}
-			levels = append(levels, indent)
-			note(len(levels) - 1 + dashes)
-		}
-		atLineStart = false
-		switch c {
-		case '"', '\'':
-			inQuote = c
-		case '[', '{':
-			flow++
-			note(indent/2 + dashes + flow)
-		case ']', '}':
-			flow = max(0, flow-1)
+		case n.atLineStart && c == ' ':
+			n.indent++
+		case n.atLineStart && isDash(data[i:]):
+			n.dashes++
+			n.indent++
+			n.noteInline()
+		default:
+			n.char(c)
 		}
 	}
-	note(indent/2 + dashes + flow)
-	return line, depth
+	n.noteInline()
+	return n.line, n.depth
+}
+
+// isDash is whether b opens with a sequence indicator: a dash before a space or the line's end.
+func isDash(b []byte) bool { return len(b) > 1 && b[0] == '-' && (b[1] == ' ' || b[1] == '\n') }
+
+// nestScan is nesting's state.
+type nestScan struct {
+	line, depth    int // the deepest point so far
+	ln, flow       int // the current line; the flow brackets open
+	indent, dashes int // the current line's indentation and "- " sequence indicators so far
+	atLineStart    bool
+	inQuote        byte
+	levels         []int // the indentations of the block levels open
+}
+
+func (n *nestScan) note(d int) {
+	if d > n.depth {
+		n.depth, n.line = d, n.ln
+	}
+}
+
+// noteInline notes the depth of the current line's indentation, sequence indicators and flow brackets.
+func (n *nestScan) noteInline() { n.note(n.indent/2 + n.dashes + n.flow) }
+
+// char reads a character past a line's indentation, outside quotes.
+func (n *nestScan) char(c byte) {
+	if n.atLineStart && n.flow == 0 && c != '#' {
+		// Block nesting: the indentations of the levels open on this line, whatever their width (a level
+		// a space deeper is a level too).
+		for len(n.levels) > 0 && n.levels[len(n.levels)-1] >= n.indent {
+			n.levels = n.levels[:len(n.levels)-1]
+		}
+		n.levels = append(n.levels, n.indent)
+		n.note(len(n.levels) - 1 + n.dashes)
+	}
+	n.atLineStart = false
+	switch c {
+	case '"', '\'':
+		n.inQuote = c
+	case '[', '{':
+		n.flow++
+		n.noteInline()
+	case ']', '}':
+		n.flow = max(0, n.flow-1)
+	}
 }
 
 func firstNonBlankLine(src []byte) (int, string) {

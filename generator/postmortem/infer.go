@@ -2,7 +2,6 @@ package postmortem
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strings"
 	"time"
@@ -68,83 +67,17 @@ func fileLine(p *Postmortem, bodyLine int) int {
 // inferTitleAndDate fills the title (the first H1, else the file name) and the date (the file name, the title, the
 // body or timeline, the first commit) when the frontmatter has none.
 func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node, at int, o *options) {
-	stem := strings.TrimSuffix(path.Base(d.path), path.Ext(d.path))
-	if p.Bundle != "" {
-		stem = path.Base(p.Bundle)
-	}
-	folder := folderMonth(d.path)
-	nameDate, hasNameDate := fileDate(stem, folder)
-
-	// The title as written: the frontmatter's, else the first H1.
-	title, titleFrom, titleLine := p.Title, "", 0
-	if d.noTitle {
-		if h := d.body(p).title; h != nil {
-			title, titleFrom, titleLine = h.text, "the first heading", fileLine(p, d.outline.line(h.start))
-			d.drop(h.start, h.end)
-		}
-	}
-	var titleDate found
-	hasTitleDate := false
-	if l := findDates(title, folder); len(l) > 0 {
-		titleDate, hasTitleDate = l[0], true
-	}
-
+	c := d.titleClues(p)
 	if d.noDate {
-		day, from, line, note := time.Time{}, "", 0, ""
-		switch {
-		case hasNameDate:
-			day, from, note = nameDate.day, "the file name", nameDate.note
-		case hasTitleDate:
-			day, from, line, note = titleDate.day, "the title", titleLine, titleDate.note
-			if titleFrom == "" && !d.noTitle {
-				line = at
-			}
-		default:
-			day, from, line, note = d.bodyDate(p, fields, folder)
-			if day.IsZero() && !o.gitDate.IsZero() {
-				day, from = Day(o.gitDate.In(d.cfg.Location())), "the file's first commit (git log)"
-			}
-		}
-		if hasNameDate && hasTitleDate && !nameDate.day.Equal(titleDate.day) {
-			d.diags.Warnf(d.path, titleLine, 0, RuleInfer, "file name says %s, title says %s: the file name's is used; set date to say which is right",
-				nameDate.day.Format(time.DateOnly), titleDate.day.Format(time.DateOnly))
-		}
-		if !day.IsZero() {
-			p.Date = day
-			if note != "" {
-				from += ", " + note
-			}
-			d.inferred(p, "date", day.Format(time.DateOnly), "date "+day.Format(time.DateOnly), from, line)
-		}
+		d.inferDate(p, &c, fields, at, o)
 	}
-
 	if d.noTitle {
-		switch {
-		case titleFrom != "":
-			if hasTitleDate && titleDate.day.Equal(p.Date) {
-				title = stripDate(title, titleDate) // the date is said once, by the page's date
-			}
-		default:
-			title, titleFrom = titleFromName(stem, nameDate, hasNameDate), "the file name"
-		}
-		if title != "" {
-			p.Title = title
-			d.inferred(p, "title", title, fmt.Sprintf("title %q", title), titleFrom, titleLine)
-		}
-	} else if p.Title != "" && opensWithH1(p.Markdown) && d.body(p).title != nil && d.outline.title.start == firstBlockStart(d.outline) {
-		// An imported file states its title twice, in the frontmatter and as the body's opening heading.
-		h := d.outline.title
-		t := h.text
-		if l := findDates(t, folder); len(l) > 0 {
-			t = stripDate(t, l[0])
-		}
-		if strings.EqualFold(strings.TrimSpace(t), p.Title) || strings.EqualFold(h.text, p.Title) {
-			d.drop(h.start, h.end)
-		}
+		d.inferTitle(p, &c)
+	} else {
+		d.dropRepeatedTitle(p, c.folder)
 	}
-
 	switch {
-	case p.Date.IsZero() && d.noDate && d.noTitle && (p.Title == "" || titleFrom == "the file name"):
+	case p.Date.IsZero() && d.noDate && d.noTitle && (p.Title == "" || c.titleFrom == ""): // a title from the file name alone
 		d.diags.Errorf(d.path, at, 0, "schema", "no title and no date anywhere: add a frontmatter (---, title: …, date: YYYY-MM-DD, ---), "+
 			"or a \"# Title\" heading and a date in the file name (2024-03-05-….md)")
 	case p.Date.IsZero() && d.noDate:
@@ -152,6 +85,104 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 			"add date: YYYY-MM-DD to a frontmatter, or start the file name with the date (2024-03-05-….md)")
 	case p.Title == "" && d.noTitle:
 		d.diags.Errorf(d.path, at, 0, "schema", "title: none found: add a \"# Title\" heading or title: to a frontmatter")
+	}
+}
+
+// titleClues are where a title and a date may be found besides the frontmatter: the file name (its stem, the
+// date in it and the YYYY/MM of its folder) and the title as written, with the date in it.
+type titleClues struct {
+	stem        string
+	folder      time.Time
+	nameDate    found
+	hasNameDate bool
+
+	title, titleFrom string // titleFrom is "" for the frontmatter's title
+	titleLine        int
+	titleDate        found
+	hasTitleDate     bool
+}
+
+// titleClues reads the file name and the title as written: the frontmatter's, else the first H1, which then
+// leaves the rendered body.
+func (d *decoder) titleClues(p *Postmortem) titleClues {
+	c := titleClues{stem: fileStem(d.path, p.Bundle), folder: folderMonth(d.path), title: p.Title}
+	c.nameDate, c.hasNameDate = fileDate(c.stem, c.folder)
+	if d.noTitle {
+		if h := d.body(p).title; h != nil {
+			c.title, c.titleFrom, c.titleLine = h.text, "the first heading", fileLine(p, d.outline.line(h.start))
+			d.drop(h.start, h.end)
+		}
+	}
+	if l := findDates(c.title, c.folder); len(l) > 0 {
+		c.titleDate, c.hasTitleDate = l[0], true
+	}
+	return c
+}
+
+// inferDate sets the date from the first place that has one, and warns when the file name and the title disagree.
+func (d *decoder) inferDate(p *Postmortem, c *titleClues, fields map[string]*yaml.Node, at int, o *options) {
+	day, from, line, note := d.dateClue(p, c, fields, at, o)
+	if c.hasNameDate && c.hasTitleDate && !c.nameDate.day.Equal(c.titleDate.day) {
+		d.diags.Warnf(d.path, c.titleLine, 0, RuleInfer, "file name says %s, title says %s: the file name's is used; set date to say which is right",
+			c.nameDate.day.Format(time.DateOnly), c.titleDate.day.Format(time.DateOnly))
+	}
+	if day.IsZero() {
+		return
+	}
+	p.Date = day
+	if note != "" {
+		from += ", " + note
+	}
+	d.inferred(p, "date", day.Format(time.DateOnly), "date "+day.Format(time.DateOnly), from, line)
+}
+
+// dateClue is the date of the file name, else the title's, else the body's, else the first commit's.
+func (d *decoder) dateClue(p *Postmortem, c *titleClues, fields map[string]*yaml.Node, at int, o *options) (day time.Time, from string, line int, note string) {
+	switch {
+	case c.hasNameDate:
+		return c.nameDate.day, "the file name", 0, c.nameDate.note
+	case c.hasTitleDate:
+		line = c.titleLine
+		if c.titleFrom == "" && !d.noTitle {
+			line = at
+		}
+		return c.titleDate.day, "the title", line, c.titleDate.note
+	}
+	day, from, line, note = d.bodyDate(p, fields, c.folder)
+	if day.IsZero() && !o.gitDate.IsZero() {
+		day, from = Day(o.gitDate.In(d.cfg.Location())), "the file's first commit (git log)"
+	}
+	return day, from, line, note
+}
+
+// inferTitle sets the title from the first heading, else from the file name.
+func (d *decoder) inferTitle(p *Postmortem, c *titleClues) {
+	title, from := c.title, c.titleFrom
+	switch {
+	case from == "":
+		title, from = titleFromName(c.stem, c.nameDate, c.hasNameDate), "the file name"
+	case c.hasTitleDate && c.titleDate.day.Equal(p.Date):
+		title = stripDate(title, c.titleDate) // the date is said once, by the page's date
+	}
+	if title != "" {
+		p.Title = title
+		d.inferred(p, "title", title, fmt.Sprintf("title %q", title), from, c.titleLine)
+	}
+}
+
+// dropRepeatedTitle leaves out of the page a body's opening heading that repeats the frontmatter's title, as an
+// imported file's does.
+func (d *decoder) dropRepeatedTitle(p *Postmortem, folder time.Time) {
+	if p.Title == "" || !opensWithH1(p.Markdown) || d.body(p).title == nil || d.outline.title.start != firstBlockStart(d.outline) {
+		return
+	}
+	h := d.outline.title
+	t := h.text
+	if l := findDates(t, folder); len(l) > 0 {
+		t = stripDate(t, l[0])
+	}
+	if strings.EqualFold(strings.TrimSpace(t), p.Title) || strings.EqualFold(h.text, p.Title) {
+		d.drop(h.start, h.end)
 	}
 }
 
@@ -236,19 +267,34 @@ func blankRanges(src []byte, ranges [][2]int) []byte {
 	return out
 }
 
+// cues are words a body holds when it may have the section a missing field is taken from: a body with none of
+// them for any field its frontmatter lacks is not parsed.
+var cues = map[string][]string{
+	"timeline":             {"timeline", "chronology", "sequence of events"},
+	"action_items":         {"action", "follow", "remediation", "next steps"},
+	"severity":             {"severity"},
+	"contributing_factors": {"factor"},
+}
+
+// cued are the fields the frontmatter lacks whose cues the body holds.
+func cued(body []byte, fields map[string]*yaml.Node) map[string]bool {
+	lower := strings.ToLower(string(body))
+	out := map[string]bool{}
+	for field, words := range cues {
+		if fields[field] == nil && slices.ContainsFunc(words, func(w string) bool { return strings.Contains(lower, w) }) {
+			out[field] = true
+		}
+	}
+	return out
+}
+
 // inferSections fills what the frontmatter lacks from the body's conventional sections.
 func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	if len(p.Markdown) == 0 {
 		return
 	}
-	lower := strings.ToLower(string(p.Markdown))
-	wantTimeline := fields["timeline"] == nil && (strings.Contains(lower, "timeline") || strings.Contains(lower, "chronology") ||
-		strings.Contains(lower, "sequence of events"))
-	wantActions := fields["action_items"] == nil && (strings.Contains(lower, "action") || strings.Contains(lower, "follow") ||
-		strings.Contains(lower, "remediation") || strings.Contains(lower, "next steps"))
-	wantSeverity := fields["severity"] == nil && strings.Contains(lower, "severity")
-	wantFactors := fields["contributing_factors"] == nil && strings.Contains(lower, "factor")
-	if !(wantTimeline || wantActions || wantSeverity || wantFactors || d.headless) {
+	want := cued(p.Markdown, fields)
+	if len(want) == 0 && !d.headless {
 		return // the common case of a frontmatter-first file: no parse
 	}
 	o := d.body(p)
@@ -258,32 +304,18 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 		if raw := o.timeline(s, p.BodyLine, folder); len(raw) > 0 {
 			p.Timeline = entries(raw, p.Date, loc)
 			n := count(len(raw), "entry", "entries")
-			d.inferred(p, "timeline", n, "a timeline of "+n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
-			if onlyStructure(s, o.src) {
-				d.drop(s.start, s.end)
-			}
+			d.inferredSection(p, s, "timeline", n, "a timeline of "+n)
 		}
 	}
 	if s := o.section(secActions); s != nil && fields["action_items"] == nil {
 		if items := o.actionItems(s, p.BodyLine, loc, folder); len(items) > 0 {
 			p.ActionItems = items
 			n := count(len(items), "action item", "action items")
-			d.inferred(p, "action_items", n, n, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
-			if onlyStructure(s, o.src) {
-				d.drop(s.start, s.end)
-			}
+			d.inferredSection(p, s, "action_items", n, n)
 		}
 	}
-	if wantSeverity {
-		id, rank, line, said := o.severity(d.cfg)
-		switch {
-		case rank >= 0:
-			p.Severity, p.SevRank = id, rank
-			d.inferred(p, "severity", id, "severity "+id, "the body", fileLine(p, line))
-		case said != "" && len(said) < 80:
-			d.diags.Infof(d.path, fileLine(p, line), 0, RuleInfer, "severity %q names no configured level (%s): not used; map it with severities: in the configuration, or set severity",
-				said, d.cfg.SeverityIDs())
-		}
+	if want["severity"] {
+		d.inferSeverity(p, o)
 	}
 	if s := o.section(secFactors); s != nil && fields["contributing_factors"] == nil {
 		p.Mentions = o.factorMentions(s, p.BodyLine)
@@ -291,10 +323,35 @@ func (d *decoder) inferSections(p *Postmortem, fields map[string]*yaml.Node) {
 	// A summary only for a file without a frontmatter: one written for secondstory that lacks it is told so
 	// (check/empty-summary) rather than given its first paragraph.
 	if d.headless {
-		if text, line, from := o.summary(); text != "" {
-			p.Summary = text
-			d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
-		}
+		d.inferSummary(p, o)
+	}
+}
+
+// inferredSection records a field read from section s (n of its entries), and drops the section from the body
+// when it held nothing else.
+func (d *decoder) inferredSection(p *Postmortem, s *section, field, n, say string) {
+	d.inferred(p, field, n, say, fmt.Sprintf("the %q section", s.heading), fileLine(p, s.line))
+	if onlyStructure(s, d.outline.src) {
+		d.drop(s.start, s.end)
+	}
+}
+
+func (d *decoder) inferSummary(p *Postmortem, o *outline) {
+	if text, line, from := o.summary(); text != "" {
+		p.Summary = text
+		d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
+	}
+}
+
+func (d *decoder) inferSeverity(p *Postmortem, o *outline) {
+	id, rank, line, said := o.severity(d.cfg)
+	switch {
+	case rank >= 0:
+		p.Severity, p.SevRank = id, rank
+		d.inferred(p, "severity", id, "severity "+id, "the body", fileLine(p, line))
+	case said != "" && len(said) < 80:
+		d.diags.Infof(d.path, fileLine(p, line), 0, RuleInfer, "severity %q names no configured level (%s): not used; map it with severities: in the configuration, or set severity",
+			said, d.cfg.SeverityIDs())
 	}
 }
 
