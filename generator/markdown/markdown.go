@@ -183,7 +183,7 @@ func plainText(doc ast.Node, src []byte) (string, []Heading) {
 		}
 		switch n := n.(type) {
 		case *ast.Heading:
-			h := Heading{Level: n.Level, Text: string(NodeText(n, src))}
+			h := Heading{Level: n.Level, Text: postmortem.InlineText(n, src)}
 			if id, ok := n.AttributeString("id"); ok {
 				if v, ok := id.([]byte); ok {
 					h.ID = string(v)
@@ -210,31 +210,4 @@ func plainText(doc ast.Node, src []byte) (string, []Heading) {
 		return ast.WalkContinue, nil
 	})
 	return b.String(), headings
-}
-
-// NodeText is the text of a node's inline children.
-func NodeText(n ast.Node, src []byte) []byte {
-	var b bytes.Buffer
-	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
-		if entering {
-			switch c := c.(type) {
-			case *ast.Text:
-				b.Write(c.Segment.Value(src))
-				if c.SoftLineBreak() {
-					b.WriteByte(' ')
-				}
-			case *ast.String:
-				b.Write(c.Value)
-			case *ast.CodeSpan:
-				for t := c.FirstChild(); t != nil; t = t.NextSibling() {
-					if s, ok := t.(*ast.Text); ok {
-						b.Write(s.Segment.Value(src))
-					}
-				}
-				return ast.WalkSkipChildren, nil
-			}
-		}
-		return ast.WalkContinue, nil
-	})
-	return b.Bytes()
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/yuin/goldmark/ast"
 	extast "github.com/yuin/goldmark/extension/ast"
+
+	"github.com/secondstory/secondstory/generator/postmortem"
 )
 
 // Part is a section of a body: the text before its first heading, one top-level heading and what follows it up to
@@ -71,7 +73,7 @@ func (r *Renderer) renderParts(buf *bytes.Buffer, src []byte, doc ast.Node) ([]P
 		}
 		if isHeading && h.Level == top {
 			el := buf.Bytes()[start:]
-			cur.Heading = Heading{Level: h.Level, Text: string(NodeText(h, src))}
+			cur.Heading = Heading{Level: h.Level, Text: postmortem.InlineText(h, src)}
 			if id, ok := h.AttributeString("id"); ok {
 				if v, ok := id.([]byte); ok {
 					cur.Heading.ID = string(v)

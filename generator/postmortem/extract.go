@@ -66,7 +66,7 @@ func (o *outline) listActions(l *ast.List, bodyLine int, folder time.Time) []Act
 		if first == nil {
 			continue
 		}
-		title := inlineText(first, o.src)
+		title := InlineText(first, o.src)
 		var nested *ast.List
 		for c := first.NextSibling(); c != nil; c = c.NextSibling() {
 			if l, ok := c.(*ast.List); ok && nested == nil {
@@ -283,7 +283,7 @@ func (o *outline) listTimeline(l *ast.List, bodyLine int, folder time.Time) []ra
 			raw = string(seg.Value(o.src))
 		}
 		st, _ := parseStamp(raw, folder)
-		text := inlineText(first, o.src)
+		text := InlineText(first, o.src)
 		if st.valid {
 			_, text = parseStamp(text, folder)
 		}
@@ -457,7 +457,7 @@ func (o *outline) factorMentions(s *section, bodyLine int) []FactorMention {
 			if first == nil {
 				continue
 			}
-			text := inlineText(first, o.src)
+			text := InlineText(first, o.src)
 			if text == "" {
 				continue
 			}
@@ -468,7 +468,7 @@ func (o *outline) factorMentions(s *section, bodyLine int) []FactorMention {
 			}
 			for c := first.FirstChild(); c != nil; c = c.NextSibling() { // **Config drift** …
 				if e, ok := c.(*ast.Emphasis); ok && e.Level == 2 {
-					m.Names = append(m.Names, inlineText(e, o.src))
+					m.Names = append(m.Names, InlineText(e, o.src))
 				}
 			}
 			m.Names = append(m.Names, strings.TrimSuffix(text, "."))
@@ -490,7 +490,7 @@ func (o *outline) summary() (text string, line int, from string) {
 				if isPrompt(p, o.src) {
 					return "", 0, "" // a template's prompt, not yet replaced
 				}
-				return inlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading)
+				return InlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading)
 			}
 			if _, ok := n.(*ast.Heading); ok {
 				break
@@ -506,7 +506,7 @@ func (o *outline) summary() (text string, line int, from string) {
 			}
 		case *ast.Paragraph:
 			raw := strings.TrimSpace(string(n.Lines().Value(o.src)))
-			t := inlineText(n, o.src)
+			t := InlineText(n, o.src)
 			if isPrompt(n, o.src) || metaLineRE.MatchString(raw) || t == "" || onlyImages(n, o.src) {
 				continue
 			}

@@ -129,7 +129,7 @@ func (o *outline) blockOf(h *ast.Heading) (block, bool) {
 	if !isATX(o.src[start:first.Start]) && end < len(o.src) { // a setext heading: its underline is the next line
 		end = lineEnd(o.src, end+1)
 	}
-	return block{node: h, start: start, end: end, text: inlineText(h, o.src)}, true
+	return block{node: h, start: start, end: end, text: InlineText(h, o.src)}, true
 }
 
 func isATX(prefix []byte) bool { return bytes.Contains(prefix, []byte("#")) }
@@ -173,9 +173,9 @@ func (o *outline) section(kind string) *section {
 	return nil
 }
 
-// inlineText is the plain text of a node's inline content: emphasis and links give their text, code spans their
+// InlineText is the plain text of a node's inline content: emphasis and links give their text, code spans their
 // code, line breaks a space; task-list checkboxes and nested blocks are left out.
-func inlineText(n ast.Node, src []byte) string {
+func InlineText(n ast.Node, src []byte) string {
 	var b strings.Builder
 	var walk func(n ast.Node)
 	walk = func(n ast.Node) {
@@ -219,7 +219,7 @@ func blockText(n ast.Node, src []byte) string {
 		}
 		return strings.Join(parts, " ")
 	}
-	return inlineText(n, src)
+	return InlineText(n, src)
 }
 
 // onlyStructure reports whether a section holds nothing but the lists and tables that were read (and HTML comments,
@@ -247,7 +247,7 @@ func (o *outline) tableRows(t *east.Table) (header []string, rows [][]string, li
 	for r := t.FirstChild(); r != nil; r = r.NextSibling() {
 		var cells []string
 		for c := r.FirstChild(); c != nil; c = c.NextSibling() {
-			cells = append(cells, inlineText(c, o.src))
+			cells = append(cells, InlineText(c, o.src))
 		}
 		if _, ok := r.(*east.TableHeader); ok {
 			header = cells
