@@ -28,8 +28,11 @@ const (
 	// rather than queried with fields it lacks.
 	formatVersion = 5
 	// segmentDocs is the offline builder's batch: the documents of one
-	// segment before the final merge (BenchmarkBuild; README).
-	segmentDocs = 500
+	// segment before the final merge. 150 rather than 500: the batch's
+	// analysed documents are live heap until the segment is written, and
+	// at 10,000 postmortems the larger batch pushed a full build into
+	// constant collection (BenchmarkBuild; make bench).
+	segmentDocs = 150
 	// Siblings of dir that Build makes: a new index being built, and
 	// (where folders cannot be exchanged) the old one being removed.
 	buildingInfix = ".building-"

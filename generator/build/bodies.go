@@ -38,11 +38,18 @@ func (s *Session) renderBodies(md *markdown.Renderer, r *graph.Resolver, disable
 		body := md.Render(p.Source, p.Markdown, p.BodyLine, r, func(doc ast.Node, src []byte) {
 			findings = lintPostmortem(p, doc, src, disable)
 		})
+		if !s.keep {
+			// A one-off build renders each body once: its source goes now, not with the site (the bytes of every
+			// postmortem, 90 MB at 10,000, which the collector would otherwise mark again and again; make bench).
+			p.Markdown = nil
+		}
 		// A shared entry is replaced, not changed: the last build's result may still hold it.
 		n := *e
 		n.Body, n.BodyDiags = body, append(body.Diags, findings...)
-		var k incremental.Key
-		n.BodyVersion = k.Str(string(body.HTML)).Str(body.Text).Sum()
+		if s.keep { // only a session compares versions
+			var k incremental.Key
+			n.BodyVersion = k.Str(string(body.HTML)).Str(body.Text).Sum()
+		}
 		listed[i] = &n
 	})
 	for _, e := range listed {

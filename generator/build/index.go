@@ -78,12 +78,16 @@ func document(in *postmortem.Postmortem, body *markdown.Body, factors []string) 
 }
 
 // indexer writes a one-off build's index while the rest of the build goes on: each listed incident's document is
-// handed over, in order, as soon as its body is rendered (the index builder works on one core, and the other
-// stages keep the other busy), and the new index is swapped in only when the site is written.
+// made as soon as its body is rendered, on the rendering worker, and handed over in order (the index builder works
+// on one core, and the other stages keep the other busy); the new index is swapped in only when the site is
+// written.
 type indexer struct {
 	b     *search.Builder
-	ready []chan struct{} // closed when document i can be made
+	docs  []searchDoc
+	ready []chan struct{} // closed when docs[i] is made
 	added chan error      // every document added, or the first error
+	names map[string]string
+	r     *graph.Resolver
 }
 
 func (s *Session) startIndex(listed []*incremental.File, names map[string]string, r *graph.Resolver) (*indexer, error) {
@@ -91,30 +95,42 @@ func (s *Session) startIndex(listed []*incremental.File, names map[string]string
 	if err != nil {
 		return nil, indexError(s.paths.Index, err)
 	}
-	ix := &indexer{b: b, ready: make([]chan struct{}, len(listed)), added: make(chan error, 1)}
+	ix := &indexer{b: b, docs: make([]searchDoc, len(listed)), ready: make([]chan struct{}, len(listed)),
+		added: make(chan error, 1), names: names, r: r}
 	for i := range ix.ready {
 		ix.ready[i] = make(chan struct{})
 	}
 	go func() {
 		var err error
-		for i := range listed {
+		for i := range ix.docs {
 			<-ix.ready[i]
 			if err == nil {
-				p := listed[i].P
-				var factors []string
-				seen := map[string]bool{}
-				for _, f := range p.Factors {
-					if slug := r.FactorSlug(f.Name); !seen[slug] {
-						seen[slug] = true
-						factors = append(factors, names[slug])
-					}
-				}
-				err = b.Add(document(p, listed[i].Body, factors))
+				err = b.Add(ix.docs[i])
 			}
+			ix.docs[i] = searchDoc{}
 		}
 		ix.added <- err
 	}()
 	return ix, nil
+}
+
+// take makes the document of listed incident i from its rendered body. The body's plain text goes with it: a
+// one-off build needs it only for the index, and keeping it with the site held 70 MB more at 10,000 postmortems,
+// which the collector marked again and again (make bench).
+func (ix *indexer) take(i int, e *incremental.File) {
+	var factors []string
+	seen := map[string]bool{}
+	for _, f := range e.P.Factors {
+		if slug := ix.r.FactorSlug(f.Name); !seen[slug] {
+			seen[slug] = true
+			factors = append(factors, ix.names[slug])
+		}
+	}
+	ix.docs[i] = document(e.P, e.Body, factors)
+	if e.Body != nil {
+		e.Body.Text = ""
+	}
+	close(ix.ready[i])
 }
 
 // finish commits the index (ok) or drops it; the index folder changes only on commit.

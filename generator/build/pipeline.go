@@ -222,7 +222,7 @@ func (s *Session) bodiesAndGraph(b *pass, listed []*incremental.File, catalogue 
 	lint := lintOptions(b.cfg, &b.diags)
 	var ready func(int)
 	if ix != nil {
-		ready = func(i int) { close(ix.ready[i]) }
+		ready = func(i int) { ix.take(i, listed[i]) }
 	}
 	s.renderBodies(md, r, lint, listed, ready)
 	incidents := make([]*graph.Incident, len(listed))

@@ -24,7 +24,7 @@ type File struct {
 
 	Body        *markdown.Body // nil until rendered
 	BodyDiags   diag.List      // of rendering and the lint
-	BodyVersion uint64
+	BodyVersion uint64         // a hash of the rendered body, in a session (0 in a one-off build)
 }
 
 // Files is the per-input-file memo, by path relative to the source folder.

@@ -72,6 +72,9 @@ func parseFrontMatter(path string, src []byte, diags *diag.List) *frontMatter {
 		diags.Errorf(path, 1, 0, "frontmatter", "%v", err)
 		return nil
 	}
+	if n := len(src) - len(body); n >= 0 && bytes.Equal(src[n:], body) {
+		body = src[n:] // the body as a slice of src: the parser's buffer, up to twice the file, is not kept
+	}
 	fm := &frontMatter{body: body}
 	fm.bodyLine = 1 + bytes.Count(src[:len(src)-len(body)], []byte("\n"))
 

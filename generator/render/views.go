@@ -112,7 +112,6 @@ type Factor struct {
 }
 
 func (v Incident) HTML() template.HTML          { return v.body().HTML }
-func (v Incident) PlainText() string            { return v.body().Text }
 func (v Incident) Headings() []markdown.Heading { return v.body().Headings }
 func (v Incident) Words() int                   { return v.body().Words }
 

@@ -352,9 +352,22 @@ func Read(root, rel string, max int64) ([]byte, error) {
 	if st.Size() > max {
 		return nil, TooLarge(st.Size(), max)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
+	// Sized from the stat, as os.ReadFile does: the bytes are kept (a postmortem's body is a slice of them), and
+	// io.ReadAll's growth would keep up to twice as many. The limit still holds for a file that grows meanwhile.
+	data := make([]byte, 0, st.Size()+1) // +1: EOF is seen without growing
+	lr := io.LimitReader(f, max+1)
+	for {
+		n, err := lr.Read(data[len(data):cap(data)])
+		data = data[:len(data)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(data) == cap(data) { // it grew since the stat
+			data = append(data, 0)[:len(data)]
+		}
 	}
 	if int64(len(data)) > max {
 		return nil, TooLarge(int64(len(data)), max)
