@@ -136,12 +136,13 @@ func planFiles(site *graph.Site, inv *source.Inventory, theme fs.FS, jobs []rend
 	title := map[string]string{}
 	for _, j := range jobs {
 		// Names are validated so that no two pages meet; this is the net under that rule, naming both.
-		if other, dup := title[j.File()]; dup {
-			diags.Errorf(".", 0, 0, "collision", "the pages %q and %q would both be published as /%s", other, j.Title, j.File())
+		name := j.File()
+		if other, dup := title[name]; dup {
+			diags.Errorf(".", 0, 0, "collision", "the pages %q and %q would both be published as /%s", other, j.Title, name)
 			continue
 		}
-		title[j.File()] = j.Title
-		owner[j.File()] = "the page /" + j.Path
+		title[name] = j.Title
+		owner[name] = "the page /" + j.Path
 	}
 	for _, name := range []string{"feed.xml", "sitemap.xml", "incidents.json", "search-index.json", output.Marker} {
 		owner[name] = "the site's " + name

@@ -115,8 +115,10 @@ type Job struct {
 // "für" is at tags/f%C3%BCr/); the file has the name a web server looks for once it has decoded it.
 func (j Job) File() string {
 	p := j.Path
-	if u, err := url.PathUnescape(p); err == nil {
-		p = u
+	if strings.Contains(p, "%") { // most paths have nothing to unescape, and a build asks for every page's file
+		if u, err := url.PathUnescape(p); err == nil {
+			p = u
+		}
 	}
 	if p == "" || strings.HasSuffix(p, "/") {
 		return p + "index.html"
