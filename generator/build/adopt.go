@@ -168,6 +168,9 @@ mentions:
 	p.Factors = factors
 	n := *e
 	n.P, n.Front = &p, incremental.FrontVersion(&p)
+	if len(factors) > 0 { // the shell check ran on the file alone, before the catalogue named these
+		n.Shell = slices.DeleteFunc(slices.Clone(e.Shell), func(d diag.Diagnostic) bool { return d.Rule == "check/no-factors" })
+	}
 	return &n
 }
 

@@ -185,6 +185,12 @@ func TestAdoptCheckSaysWhatItInferred(t *testing.T) {
 	if len(warnings) != 1 || !strings.Contains(warnings[0], "2021-03-02-cache-outage.md:1: warning: infer: file name says 2021-03-02, title says 2020-11-30") {
 		t.Errorf("conflict warnings: %v", warnings)
 	}
+	// A factor inferred from the body counts: no phantom "no contributing factors" beside it.
+	for _, d := range res.Diagnostics {
+		if d.Path == "investigations/payments.md" && d.Rule == "check/no-factors" {
+			t.Errorf("phantom warning beside an inferred factor: %s", d)
+		}
+	}
 }
 
 // TestAdoptContentExclude: the config's content.exclude leaves the decision records out, and the summary says so.
