@@ -97,7 +97,7 @@ func Import(opts ImportOptions) ([]Imported, error) {
 			if isPDF(rel) && linked[rel] {
 				continue
 			}
-			im := importFile(real, rel, filepath.Join(src, filepath.FromSlash(rel)), opts.Into, base, cfg, git[rel])
+			im := importFile(real, rel, filepath.Join(root, filepath.FromSlash(rel)), opts.Into, base, cfg, git[rel])
 			for _, l := range im.linked {
 				linked[l] = true
 			}

@@ -205,3 +205,22 @@ func TestImportLinksLeavingTheFolder(t *testing.T) {
 		t.Errorf("imported to %s", res[0].To)
 	}
 }
+
+// TestImportOneFile: a file named on its own is imported, and is named as it was given.
+func TestImportOneFile(t *testing.T) {
+	dir := sitetest.MemDir(t)
+	src := filepath.Join(dir, "exports", "Payment outage 2024-03-05.md")
+	if err := os.MkdirAll(filepath.Dir(src), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(src, []byte("# Payment outage\n\nPayments failed for 20 minutes.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := scaffold.Import(scaffold.ImportOptions{Sources: []string{src}, Into: filepath.Join(dir, "kb")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].From != src || res[0].To == "" {
+		t.Fatalf("imported %+v, want %s alone, named as given", res, src)
+	}
+}
