@@ -93,6 +93,8 @@ func TestEngineerQueries(t *testing.T) {
 		{"hex code", "0x80004005", "incidents/edge-reset/", "body"},
 		{"version", "v2.3.17", "incidents/pg-refused/", "actions"},
 		{"dotted version", "1.24.3", "incidents/edge-reset/", "body"},
+		{"version without its v", "2.3.17", "incidents/pg-refused/", "identifier"},
+		{"version with a v the text lacks", "v1.24.3", "incidents/edge-reset/", "identifier"},
 		{"prefix retr", "retr", "incidents/retry-storm/", "title"},
 		{"prefix kube", "kube", "incidents/retry-storm/", "title"},
 		{"prefix timeo", "apiserver timeo", "incidents/retry-storm/", "body"},

@@ -26,7 +26,7 @@ const (
 	bleveDir   = "bleve"
 	// formatVersion changes with the mapping, so an old index is rebuilt
 	// rather than queried with fields it lacks.
-	formatVersion = 5
+	formatVersion = 6
 	// segmentDocs is the offline builder's batch: the documents of one
 	// segment before the final merge. 150 rather than 500: the batch's
 	// analysed documents are live heap until the segment is written, and

@@ -255,6 +255,9 @@ func identifiers(s string, dst []string, seen map[string]bool) []string {
 		}
 		tok := s[start:i]
 		dst = addIdent(tok, dst, seen)
+		if len(tok) > 2 && (tok[0] == 'v' || tok[0] == 'V') && '0' <= tok[1] && tok[1] <= '9' {
+			dst = addIdent(tok[1:], dst, seen) // a version is written and searched with or without its v
+		}
 		if strings.ContainsAny(tok, ":/") {
 			for _, part := range strings.FieldsFunc(tok, func(r rune) bool { return r == ':' || r == '/' }) {
 				dst = addIdent(part, dst, seen)
