@@ -107,15 +107,15 @@ func report(res *build.Result, err error, stderr io.Writer) int {
 		}
 		// The configuration's warnings are about the site, not its content, and check (which publishes nothing)
 		// does not give all of them (a missing base_url): they are listed here.
-		n := res.Diagnostics.Warnings()
+		n, more := res.Diagnostics.Warnings(), ""
 		for _, d := range res.Diagnostics.Only(diag.Warning) {
 			if d.Rule == "config" && err == nil {
 				fmt.Fprintln(stderr, d)
-				n--
+				n, more = n-1, "more " // the summary line counted these too
 			}
 		}
 		if n > 0 && err == nil {
-			fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, "warning"))
+			fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, more+"warning"))
 		}
 	}
 	var ce *diag.ContentError

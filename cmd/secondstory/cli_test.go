@@ -169,7 +169,7 @@ func TestBuildCountsWarnings(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "public")
 	code, _, errOut := cliRun(t, "build", "--source", src, "--out", out, "--drafts")
 	if code != exitOK || !strings.HasPrefix(errOut, "secondstory.yaml: warning: config: base_url is not set") ||
-		!strings.HasSuffix(errOut, "\n2 warnings: run secondstory check to list them\n") {
+		!strings.HasSuffix(errOut, "\n2 more warnings: run secondstory check to list them\n") {
 		t.Errorf("exit %d, stderr:\n%s", code, errOut)
 	}
 }
