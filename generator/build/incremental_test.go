@@ -25,9 +25,11 @@ const (
 	geocode  = "incidents/2026-03-03-geocoding-quota-exhausted.md"
 	printer  = "incidents/2026-11-09-label-printer-firmware.md" // a draft
 	psp      = "incidents/2025-01-09-psp-webhook-backlog.md"
-	jwks     = "incidents/2024-05-27-jwks-key-rotation.md" // others link to it
-	bundle   = "incidents/2024-02-19-tracking-replica-lag"
-	config   = "secondstory.yaml"
+	// the newest published incident
+	offlineSync = "incidents/2026-10-12-driver-app-offline-sync.md"
+	jwks        = "incidents/2024-05-27-jwks-key-rotation.md" // others link to it
+	bundle      = "incidents/2024-02-19-tracking-replica-lag"
+	config      = "secondstory.yaml"
 )
 
 // edit is one change an author makes to the knowledge base between two builds of a live preview.
@@ -300,6 +302,14 @@ func TestIncrementalEqualsCleanBuild(t *testing.T) {
 		), min: 1, max: free, check: contains("incidents/2023-03-14-orders-db-failover/index.html", "House style")},
 		{name: "theme: a layout edited", do: replace("theme/layouts/incident.html", "House style</p>", "House style, edited</p>"), min: 1, max: free,
 			check: contains("incidents/2023-03-14-orders-db-failover/index.html", "House style, edited")},
+		// Pages record what rendering read, so a theme that reads what the default theme does not still gets exact
+		// incremental builds: here every incident page lists the three newest titles.
+		{name: "theme: incident pages list the newest titles", do: replace("theme/layouts/incident.html", "House style, edited</p>",
+			`House style, edited</p><ul class="newest">{{range first 3 .Site.Incidents}}<li>{{.Title}}</li>{{end}}</ul>`), min: 1, max: free,
+			check: contains("incidents/2021-02-08-routing-config-push/index.html", "<li>Delivered parcels reverted to &#39;out for delivery&#39; by offline sync</li>")},
+		{name: "theme: the newest incident retitled (every incident page reads it)", do: replace(offlineSync,
+			`title: "Delivered parcels reverted to 'out for delivery' by offline sync"`, `title: "Offline sync reverted delivered parcels"`), min: 15, max: free,
+			check: contains("incidents/2021-02-08-routing-config-push/index.html", "<li>Offline sync reverted delivered parcels</li>")},
 		{name: "theme: its CSS edited", do: write("theme/static/extra.css", ".house-style{color:navy}\n"), min: 0, max: free,
 			check: contains("assets/extra.css", "navy")},
 		{name: "theme: style.css overridden", do: write("theme/static/style.css", style+"\n.house-style{font-weight:bold}\n"), min: 0, max: free,
