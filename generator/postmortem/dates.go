@@ -187,23 +187,29 @@ var genericLead = map[string]bool{"": true, "incident": true, "incident report":
 // separators join a date to the rest of a title.
 const separators = " \t-–—:|,;/·"
 
+// brackets may enclose a date in a title.
+const brackets = "()[]{}"
+
 // stripDate takes a date that opens or closes a title off it: "2019-04-11 - Checkout unavailable",
 // "Payments API outage - October 2, 2024", "Retrospective: provider incident 2021-06-08". It returns the title
 // unchanged when the date is in the middle of the text, or when nothing would be left.
 func stripDate(title string, f found) string {
 	before, after := title[:f.start], title[f.end:]
-	lead := strings.ToLower(strings.Trim(before, separators))
+	lead := strings.ToLower(strings.Trim(before, separators+brackets))
 	var out string
 	switch {
 	case genericLead[lead]:
 		out = after
-	case strings.Trim(after, separators+".)(") == "":
+	case strings.Trim(after, separators+"."+brackets) == "":
 		out = before
 	default:
 		return title
 	}
-	out = strings.Trim(out, separators)
-	out = strings.TrimSuffix(strings.TrimPrefix(out, "("), ")")
+	// The brackets the date was in go with it ("[2021-06-01] CDN purge", "API latency (2022-08-09)").
+	out = strings.TrimLeft(strings.TrimRight(out, separators+"([{"), separators+")]}")
+	if strings.HasPrefix(out, "(") && strings.HasSuffix(out, ")") && strings.Count(out, "(") == 1 { // "(Checkout down)"
+		out = out[1 : len(out)-1]
+	}
 	out = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(out), " on"))
 	if !strings.ContainsFunc(out, isLetterOrDigit) {
 		return title
