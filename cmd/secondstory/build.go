@@ -94,28 +94,19 @@ func runBuild(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "  %-16s %8d MB\n", "peak memory", kb/1024)
 		}
 	}
-	return report(res, err, stderr)
+	return report(res, err, stderr, f.quiet)
 }
 
 // report prints the errors of a build and maps its error to an exit code. Content warnings are only counted:
 // listing them on every build would bury the errors, and `check` lists them. The cause comes first and the summary names the
-// files to fix.
-func report(res *build.Result, err error, stderr io.Writer) int {
+// files to fix. Quiet prints the errors alone.
+func report(res *build.Result, err error, stderr io.Writer, quiet bool) int {
 	if res != nil {
 		for _, d := range res.Diagnostics.Only(diag.Error) {
 			fmt.Fprintln(stderr, d)
 		}
-		// The configuration's warnings are about the site, not its content, and check (which publishes nothing)
-		// does not give all of them (a missing base_url): they are listed here.
-		n, more := res.Diagnostics.Warnings(), ""
-		for _, d := range res.Diagnostics.Only(diag.Warning) {
-			if d.Rule == "config" && err == nil {
-				fmt.Fprintln(stderr, d)
-				n, more = n-1, "more " // the summary line counted these too
-			}
-		}
-		if n > 0 && err == nil {
-			fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, more+"warning"))
+		if err == nil && !quiet {
+			reportWarnings(res.Diagnostics, stderr)
 		}
 	}
 	var ce *diag.ContentError
@@ -141,6 +132,21 @@ func fileList(files []string) string {
 		return strings.Join(files, ", ")
 	}
 	return fmt.Sprintf("%s and %d other files", strings.Join(files[:2], ", "), len(files)-2)
+}
+
+// reportWarnings lists the configuration's warnings, which are about the site, not its content, and which check
+// (publishing nothing) does not all give (a missing base_url); the content's are counted, for check to list.
+func reportWarnings(diags diag.List, stderr io.Writer) {
+	n, more := diags.Warnings(), ""
+	for _, d := range diags.Only(diag.Warning) {
+		if d.Rule == "config" {
+			fmt.Fprintln(stderr, d)
+			n, more = n-1, "more " // the summary line counted these too
+		}
+	}
+	if n > 0 {
+		fmt.Fprintf(stderr, "%s: run secondstory check to list them\n", plural(n, more+"warning"))
+	}
 }
 
 func plural(n int, noun string) string {

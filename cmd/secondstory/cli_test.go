@@ -174,6 +174,15 @@ func TestBuildCountsWarnings(t *testing.T) {
 	}
 }
 
+// TestBuildQuietPrintsOnlyErrors: --quiet is what its help says: a build with warnings prints nothing at all.
+func TestBuildQuietPrintsOnlyErrors(t *testing.T) {
+	src := cliTree(t, map[string]string{"incidents/b.md": cliWarnings})
+	out := filepath.Join(t.TempDir(), "public")
+	if code, stdout, errOut := cliRun(t, "build", "--source", src, "--out", out, "--drafts", "--quiet"); code != exitOK || stdout != "" || errOut != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, errOut)
+	}
+}
+
 // TestNewThenCheckAndBuild: a fresh scaffold passes check with no findings at all, and builds with --drafts.
 func TestNewThenCheckAndBuild(t *testing.T) {
 	src := cliTree(t, map[string]string{"secondstory.yaml": "timezone: Europe/Berlin\n"})

@@ -67,7 +67,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if !f.noBuild {
 		res, err := build.Build(f.options(stdout))
-		if code := report(res, err, stderr); code != exitOK {
+		if code := report(res, err, stderr, f.quiet); code != exitOK {
 			return code
 		}
 	} else {
