@@ -78,7 +78,7 @@ func (d *decoder) inferTitleAndDate(p *Postmortem, fields map[string]*yaml.Node,
 	}
 	switch {
 	case p.Date.IsZero() && d.noDate && d.noTitle && (p.Title == "" || c.titleFrom == ""): // a title from the file name alone
-		d.diags.Errorf(d.path, at, 0, "schema", "no title and no date anywhere: add a frontmatter (---, title: …, date: YYYY-MM-DD, ---), "+
+		d.diags.Errorf(d.path, at, 0, "schema", "no heading and no date anywhere: add a frontmatter (---, title: …, date: YYYY-MM-DD, ---), "+
 			"or a \"# Title\" heading and a date in the file name (2024-03-05-….md)")
 	case p.Date.IsZero() && d.noDate:
 		d.diags.Errorf(d.path, at, 0, "schema", "date: none found in the file name, the title, the body or the git history: "+

@@ -80,7 +80,7 @@ func TestInferConflictsAndNothing(t *testing.T) {
 
 	_, diags = decode(t, cfg, "notes.md", "Some thoughts, no heading, no date.\n")
 	errs := diags.Only(diag.Error)
-	if len(errs) != 1 || !strings.Contains(errs[0].Message, "no title and no date anywhere: add a frontmatter") {
+	if len(errs) != 1 || !strings.Contains(errs[0].Message, "no heading and no date anywhere: add a frontmatter") {
 		t.Errorf("errors: %v", errs)
 	}
 	_, diags = decode(t, cfg, "notes.md", "# A heading\n\nNo date.\n")

@@ -189,7 +189,7 @@ func TestDecodeErrors(t *testing.T) {
 		want       []string
 	}{
 		{"missing date (the title is the file name's)", "---\ntags: [a]\n---\n", []string{
-			"x.md:1: error: schema: no title and no date anywhere: add a frontmatter",
+			"x.md:1: error: schema: no heading and no date anywhere: add a frontmatter",
 		}},
 		{"missing date", "---\ntitle: T\n---\n", []string{
 			"x.md:1: error: schema: date: none found in the file name, the title, the body or the git history",
