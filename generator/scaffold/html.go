@@ -21,7 +21,9 @@ import (
 // from Confluence's title heading or the document's <title>, opens the Markdown as its heading.
 
 var converter = htmltomarkdown.NewConverter(htmltomarkdown.WithPlugins(base.NewBasePlugin(), commonmark.NewCommonmarkPlugin(),
-	table.NewTablePlugin(), strikethrough.NewStrikethroughPlugin()))
+	// Google Docs writes a table's header row as plain cells: the first row is taken as the header, so an action
+	// item table keeps its columns.
+	table.NewTablePlugin(table.WithHeaderPromotion(true), table.WithSkipEmptyRows(true)), strikethrough.NewStrikethroughPlugin()))
 
 func htmlToMarkdown(data []byte) ([]byte, error) {
 	doc, err := html.Parse(bytes.NewReader(data))

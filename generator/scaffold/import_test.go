@@ -224,3 +224,36 @@ func TestImportOneFile(t *testing.T) {
 		t.Fatalf("imported %+v, want %s alone, named as given", res, src)
 	}
 }
+
+// TestImportHeaderlessTable: a Google Docs export writes a table's header row as plain cells (no <th>); its first
+// row is taken as the header, so an action item table keeps its owners and states.
+func TestImportHeaderlessTable(t *testing.T) {
+	dir := sitetest.MemDir(t)
+	src := filepath.Join(dir, "Search outage 2025-03-03.html")
+	page := `<html><body><p class="title"><span>Search outage</span></p><p><span>Search failed for 45 minutes.</span></p>
+<h2><span>Action Items</span></h2>
+<table><tbody><tr><td><p><span>Action</span></p></td><td><p><span>Owner</span></p></td><td><p><span>Status</span></p></td></tr>
+<tr><td><p><span>Snapshot the index hourly</span></p></td><td><p><span>Lee</span></p></td><td><p><span>Done</span></p></td></tr></tbody></table>
+</body></html>`
+	if err := os.WriteFile(src, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kb := filepath.Join(dir, "kb")
+	if _, err := scaffold.Import(scaffold.ImportOptions{Sources: []string{src}, Into: kb}); err != nil {
+		t.Fatal(err)
+	}
+	check, err := build.Check(build.Options{Source: kb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(check.Site.Incidents) != 1 {
+		t.Fatalf("%d incidents, want 1", len(check.Site.Incidents))
+	}
+	var got []string
+	for _, a := range check.Site.Incidents[0].ActionItems {
+		got = append(got, a.Title+"|"+a.Owner+"|"+a.Status)
+	}
+	if want := []string{"Snapshot the index hourly|Lee|done"}; !slices.Equal(got, want) {
+		t.Errorf("action items %q, want %q", got, want)
+	}
+}
