@@ -85,7 +85,7 @@ func (s *Session) Build(changed ...string) (*Result, error) {
 	}
 	s.remember(b, fingerprint, site, entries)
 	if b.opts.Log != nil {
-		fmt.Fprintf(b.opts.Log, "built %s: %d incidents, %d pages, %s in %s%s\n", b.opts.Out, len(site.Incidents), res.Files,
+		fmt.Fprintf(b.opts.Log, "built %s: %s, %s, %s in %s%s\n", b.opts.Out, countOf(len(site.Incidents), "incident"), countOf(res.Files, "page"),
 			countOf(b.diags.Warnings(), "warning"), res.Duration.Round(time.Millisecond), leftOut(res))
 	}
 	return res, nil
