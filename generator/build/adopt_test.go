@@ -105,6 +105,11 @@ func TestAdoptCollection(t *testing.T) {
 			t.Errorf("the checkout page lacks %s", want)
 		}
 	}
+	for _, want := range adoptPostmortems { // no start time was written: the page says nothing of one
+		if page := readFile(t, filepath.Join(out, "incidents", want.slug, "index.html")); strings.Contains(page, "started .") {
+			t.Errorf("%s: an empty start time is shown (\"started .\")", want.source)
+		}
+	}
 	if strings.Count(checkout, "Checkout unavailable</h1>") != 1 || strings.Count(checkout, "Restore the 10 s timeout") != 1 {
 		t.Error("the title heading or the action items are on the page twice (the body's and the structure's)")
 	}
