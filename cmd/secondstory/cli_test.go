@@ -454,8 +454,9 @@ func TestImportCommand(t *testing.T) {
 // exits as check does.
 func TestCheckSuggestFactors(t *testing.T) {
 	src := cliTree(t, map[string]string{
-		"factors/retry-storm.md":        "---\ntitle: Retry storm\naliases: [thundering herd]\n---\nClients retry failed requests at once, without backoff or jitter, and the retries overload the service.\n",
-		"incidents/2024-01-02-hooks.md": "# Webhooks overloaded\n\nEvery client retried at once without backoff; the retry storm kept the service down.\n",
+		"factors/retry-storm.md": "---\ntitle: Retry storm\naliases: [thundering herd]\n---\nClients retry failed requests at once, without backoff or jitter, and the retries overload the service.\n",
+		"incidents/2024-01-02-hooks.md": "# Webhooks overloaded\n\nEvery client retried at once without backoff; the retry storm kept the service down.\n\n" +
+			"## What happened\n\nThe clients had no backoff.\n",
 		"incidents/2024-01-03-named.md": "---\ntitle: Named\ndate: 2024-01-03\ncontributing_factors: [Retry storm]\n---\nRetries without backoff.\n",
 	})
 	code, out, _ := cliRun(t, "check", "--source", src, "--suggest-factors")

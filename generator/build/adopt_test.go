@@ -105,6 +105,10 @@ func TestAdoptCollection(t *testing.T) {
 			t.Errorf("the checkout page lacks %s", want)
 		}
 	}
+	// The lead paragraph became the summary, shown at the top: the body does not repeat it.
+	if main := checkout[strings.Index(checkout, "<main"):strings.Index(checkout, "</main>")]; strings.Count(main, "Customers could not complete a purchase for 38 minutes") != 1 {
+		t.Errorf("the summary from the lead paragraph is on the page %d times", strings.Count(main, "Customers could not complete a purchase for 38 minutes"))
+	}
 	for _, want := range adoptPostmortems { // no start time was written: the page says nothing of one
 		if page := readFile(t, filepath.Join(out, "incidents", want.slug, "index.html")); strings.Contains(page, "started .") {
 			t.Errorf("%s: an empty start time is shown (\"started .\")", want.source)

@@ -482,27 +482,28 @@ func (o *outline) factorMentions(s *section, bodyLine int) []FactorMention {
 var metaLineRE = regexp.MustCompile(`(?i)^[\s*_]*(date|severity|status|authors?|owners?|duration|impact|incident|ticket|services?|teams?)[\s*_]*:`)
 
 // summary is the first paragraph of a Summary section, or else the body's lead paragraph (before any section,
-// facts lines and images left aside), with its body line and which of the two it is.
-func (o *outline) summary() (text string, line int, from string) {
+// facts lines and images left aside), with its body line and which of the two it is; lead is the lead
+// paragraph's node, nil for a section's.
+func (o *outline) summary() (text string, line int, from string, lead *ast.Paragraph) {
 	if s := o.section(secSummary); s != nil {
 		for _, n := range s.blocks {
 			if p, ok := n.(*ast.Paragraph); ok {
 				if isPrompt(p, o.src) {
-					return "", 0, "" // a template's prompt, not yet replaced
+					return "", 0, "", nil // a template's prompt, not yet replaced
 				}
-				return InlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading)
+				return InlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading), nil
 			}
 			if _, ok := n.(*ast.Heading); ok {
 				break
 			}
 		}
-		return "", 0, ""
+		return "", 0, "", nil
 	}
 	for n := o.doc.FirstChild(); n != nil; n = n.NextSibling() {
 		switch n := n.(type) {
 		case *ast.Heading:
 			if o.title == nil || n != o.title.node {
-				return "", 0, ""
+				return "", 0, "", nil
 			}
 		case *ast.Paragraph:
 			raw := strings.TrimSpace(string(n.Lines().Value(o.src)))
@@ -510,10 +511,10 @@ func (o *outline) summary() (text string, line int, from string) {
 			if isPrompt(n, o.src) || metaLineRE.MatchString(raw) || t == "" || onlyImages(n, o.src) {
 				continue
 			}
-			return t, o.nodeLine(n), "the first paragraph"
+			return t, o.nodeLine(n), "the first paragraph", n
 		}
 	}
-	return "", 0, ""
+	return "", 0, "", nil
 }
 
 func isPrompt(p *ast.Paragraph, src []byte) bool {

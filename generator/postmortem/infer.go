@@ -337,9 +337,15 @@ func (d *decoder) inferredSection(p *Postmortem, s *section, field, n, say strin
 }
 
 func (d *decoder) inferSummary(p *Postmortem, o *outline) {
-	if text, line, from := o.summary(); text != "" {
-		p.Summary = text
-		d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
+	text, line, from, lead := o.summary()
+	if text == "" {
+		return
+	}
+	p.Summary = text
+	d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
+	if lead != nil { // shown at the top of the page as the summary: the body does not say it again
+		lines := lead.Lines()
+		d.drop(lines.At(0).Start, lines.At(lines.Len()-1).Stop)
 	}
 }
 

@@ -94,8 +94,8 @@ func TestInferConflictsAndNothing(t *testing.T) {
 func TestInferDropsTheTitleHeading(t *testing.T) {
 	cfg := defaults(t, "")
 	for text, lines := range map[string]int{
-		"# 2019-04-11 - Checkout unavailable\n\nFirst paragraph.\n":                                                          3,
-		"Checkout unavailable\n===\n\nFirst paragraph.\n":                                                                    4,
+		"# 2019-04-11 - Checkout unavailable\n\n## Impact\n\nFirst paragraph.\n":                                             5,
+		"Checkout unavailable\n===\n\n## Impact\n\nFirst paragraph.\n":                                                       6,
 		"---\ntitle: Checkout unavailable\ndate: 2019-04-11\n---\n# 2019-04-11 - Checkout unavailable\n\nFirst paragraph.\n": 3,
 	} {
 		p, _ := decode(t, cfg, "x.md", text)
@@ -104,7 +104,13 @@ func TestInferDropsTheTitleHeading(t *testing.T) {
 			t.Errorf("body %q", body)
 		}
 	}
-	p, _ := decode(t, cfg, "x.md", "---\ntitle: Another title\ndate: 2019-04-11\n---\n# A heading of its own\n")
+	// A lead paragraph that became the summary is shown at the top of the page, not again in the body.
+	p, _ := decode(t, cfg, "2019-04-11-x.md", "# Checkout unavailable\n\nCustomers could not pay.\n\n## Impact\n\nMore.\n")
+	if body := string(p.Markdown); p.Summary != "Customers could not pay." || strings.Contains(body, "Customers") ||
+		!strings.Contains(body, "More.") || strings.Count(body, "\n") != 7 {
+		t.Errorf("summary %q, body %q", p.Summary, body)
+	}
+	p, _ = decode(t, cfg, "x.md", "---\ntitle: Another title\ndate: 2019-04-11\n---\n# A heading of its own\n")
 	if !strings.Contains(string(p.Markdown), "# A heading of its own") {
 		t.Errorf("a heading that is not the title was dropped: %q", p.Markdown)
 	}
