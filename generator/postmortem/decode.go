@@ -152,6 +152,7 @@ func (d *decoder) decode(p *Postmortem, fm *frontMatter) {
 		p.Onboarding = &b
 	}
 	d.inferSections(p, fields)
+	d.dropRepeatedSummary(p)
 }
 
 // slug sets the slug the frontmatter gives, when it makes a URL segment.

@@ -481,40 +481,46 @@ func (o *outline) factorMentions(s *section, bodyLine int) []FactorMention {
 // metaLineRE matches the lines of facts many postmortems open with ("**Date:** …", "Severity: SEV2").
 var metaLineRE = regexp.MustCompile(`(?i)^[\s*_]*(date|severity|status|authors?|owners?|duration|impact|incident|ticket|services?|teams?)[\s*_]*:`)
 
-// summary is the first paragraph of a Summary section, or else the body's lead paragraph (before any section,
-// facts lines and images left aside), with its body line and which of the two it is; lead is the lead
-// paragraph's node, nil for a section's.
-func (o *outline) summary() (text string, line int, from string, lead *ast.Paragraph) {
+// summary is the first paragraph of a Summary section, or else the body's lead paragraph, with its body line and
+// which of the two it is.
+func (o *outline) summary() (text string, line int, from string) {
 	if s := o.section(secSummary); s != nil {
 		for _, n := range s.blocks {
 			if p, ok := n.(*ast.Paragraph); ok {
 				if isPrompt(p, o.src) {
-					return "", 0, "", nil // a template's prompt, not yet replaced
+					return "", 0, "" // a template's prompt, not yet replaced
 				}
-				return InlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading), nil
+				return InlineText(p, o.src), o.nodeLine(p), fmt.Sprintf("the %q section", s.heading)
 			}
 			if _, ok := n.(*ast.Heading); ok {
 				break
 			}
 		}
-		return "", 0, "", nil
+		return "", 0, ""
 	}
+	if p := o.leadParagraph(); p != nil {
+		return InlineText(p, o.src), o.nodeLine(p), "the first paragraph"
+	}
+	return "", 0, ""
+}
+
+// leadParagraph is the body's first paragraph before any section, facts lines, prompts and images left aside.
+func (o *outline) leadParagraph() *ast.Paragraph {
 	for n := o.doc.FirstChild(); n != nil; n = n.NextSibling() {
 		switch n := n.(type) {
 		case *ast.Heading:
 			if o.title == nil || n != o.title.node {
-				return "", 0, "", nil
+				return nil
 			}
 		case *ast.Paragraph:
 			raw := strings.TrimSpace(string(n.Lines().Value(o.src)))
-			t := InlineText(n, o.src)
-			if isPrompt(n, o.src) || metaLineRE.MatchString(raw) || t == "" || onlyImages(n, o.src) {
+			if isPrompt(n, o.src) || metaLineRE.MatchString(raw) || InlineText(n, o.src) == "" || onlyImages(n, o.src) {
 				continue
 			}
-			return t, o.nodeLine(n), "the first paragraph", n
+			return n
 		}
 	}
-	return "", 0, "", nil
+	return nil
 }
 
 func isPrompt(p *ast.Paragraph, src []byte) bool {

@@ -1,6 +1,7 @@
 package postmortem
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"strings"
@@ -186,6 +187,31 @@ func (d *decoder) dropRepeatedTitle(p *Postmortem, folder time.Time) {
 	}
 }
 
+// lead is a cheap cut of a body's text before its first section, an opening title heading aside.
+func lead(body []byte) []byte {
+	rest := bytes.TrimLeft(body, "\n\r\t ")
+	if opensWithH1(rest) {
+		n := 1 // an ATX heading's line; a setext heading has two
+		if !bytes.HasPrefix(rest, []byte("#")) {
+			n = 2
+		}
+		for ; n > 0 && len(rest) > 0; n-- {
+			if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+				rest = rest[i+1:]
+			} else {
+				rest = nil
+			}
+		}
+	}
+	if rest = bytes.TrimLeft(rest, "\n\r\t "); bytes.HasPrefix(rest, []byte("#")) {
+		return nil // a section first: no lead
+	}
+	if i := bytes.Index(rest, []byte("\n#")); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest
+}
+
 // opensWithH1 is a cheap look at whether a body's first line is a level-1 heading (ATX, or setext: text over
 // "==="), so that a file with a frontmatter title is parsed only when its body may repeat it.
 func opensWithH1(body []byte) bool {
@@ -337,13 +363,21 @@ func (d *decoder) inferredSection(p *Postmortem, s *section, field, n, say strin
 }
 
 func (d *decoder) inferSummary(p *Postmortem, o *outline) {
-	text, line, from, lead := o.summary()
-	if text == "" {
+	if text, line, from := o.summary(); text != "" {
+		p.Summary = text
+		d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
+	}
+}
+
+// dropRepeatedSummary leaves out of the page a body's lead paragraph that says the summary, which the page shows
+// at its top: the paragraph a headless file's summary was taken from, or an imported file's. The body is parsed
+// only when its lead (before the first section) holds the summary's first three words.
+func (d *decoder) dropRepeatedSummary(p *Postmortem) {
+	words := strings.Fields(p.Summary)
+	if len(words) == 0 || !bytes.Contains(lead(p.Markdown), []byte(strings.Join(words[:min(len(words), 3)], " "))) {
 		return
 	}
-	p.Summary = text
-	d.inferred(p, "summary", text, "summary", from, fileLine(p, line))
-	if lead != nil { // shown at the top of the page as the summary: the body does not say it again
+	if lead := d.body(p).leadParagraph(); lead != nil && strings.Join(strings.Fields(InlineText(lead, d.outline.src)), " ") == strings.Join(words, " ") {
 		lines := lead.Lines()
 		d.drop(lines.At(0).Start, lines.At(lines.Len()-1).Stop)
 	}

@@ -110,6 +110,15 @@ func TestInferDropsTheTitleHeading(t *testing.T) {
 		!strings.Contains(body, "More.") || strings.Count(body, "\n") != 7 {
 		t.Errorf("summary %q, body %q", p.Summary, body)
 	}
+	// So is an imported file's, whose frontmatter says the summary its lead paragraph gave; a different lead stays.
+	p, _ = decode(t, cfg, "x.md", "---\ntitle: T\ndate: 2019-04-11\nsummary: Customers could not pay.\n---\n# T\n\nCustomers could not *pay*.\n\nMore.\n")
+	if body := string(p.Markdown); strings.Contains(body, "Customers") || !strings.Contains(body, "More.") {
+		t.Errorf("imported: body %q", body)
+	}
+	p, _ = decode(t, cfg, "x.md", "---\ntitle: T\ndate: 2019-04-11\nsummary: Customers could not pay.\n---\nCustomers could not pay for an hour.\n")
+	if body := string(p.Markdown); !strings.Contains(body, "Customers could not pay for an hour.") {
+		t.Errorf("a lead paragraph that is not the summary was dropped: %q", body)
+	}
 	p, _ = decode(t, cfg, "x.md", "---\ntitle: Another title\ndate: 2019-04-11\n---\n# A heading of its own\n")
 	if !strings.Contains(string(p.Markdown), "# A heading of its own") {
 		t.Errorf("a heading that is not the title was dropped: %q", p.Markdown)
