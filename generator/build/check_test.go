@@ -105,6 +105,8 @@ func TestLintSummaryLine(t *testing.T) {
 	sitetest.WriteTree(t, dir, map[string]string{
 		"incidents/yaml.md": "---\ntitle: Y\ndate: 2024-01-01\ntags: [a]\n\n\nsummary: We clearly missed it.\n---\n",
 		"incidents/toml.md": "+++\ntitle = \"T\"\ndate = 2024-01-01\nsummary = \"It was clearly visible.\"\n+++\n",
+		// A headless file's lead paragraph is its summary, shown once: it is linted once, at its line.
+		"incidents/2024-01-02-headless.md": "# Headless\n\nThe cause was clearly the cache.\n\n## Impact\n\nSlow.\n",
 	})
 	res, err := build.Check(build.Options{Source: dir})
 	if err != nil {
@@ -114,10 +116,14 @@ func TestLintSummaryLine(t *testing.T) {
 	for _, want := range []string{
 		`incidents/toml.md:4: warning: blameless/minimiser: "clearly"`,
 		`incidents/yaml.md:7:13: warning: blameless/minimiser: "clearly"`,
+		`incidents/2024-01-02-headless.md:3: warning: blameless/minimiser: "clearly"`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %s in\n%s", want, got)
 		}
+	}
+	if n := strings.Count(got, "2024-01-02-headless.md"); n != 1 {
+		t.Errorf("the headless lead paragraph has %d findings, want 1:\n%s", n, got)
 	}
 }
 

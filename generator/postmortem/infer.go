@@ -380,6 +380,9 @@ func (d *decoder) dropRepeatedSummary(p *Postmortem) {
 	if lead := d.body(p).leadParagraph(); lead != nil && strings.Join(strings.Fields(InlineText(lead, d.outline.src)), " ") == strings.Join(words, " ") {
 		lines := lead.Lines()
 		d.drop(lines.At(0).Start, lines.At(lines.Len()-1).Stop)
+		if p.SummaryLine == 0 { // an inferred summary: the lint reads it as the summary now, at the paragraph's line
+			p.SummaryLine = fileLine(p, d.outline.nodeLine(lead))
+		}
 	}
 }
 
