@@ -157,7 +157,8 @@ func TestLongTimeline(t *testing.T) {
 	small, _ := stage(2_000, 3)
 	large, _ := stage(16_000, 2)
 	t.Logf("markdown+lint: 2,000 entries %v, 16,000 entries %v (%.1fx)", small, large, float64(large)/float64(small))
-	if large > 24*small && large > 100*time.Millisecond {
+	// Only a slowdown of the quadratic kind fails (it took 61 s): a loaded CI machine stretches linear work too.
+	if large > 24*small && large > time.Second {
 		t.Errorf("8x the entries took %.0fx the time in markdown+lint: not linear", float64(large)/float64(small))
 	}
 }

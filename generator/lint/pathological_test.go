@@ -83,7 +83,9 @@ func TestTimelineLinear(t *testing.T) {
 	}
 	small, large := minTime(run(1_000)), minTime(run(10_000))
 	t.Logf("1,000 entries: %v; 10,000 entries: %v", small, large)
-	if large > 30*small && large > 50*time.Millisecond {
+	// Linear work measures 11-18x here on a quiet machine and up to ~55x when CI shares its two cores; the
+	// quadratic matcher this guards against took 61 s. Only a slowdown of that kind fails.
+	if large > 30*small && large > time.Second {
 		t.Errorf("10x the entries took %.0fx the time: not linear", float64(large)/float64(small))
 	}
 }
