@@ -41,7 +41,7 @@ func TestPathological(t *testing.T) {
 			return func() { New(opts).Markdown(doc, b, 1) }
 		}
 		small, large := minTime(lint(40_000)), minTime(lint(160_000))
-		if large > 10*small && large > 50*time.Millisecond {
+		if large > 10*small && large > 500*time.Millisecond { // a quadratic scan of 160 kB takes seconds; CI noise, not that
 			t.Errorf("%s: Markdown took %v for 40 kB but %v for 160 kB", tc.name, small, large)
 		}
 	}
