@@ -222,6 +222,17 @@ func TestStatsOnSampleContent(t *testing.T) {
 }
 
 // TestStatsAndHomeSmallSites: a knowledge base with one incident or none still builds, with empty states.
+// TestHomeNoRecentFactors: factors named only long ago: the last 12 months say so, the all-time list has them.
+func TestHomeNoRecentFactors(t *testing.T) {
+	out, _ := buildTree(t, map[string]string{"incidents/x.md": "---\ntitle: X\ndate: 2021-01-01\ncontributing_factors: [Config drift]\n---\n"},
+		time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC))
+	home := readFile(t, filepath.Join(out, "index.html"))
+	if !strings.Contains(home, "No contributing factors named in the last 12 months.") || !strings.Contains(home, "Most frequent latent conditions") ||
+		!strings.Contains(home, ">Config drift</a>") {
+		t.Error("home lacks the last 12 months' empty state, or the all-time list")
+	}
+}
+
 func TestStatsAndHomeSmallSites(t *testing.T) {
 	for name, tree := range map[string]map[string]string{
 		"none": {"secondstory.yaml": "title: Empty\n"},
@@ -245,8 +256,9 @@ func TestStatsAndHomeSmallSites(t *testing.T) {
 				}
 			}
 			home := readFile(t, filepath.Join(out, "index.html"))
-			if !strings.Contains(home, "No contributing factors named in the last 12 months.") {
-				t.Error("home lacks the empty state of the last 12 months' factors")
+			// No factor at all: one empty state, not two headings over empty lists.
+			if !strings.Contains(home, "No contributing factors named yet") || strings.Contains(home, "Most frequent latent conditions") {
+				t.Error("home lacks the one empty state of the factors, or shows their empty lists")
 			}
 			if strings.Contains(home, "on-this-day") {
 				t.Error("home shows On this day on a day with nothing to show")
