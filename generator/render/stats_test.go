@@ -260,6 +260,11 @@ func TestStatsAndHomeSmallSites(t *testing.T) {
 			if !strings.Contains(home, "No contributing factors named yet") || strings.Contains(home, "Most frequent latent conditions") {
 				t.Error("home lacks the one empty state of the factors, or shows their empty lists")
 			}
+			for page, want := range map[string]string{"factors/index.html": "No contributing factors yet", "services/index.html": "No services yet", "tags/index.html": "No tags yet"} {
+				if !strings.Contains(readFile(t, filepath.Join(out, page)), want) {
+					t.Errorf("%s lacks its empty state %q", page, want)
+				}
+			}
 			if strings.Contains(home, "on-this-day") {
 				t.Error("home shows On this day on a day with nothing to show")
 			}
