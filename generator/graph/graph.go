@@ -228,7 +228,7 @@ func (tx *taxonomy) sorted() []*Term {
 	out := make([]*Term, 0, len(tx.terms))
 	for _, t := range tx.terms {
 		if t.Name == "" {
-			t.Name = cmp.Or(mostUsed(t.spellings), t.Slug)
+			t.Name = cmp.Or(MostUsed(t.spellings), t.Slug)
 		}
 		out = append(out, t)
 	}
@@ -553,7 +553,7 @@ func FactorNames[P interface{ Refs() []postmortem.FactorRef }](ps []P, catalogue
 	}
 	names := make(map[string]string, len(counts)+len(catalogue))
 	for slug, spellings := range counts {
-		names[slug] = cmp.Or(mostUsed(spellings), slug)
+		names[slug] = cmp.Or(MostUsed(spellings), slug)
 	}
 	for _, c := range catalogue {
 		names[c.Slug] = c.Name
@@ -561,8 +561,8 @@ func FactorNames[P interface{ Refs() []postmortem.FactorRef }](ps []P, catalogue
 	return names
 }
 
-// mostUsed returns the spelling used most often, the first in sort order on a tie ("" when there is none).
-func mostUsed(spellings map[string]int) string {
+// MostUsed returns the spelling used most often, the first in sort order on a tie ("" when there is none).
+func MostUsed(spellings map[string]int) string {
 	best, n := "", -1
 	for s, c := range spellings {
 		if c > n || c == n && s < best {

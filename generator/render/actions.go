@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/secondstory/secondstory/generator/graph"
 	"github.com/secondstory/secondstory/generator/postmortem"
 )
 
@@ -201,7 +202,7 @@ func actionsData(p *Page) any {
 	}
 	d.Groups = actionGroups(byStatus)
 	for key, t := range owners {
-		t.Name = mostCommon(spellings[key])
+		t.Name = graph.MostUsed(spellings[key])
 		if key == nobody {
 			t.Name = noOwner
 		}
@@ -253,16 +254,6 @@ func olderItem(a, b *ActionRow) bool {
 		return a.date.Before(b.date)
 	}
 	return dueFirst(a, b)
-}
-
-func mostCommon(spellings map[string]int) string {
-	best, n := "", -1
-	for s, c := range spellings {
-		if c > n || c == n && s < best {
-			best, n = s, c
-		}
-	}
-	return best
 }
 
 // sortTallies puts whoever has the most overdue work first, then the most unfinished, then the most items.
