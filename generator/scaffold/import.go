@@ -156,17 +156,8 @@ func importFile(root, rel, shown, kb, base string, cfg *config.Config, first tim
 		}
 		dest = strings.TrimSuffix(rel, path.Ext(rel)) + ".md"
 	}
-	var opts []postmortem.Option
-	if !first.IsZero() {
-		opts = append(opts, postmortem.GitDate(first))
-	}
-	p, diags, _ := postmortem.Decode(dest, data, cfg, opts...)
-	for _, d := range diags {
-		if d.Severity != diag.Info {
-			d.Path = shown
-			im.Diags = append(im.Diags, d)
-		}
-	}
+	p, diags, _ := postmortem.Decode(dest, data, cfg, gitDate(first)...)
+	im.problems(diags)
 	for _, inf := range p.Inferred {
 		if slices.Contains(frontFields, inf.Field) {
 			im.Inferred = append(im.Inferred, inf)
@@ -212,20 +203,30 @@ func importFile(root, rel, shown, kb, base string, cfg *config.Config, first tim
 	return im
 }
 
-// importPDF copies a PDF postmortem (one with no Markdown of its name beside it). A PDF has no frontmatter to
-// fill: when its date is not in its name, the copy's name starts with it, so that the knowledge base keeps it.
-func importPDF(im Imported, rel string, data []byte, kb, base string, cfg *config.Config, first time.Time) Imported {
-	var opts []postmortem.Option
-	if !first.IsZero() {
-		opts = append(opts, postmortem.GitDate(first))
+// gitDate passes the file's first commit, when it has one, to the decoder.
+func gitDate(first time.Time) []postmortem.Option {
+	if first.IsZero() {
+		return nil
 	}
-	p, diags, _ := postmortem.DecodePDF(rel, data, cfg, opts...)
+	return []postmortem.Option{postmortem.GitDate(first)}
+}
+
+// problems keeps a decode's warnings and errors (its infos are the inferences, printed on their own), named as the
+// file was given.
+func (im *Imported) problems(diags diag.List) {
 	for _, d := range diags {
 		if d.Severity != diag.Info {
 			d.Path = im.From
 			im.Diags = append(im.Diags, d)
 		}
 	}
+}
+
+// importPDF copies a PDF postmortem (one with no Markdown of its name beside it). A PDF has no frontmatter to
+// fill: when its date is not in its name, the copy's name starts with it, so that the knowledge base keeps it.
+func importPDF(im Imported, rel string, data []byte, kb, base string, cfg *config.Config, first time.Time) Imported {
+	p, diags, _ := postmortem.DecodePDF(rel, data, cfg, gitDate(first)...)
+	im.problems(diags)
 	dest := rel
 	for _, inf := range p.Inferred {
 		if inf.Field == "date" && inf.From != "the file name" {
